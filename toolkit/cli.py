@@ -1,0 +1,287 @@
+"""Command line: parses arguments, calls one library function, prints the outcome (DESIGN §10).
+
+Exit codes: 0 done; 1 done but some input was rejected; 2 could not run. No traceback unless --debug.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from toolkit import __version__
+from toolkit.errors import EXIT_FAILED, ToolkitError, ToolkitWarning
+from toolkit.workspace import Workspace
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Session:
+    def __init__(self, workspace: str, debug: bool):
+        self.ws = Workspace.at(workspace)
+        self.debug = debug
+
+
+def run(session: Session, action):
+    """Run one library call: warnings printed as 提醒, errors as a Chinese sentence and exit 2."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ToolkitWarning)
+        try:
+            outcome = action()
+        except ToolkitError as exc:
+            _print_warnings(caught)
+            click.echo(f"错误：{exc.message}", err=True)
+            if exc.hint:
+                click.echo(exc.hint, err=True)
+            if session.debug:
+                raise
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("已中断。台账未被改动（写入是原子操作）。", err=True)
+            sys.exit(EXIT_FAILED)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for the clerk
+            if session.debug:
+                raise
+            _print_warnings(caught)
+            click.echo(f"错误：程序内部错误（{type(exc).__name__}: {exc}）。台账未被改动。"
+                       f"请加 --debug 重新运行，把输出发给维护人员。", err=True)
+            sys.exit(EXIT_FAILED)
+    _print_warnings(caught)
+    return outcome
+
+
+def _print_warnings(caught) -> None:
+    seen = set()
+    for w in caught:
+        if issubclass(w.category, ToolkitWarning) and str(w.message) not in seen:
+            seen.add(str(w.message))
+            click.echo(f"提醒：{w.message}", err=True)
+
+
+def finish(outcome) -> None:
+    for line in outcome.lines():
+        click.echo(line)
+    sys.exit(outcome.exit_code)
+
+
+def tracker():
+    """A rich progress bar for multi-file work, shown only on a terminal."""
+    def track(iterable, total: int, description: str):
+        if not sys.stderr.isatty() or total < 2:
+            yield from iterable
+            return
+        from rich.progress import track as rich_track
+
+        yield from rich_track(iterable, total=total, description=description, transient=True)
+    return track
+
+
+def parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise click.BadParameter(f"日期“{value}”无法识别，请写成 2024-03-18。")
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise click.BadParameter(f"时间“{value}”无法识别，请写成 \"2024-03-21 16:30\"。")
+
+
+@click.group(context_settings=CONTEXT, help="""督查台账工具箱：通知分解 → 分单位下发 → 回收校验 → 通报。
+
+\b
+每周的流程：
+  toolkit parse inputs/济兖政发〔2024〕1号.txt   解析通知，生成 outputs/台账.xlsx
+  toolkit issue 2024-W12                     生成各单位填报表 outputs/2024-W12/下发/
+  toolkit collect 2024-W12                   校验、汇总 inputs/回收/2024-W12/ 中的回收表
+  toolkit circular 2024-W12 --pdf            生成周盘点通报（Word，可选 PDF）
+""")
+@click.option("-w", "--workspace", default=".", show_default=True, metavar="目录",
+              help="工作区目录（含 inputs/ 和 outputs/）。")
+@click.option("--debug", is_flag=True, help="出错时显示完整的程序错误信息（供维护人员排查）。")
+@click.version_option(__version__, "-V", "--version", message="督查台账工具箱 %(version)s")
+@click.pass_context
+def main(ctx, workspace, debug):
+    ctx.obj = Session(workspace, debug)
+
+
+@main.command(context_settings=CONTEXT, help="""解析任务分解通知（.txt 或 .docx），生成总台账 outputs/台账.xlsx。
+
+\b
+同时在 inputs/ 下生成单位名录（如不存在）。台账已存在时需加 --force：
+旧台账先备份，文本未变任务的责任分工调整和历史记录都会保留。
+
+\b
+示例：
+  toolkit parse inputs/济兖政发〔2024〕1号.txt
+  toolkit parse inputs/通知.docx --force
+  toolkit parse inputs/通知.docx --json > 解析结果.json
+""")
+@click.argument("notice", metavar="通知文件", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="台账已存在时仍重新生成（旧台账自动备份）。")
+@click.option("--json", "as_json", is_flag=True, help="只把解析结果以 JSON 打印到标准输出，不写任何文件。")
+@click.pass_obj
+def parse(session: Session, notice: Path, force: bool, as_json: bool):
+    from toolkit import notice as notice_stage
+
+    if as_json:
+        parsed = run(session, lambda: notice_stage.parse_notice(notice))
+        data = json.dumps(notice_stage.notice_to_json(parsed), ensure_ascii=False, indent=1)
+        sys.stdout.buffer.write(data.encode("utf-8") + b"\n")
+        return
+    finish(run(session, lambda: notice_stage.parse_into_ledger(session.ws, notice, force)))
+
+
+@main.command(context_settings=CONTEXT, help="""列出一年的报送周期（周、旬、月）及截止时间。
+
+\b
+截止时间按 inputs/toolkit.toml 的规则计算，遇法定节假日顺延到下一个工作日。
+
+\b
+示例：
+  toolkit periods --year 2024
+  toolkit periods --year 2024 --kind 旬
+""")
+@click.option("--year", type=int, default=None, help="年度，默认今年。")
+@click.option("--kind", type=click.Choice(["周", "旬", "月"]), default=None, help="只列出一种周期。")
+@click.pass_obj
+def periods(session: Session, year: int | None, kind: str | None):
+    from toolkit import config, periods as periods_stage
+
+    def listing():
+        settings = config.load_config(session.ws)
+        kinds = [kind] if kind else ["周", "旬", "月"]
+        return [p for k in kinds for p in periods_stage.periods_of_year(year or date.today().year, k, settings)]
+
+    for p in run(session, listing):
+        due = p.due.strftime("%Y-%m-%d %H:%M")
+        weekday = "一二三四五六日"[p.due.weekday()]
+        click.echo(f"{p.id:<12} {p.display:<28} 截止 {due}（周{weekday}）")
+
+
+@main.command(context_settings=CONTEXT, help="""为一个报送周期生成各单位的填报表（每个单位一个 Excel 文件）。
+
+\b
+输出 outputs/<周期>/下发/<单位>.xlsx、下发清单.xlsx、下发通知.txt。
+周期写法：2024-W12、2024年第12周、2024-03上旬、2024年3月上旬、2024-03、2024年3月。
+
+\b
+示例：
+  toolkit issue 2024-W12
+  toolkit issue --date 2024-03-18 --kind 周
+""")
+@click.argument("period", metavar="周期", required=False)
+@click.option("--date", "as_of", default=None, metavar="日期", help="下发日期；不写周期时取该日期所在周期。")
+@click.option("--kind", type=click.Choice(["周", "旬", "月"]), default="周", show_default=True,
+              help="只给 --date 时按哪种周期。")
+@click.pass_obj
+def issue(session: Session, period: str | None, as_of: str | None, kind: str):
+    from toolkit import forms
+
+    day = parse_date(as_of)
+    text = period or _period_from_date(session, day, kind)
+    finish(run(session, lambda: forms.issue_forms(session.ws, text, as_of=day, track=tracker())))
+
+
+def _period_from_date(session: Session, day: date | None, kind: str) -> str:
+    if day is None:
+        raise click.UsageError("请给出周期（如 2024-W12），或用 --date 指定日期。")
+    from toolkit import config, periods as periods_stage
+
+    return run(session, lambda: periods_stage.period_containing(day, kind, config.load_config(session.ws)).id)
+
+
+@main.command(context_settings=CONTEXT, help="""回收、校验并汇总各单位报回的填报表，更新台账。
+
+\b
+读取 inputs/回收/<周期>/ 下的全部文件（可含子文件夹，任意文件名；.xlsx/.xls/.et/.ods）。
+每个文件先原样归档到 outputs/归档/<周期>/，再逐项校验；合格的行并入台账。
+输出 outputs/<周期>/校验报告.xlsx、汇总.xlsx 和 退回/<单位>.txt。重复运行结果不变。
+
+\b
+示例：
+  toolkit collect 2024-W12
+  toolkit collect 2024-W12 --from D:/微信文件/回收 --received "2024-03-21 16:30"
+""")
+@click.argument("period", metavar="周期")
+@click.option("--from", "source", type=click.Path(path_type=Path), default=None, metavar="目录",
+              help="从该目录读取回收文件（默认 inputs/回收/<周期>/）。")
+@click.option("--received", default=None, metavar="时间",
+              help="本批文件的接收时间（默认取各文件的修改时间），用于判断迟报。")
+@click.pass_obj
+def collect(session: Session, period: str, source: Path | None, received: str | None):
+    from toolkit import collect as collect_stage
+
+    when = parse_datetime(received)
+    finish(run(session, lambda: collect_stage.collect_period(session.ws, period, source=source, received=when,
+                                                             track=tracker())))
+
+
+@main.command(context_settings=CONTEXT, help="""查看一个周期的报送情况：已报、迟报、未报单位，并生成催报消息。不写任何文件。
+
+\b
+示例：
+  toolkit status 2024-W12
+""")
+@click.argument("period", metavar="周期")
+@click.option("--date", "as_of", default=None, metavar="时间", help="按此时间判断是否已过截止时间（默认现在）。")
+@click.pass_obj
+def status(session: Session, period: str, as_of: str | None):
+    from toolkit import collect as collect_stage
+
+    when = parse_datetime(as_of)
+    finish(run(session, lambda: collect_stage.period_status(session.ws, period, as_of=when)))
+
+
+@main.command(context_settings=CONTEXT, help="""生成督查通报（Word）：周 → 周盘点，旬 → 旬推进，月 → 月调度。
+
+\b
+数据取自台账，截至周期最后一天；期数按类型和年度自动编号，重新生成同一周期沿用原期数。
+输出 outputs/<周期>/通报/。加 --pdf 时用 LibreOffice 同时转换为 PDF。
+
+\b
+示例：
+  toolkit circular 2024-W12
+  toolkit circular 2024-03 --pdf
+  toolkit circular 2024-03上旬 --date 2024-03-11
+""")
+@click.argument("period", metavar="周期")
+@click.option("--date", "as_of", default=None, metavar="日期", help="通报印发日期（默认周期结束后的第一天或今天）。")
+@click.option("--pdf", is_flag=True, help="同时生成 PDF（需要安装 LibreOffice）。")
+@click.pass_obj
+def circular(session: Session, period: str, as_of: str | None, pdf: bool):
+    from toolkit import circular as circular_stage
+
+    day = parse_date(as_of)
+    paths = run(session, lambda: circular_stage.render_circulars(session.ws, period, as_of=day, pdf=pdf))
+    for path in paths:
+        click.echo(f"已生成：{path}")
+
+
+@main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报。
+
+\b
+示例：
+  toolkit demo --to /tmp/督查演示
+""")
+@click.option("--to", "target", type=click.Path(path_type=Path), default=Path("outputs/演示"), show_default=True,
+              metavar="目录", help="演示工作区的位置。")
+@click.pass_obj
+def demo(session: Session, target: Path):
+    from toolkit import demo as demo_stage
+
+    finish(run(session, lambda: demo_stage.run_demo(session.ws, target, echo=click.echo)))

@@ -1,0 +1,358 @@
+"""Settings from inputs/toolkit.toml (DESIGN §3, §5, §6).
+
+Every key is optional; a missing file means the built-in defaults, which are those of the seed notice
+(兖州区). A wrong value raises ConfigError naming the file, the line and the key, and saying what is allowed.
+A key the toolkit does not know is reported as a ToolkitWarning (most likely a typo) and otherwise ignored.
+"""
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+
+from .errors import ConfigError, ToolkitWarning
+from .workspace import Workspace
+
+WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass(frozen=True)
+class OfficeConfig:
+    district: str = "兖州区"
+    government: str = "济宁市兖州区人民政府"
+    office: str = "济宁市兖州区人民政府办公室"        # 发文 / 印发机关
+    supervision: str = "兖州区政府督查室"              # masthead of 督查通报
+    contact: str = ""
+    phone: str = ""
+    returns_to: str = ""                               # where units send their files back
+
+
+@dataclass(frozen=True)
+class DueConfig:
+    week_weekday: int = 4            # 1 = Monday … 7 = Sunday
+    week_time: time = time(17, 0)
+    xun_time: time = time(17, 0)     # a 旬 is due on its last day
+    month_day: int = 25              # clamped to the month's last day
+    month_time: time = time(17, 0)
+    month_next: bool = False         # True: month_day of the following month (e.g. the 5th)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    red_gap: float = 20.0            # behind 序时 by >= this → 红, by less → 黄
+    ahead_gap: float = 10.0          # ahead of 序时 by >= this → 超序时
+    missed_reports_red: int = 2      # 未报送 in this many consecutive periods of one kind → 红
+
+
+DEFAULT_RECIPIENTS = "各镇人民政府，各街道办事处，兖州工业园区管委会，区政府各部门，区直、驻兖各单位"
+DEFAULT_CC = ("区委办公室", "区人大常委会办公室", "区政协办公室", "区法院", "区检察院")
+DEFAULT_REQUIREMENTS = (
+    "对标对表抓落实。各单位要对照任务分解清单，逐项细化措施、明确时间节点，确保各项任务按序时推进。",
+    "聚焦滞后补短板。对进度滞后、红色预警的任务，主办单位要深入分析原因，制定赶超措施，限期达到序时进度。",
+    "按时报送强调度。各单位要严格落实“周盘点、旬推进、月调度”机制，按时报送进展情况，确保内容真实准确。",
+)
+DEFAULT_CLOSING = "区政府督查室将持续跟踪督导，定期通报任务落实情况。"
+
+
+@dataclass(frozen=True)
+class CircularConfig:
+    recipients: str = DEFAULT_RECIPIENTS               # 主送
+    cc: tuple[str, ...] = DEFAULT_CC                   # 抄送
+    requirements: tuple[str, ...] = DEFAULT_REQUIREMENTS  # 月调度 下步工作要求
+    closing: str = DEFAULT_CLOSING                     # last sentence of every circular
+
+
+@dataclass(frozen=True)
+class HolidayYear:
+    holidays: frozenset[date] = frozenset()    # official days off that fall on weekdays (or all of them)
+    workdays: frozenset[date] = frozenset()    # adjusted working days (调休), usually weekends
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_mb: float = 20
+    max_zip_members: int = 1000
+    max_unzipped_mb: float = 200
+    max_zip_ratio: float = 100
+
+
+@dataclass(frozen=True)
+class Config:
+    office: OfficeConfig = field(default_factory=OfficeConfig)
+    due: DueConfig = field(default_factory=DueConfig)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    circular: CircularConfig = field(default_factory=CircularConfig)
+    holidays: dict[int, HolidayYear] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+
+
+def load_config(ws: Workspace) -> Config:
+    """Read ws.config; defaults when the file is absent."""
+    path = ws.config
+    if not path.exists():
+        return Config()
+    label = _label(ws, path)
+    raw = _read_text(path, label)
+    data = _parse_toml(raw, label)
+    return _Reader(raw, label).config(data)
+
+
+def _label(ws: Workspace, path: Path) -> str:
+    try:
+        return path.relative_to(ws.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read_text(path: Path, label: str) -> str:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):   # Notepad's UTF-8 with BOM: harmless, drop it
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{label} 不是 UTF-8 编码，无法读取。请用记事本或 WPS 打开，"
+                          f"“另存为”时选择 UTF-8 编码后再运行。") from None
+
+
+def _parse_toml(raw: str, label: str) -> dict:
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        where = f" 第{found.group(1)}行" if found else ""
+        raise ConfigError(
+            f"{label}{where} 格式有误，无法读取（{exc}）。请检查该行：文字要加英文双引号，"
+            f"如 office = \"兖州区政府办公室\"；数字不加引号；列表写成 [\"甲\", \"乙\"]；"
+            f"同一设置项不能写两次。") from None
+
+
+class _Reader:
+    """Turns the parsed TOML into a Config, checking every value against its allowed range."""
+
+    def __init__(self, raw: str, label: str):
+        self.lines = raw.splitlines()
+        self.label = label
+
+    # -- the sections ---------------------------------------------------------------------------
+    def config(self, data: dict) -> Config:
+        known = {"office", "due", "thresholds", "circular", "holidays", "limits"}
+        self._warn_unknown(data, known, ())
+        return Config(
+            office=self._office(self._table(data, "office")),
+            due=self._due(self._table(data, "due")),
+            thresholds=self._thresholds(self._table(data, "thresholds")),
+            circular=self._circular(self._table(data, "circular")),
+            holidays=self._holidays(self._table(data, "holidays")),
+            limits=self._limits(self._table(data, "limits")),
+        )
+
+    def _office(self, table: dict) -> OfficeConfig:
+        default = OfficeConfig()
+        names = list(default.__dataclass_fields__)
+        self._warn_unknown(table, set(names), ("office",))
+        return OfficeConfig(**{n: self._text(table, ("office", n), getattr(default, n)) for n in names})
+
+    def _due(self, table: dict) -> DueConfig:
+        d = DueConfig()
+        self._warn_unknown(table, set(d.__dataclass_fields__), ("due",))
+        return DueConfig(
+            week_weekday=self._int(table, ("due", "week_weekday"), d.week_weekday, 1, 7,
+                                   "1–7 的整数（1=周一，7=周日）"),
+            week_time=self._time(table, ("due", "week_time"), d.week_time),
+            xun_time=self._time(table, ("due", "xun_time"), d.xun_time),
+            month_day=self._int(table, ("due", "month_day"), d.month_day, 1, 31,
+                                "1–31 的整数（大于当月天数时取当月最后一天）"),
+            month_time=self._time(table, ("due", "month_time"), d.month_time),
+            month_next=self._bool(table, ("due", "month_next"), d.month_next),
+        )
+
+    def _thresholds(self, table: dict) -> Thresholds:
+        t = Thresholds()
+        self._warn_unknown(table, set(t.__dataclass_fields__), ("thresholds",))
+        return Thresholds(
+            red_gap=self._number(table, ("thresholds", "red_gap"), t.red_gap, 0, 100, False,
+                                 "大于 0、不超过 100 的数（百分点）"),
+            ahead_gap=self._number(table, ("thresholds", "ahead_gap"), t.ahead_gap, 0, 100, True,
+                                   "0–100 的数（百分点）"),
+            missed_reports_red=self._int(table, ("thresholds", "missed_reports_red"),
+                                         t.missed_reports_red, 1, 99, "1–99 的整数（期数）"),
+        )
+
+    def _circular(self, table: dict) -> CircularConfig:
+        c = CircularConfig()
+        self._warn_unknown(table, set(c.__dataclass_fields__), ("circular",))
+        return CircularConfig(
+            recipients=self._text(table, ("circular", "recipients"), c.recipients),
+            cc=self._text_list(table, ("circular", "cc"), c.cc, split=True),
+            requirements=self._text_list(table, ("circular", "requirements"), c.requirements),
+            closing=self._text(table, ("circular", "closing"), c.closing),
+        )
+
+    def _limits(self, table: dict) -> Limits:
+        lim = Limits()
+        self._warn_unknown(table, set(lim.__dataclass_fields__), ("limits",))
+        return Limits(
+            max_file_mb=self._number(table, ("limits", "max_file_mb"), lim.max_file_mb, 0, 10_000,
+                                     False, "大于 0 的数（MB）"),
+            max_zip_members=self._int(table, ("limits", "max_zip_members"), lim.max_zip_members,
+                                      1, 1_000_000, "正整数"),
+            max_unzipped_mb=self._number(table, ("limits", "max_unzipped_mb"), lim.max_unzipped_mb,
+                                         0, 100_000, False, "大于 0 的数（MB）"),
+            max_zip_ratio=self._number(table, ("limits", "max_zip_ratio"), lim.max_zip_ratio,
+                                       0, 100_000, False, "大于 0 的数（解压后与压缩前大小之比）"),
+        )
+
+    def _holidays(self, table: dict) -> dict[int, HolidayYear]:
+        years: dict[int, HolidayYear] = {}
+        for year_key, entry in table.items():
+            key = ("holidays", str(year_key))
+            if not re.fullmatch(r"\d{4}", str(year_key)):
+                self._fail(key, "应为四位年份，如 [holidays.2027]", year_key)
+            if not isinstance(entry, dict):
+                self._fail(key, "应为一个表，写法如 [holidays.2027] 下一行 holidays = [\"2027-01-01\"]", entry)
+            year = int(year_key)
+            self._warn_unknown(entry, {"holidays", "workdays"}, key)
+            holidays = self._dates(entry, key + ("holidays",), year)
+            workdays = self._dates(entry, key + ("workdays",), year)
+            both = sorted(holidays & workdays)
+            if both:
+                self._fail(key + ("workdays",), "中的日期不能同时出现在 holidays 中",
+                           both[0].isoformat())
+            years[year] = HolidayYear(holidays=holidays, workdays=workdays)
+        return years
+
+    # -- typed getters --------------------------------------------------------------------------
+    def _table(self, data: dict, name: str) -> dict:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            self._fail((name,), f"应为一个表（单独一行写 [{name}]，下面逐行写设置项）", value)
+        return value
+
+    def _text(self, table: dict, key: tuple[str, ...], default: str) -> str:
+        value = table.get(key[-1], default)
+        if not isinstance(value, str):
+            self._fail(key, "应为文字，并用英文双引号括起来", value)
+        return value.strip()
+
+    def _text_list(self, table: dict, key: tuple[str, ...], default: tuple[str, ...],
+                   split: bool = False) -> tuple[str, ...]:
+        value = table.get(key[-1], default)
+        if split and isinstance(value, str):
+            value = [part for part in re.split(r"[，、,;；\s]+", value) if part]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            self._fail(key, "应为文字列表，写成 [\"第一项\", \"第二项\"]", value)
+        return tuple(v.strip() for v in value if v.strip())
+
+    def _int(self, table: dict, key: tuple[str, ...], default: int, low: int, high: int,
+             allowed: str) -> int:
+        value = table.get(key[-1], default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self._fail(key, f"应为 {allowed}", value)
+        return value
+
+    def _number(self, table: dict, key: tuple[str, ...], default: float, low: float, high: float,
+                allow_low: bool, allowed: str) -> float:
+        value = table.get(key[-1], default)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok:
+            ok = (low <= value if allow_low else low < value) and value <= high
+        if not ok:
+            self._fail(key, f"应为 {allowed}", value)
+        return float(value)
+
+    def _bool(self, table: dict, key: tuple[str, ...], default: bool) -> bool:
+        value = table.get(key[-1], default)
+        if not isinstance(value, bool):
+            self._fail(key, "应为 true 或 false（小写，不加引号）", value)
+        return value
+
+    def _time(self, table: dict, key: tuple[str, ...], default: time) -> time:
+        value = table.get(key[-1], default)
+        if isinstance(value, time):
+            return value
+        if isinstance(value, str):
+            found = re.fullmatch(r"\s*(\d{1,2})[:：](\d{2})\s*", value)
+            if found and int(found.group(1)) < 24 and int(found.group(2)) < 60:
+                return time(int(found.group(1)), int(found.group(2)))
+        self._fail(key, "应为 24 小时制时刻，如 \"17:00\"", value)
+
+    def _dates(self, table: dict, key: tuple[str, ...], year: int) -> frozenset[date]:
+        value = table.get(key[-1], [])
+        if not isinstance(value, list):
+            self._fail(key, "应为日期列表，如 [\"2027-01-01\", \"2027-02-10\"]", value)
+        days = set()
+        for item in value:
+            day = _as_date(item)
+            if day is None:
+                self._fail(key, "中的日期应写成 \"YYYY-MM-DD\"，如 \"2027-01-01\"", item)
+            if day.year != year:
+                self._fail(key, f"中的日期应属于 {year} 年", day.isoformat())
+            days.add(day)
+        return frozenset(days)
+
+    # -- messages -------------------------------------------------------------------------------
+    def _fail(self, key: tuple[str, ...], problem: str, value: object) -> None:
+        line = _line_of(self.lines, key)
+        where = f"{self.label} 第{line}行" if line else self.label
+        raise ConfigError(f"{where} {'.'.join(key)} {problem}，现为 {_shown(value)}。")
+
+    def _warn_unknown(self, table: dict, known: set[str], parent: tuple[str, ...]) -> None:
+        for name in table:
+            if name not in known:
+                key = parent + (str(name),)
+                line = _line_of(self.lines, key)
+                where = f"{self.label} 第{line}行" if line else self.label
+                warnings.warn(f"{where} 的设置项 {'.'.join(key)} 无法识别，已忽略。请检查拼写；"
+                              f"可用的有：{'、'.join(sorted(known))}。", ToolkitWarning, stacklevel=2)
+
+
+def _as_date(item: object) -> date | None:
+    if isinstance(item, date) and not hasattr(item, "hour"):
+        return item
+    if isinstance(item, str):
+        try:
+            return date.fromisoformat(item.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        value = list(value)
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except TypeError:
+        return str(value)
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+
+
+def _key_parts(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+def _line_of(lines: list[str], key: tuple[str, ...]) -> int | None:
+    """Line number (from 1) where `key` is assigned, or its table header; None if not written."""
+    table: tuple[str, ...] = ()
+    header_line = None
+    for number, line in enumerate(lines, start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _key_parts(header.group(1))
+            if table == key:
+                header_line = number
+            continue
+        assignment = _ASSIGNMENT.match(line)
+        if assignment and table + _key_parts(assignment.group(1)) == key:
+            return number
+    return header_line

@@ -1,0 +1,471 @@
+"""The master ledger outputs/台账.xlsx (DESIGN §4): read whole, written whole, atomically, with a backup.
+
+Editable by the clerk: 任务台账 任务内容 and 完成时限; every column of 责任分工; 量化指标 目标值 and 单位.
+Everything else is recomputed. 责任分工 is the source of truth for a task's units.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+from toolkit import __version__
+from toolkit.errors import LedgerLockedError, ToolkitError
+from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment, CircularRecord, IndicatorRecord,
+                            Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
+from toolkit.workspace import Workspace
+
+SCHEMA_VERSION = "1"
+
+TASK_SHEET = "任务台账"
+TASK_HEADERS = ["序号", "类别", "任务内容", "牵头领导", "主办单位", "协办单位", "完成时限", "量化指标",
+                "当前状态", "完成进度", "序时进度", "预警", "最新进展", "存在问题", "下步计划", "最近报送",
+                "协办反馈", "核查提示", "子类别", "时限原文", "主办判定", "顺序"]
+ASSIGN_SHEET = "责任分工"
+ASSIGN_HEADERS = ["任务序号", "任务摘要", "单位", "角色", "来源"]
+INDICATOR_SHEET = "量化指标"
+INDICATOR_HEADERS = ["指标编号", "任务序号", "原文", "目标值", "单位", "当前完成值", "完成率"]
+TARGET_SHEET = "主要预期目标"
+TARGET_HEADERS = ["指标", "目标值", "单位"]
+PROGRESS_SHEET = "进展记录"
+PROGRESS_HEADERS = ["期次", "单位", "任务序号", "角色", "本期状态", "完成进度", "本期进展", "存在问题", "下步计划",
+                    "指标完成值", "填报人", "联系电话", "接收时间", "迟报", "文件名", "SHA-256"]
+SUBMISSION_SHEET = "报送情况"
+SUBMISSION_HEADERS = ["期次", "单位", "应报", "是否报送", "报送时间", "迟报", "问题数", "文件"]
+CIRCULAR_SHEET = "通报记录"
+CIRCULAR_HEADERS = ["类型", "年度", "期数", "期次", "文件", "印发日期"]
+INFO_SHEET = "说明"
+OVERVIEW_SHEET = "总览"
+
+_SOURCE_TO_RULE = {v: k for k, v in LEAD_RULE_SOURCE.items()}
+
+
+# ------------------------------------------------------------------------------------------ values
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value).strip()
+
+
+def as_float(value) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).replace(",", "").replace("%", "").strip())
+    except ValueError:
+        return None
+
+
+def as_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = as_text(value)
+    m = re.match(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def as_datetime(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = as_text(value)
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def as_bool(value) -> bool:
+    return as_text(value) in ("是", "1", "True", "TRUE", "true", "Y", "y")
+
+
+def number(value: float | None):
+    """A float that is a whole number is written as an int, so 200.0 shows as 200."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def split_names(text: str) -> list[str]:
+    return [n for n in re.split(r"[、，,；;\n]+", text) if n.strip()]
+
+
+def indicator_values_text(values: dict[str, float]) -> str:
+    return "；".join(f"{k}={number(v)}" for k, v in values.items())
+
+
+def parse_indicator_values(text: str) -> dict[str, float]:
+    result = {}
+    for part in re.split(r"[；;]", text):
+        if "=" in part:
+            key, _, raw = part.partition("=")
+            value = as_float(raw)
+            if value is not None:
+                result[key.strip()] = value
+    return result
+
+
+def task_summary(text: str, limit: int = 40) -> str:
+    """First clause of a task, at most `limit` characters (for tables and circulars)."""
+    first = re.split(r"[，。；：]", text, maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+def load_ledger(ws: Workspace) -> Ledger:
+    if not ws.ledger.exists():
+        raise ToolkitError(f"找不到台账 {ws.ledger}。请先运行：toolkit parse <通知文件>")
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(ws.ledger))
+    except Exception as exc:  # noqa: BLE001
+        raise ToolkitError(f"台账 {ws.ledger} 无法读取（{exc}）。可从 outputs/备份/ 中取回上一版。") from exc
+    sheets = {}
+    for name in (TASK_SHEET, ASSIGN_SHEET, INDICATOR_SHEET, TARGET_SHEET, PROGRESS_SHEET, SUBMISSION_SHEET,
+                 CIRCULAR_SHEET, INFO_SHEET):
+        if name not in book.sheet_names:
+            raise ToolkitError(f"台账缺少工作表“{name}”。请勿删除或改名台账的工作表；可从 outputs/备份/ 取回上一版。")
+        sheets[name] = _records(book.get_sheet_by_name(name).to_python(), name)
+    info = _read_info(sheets[INFO_SHEET])
+    tasks, status = _read_tasks(sheets[TASK_SHEET])
+    assignments = _read_assignments(sheets[ASSIGN_SHEET])
+    _units_from_assignments(tasks, assignments)
+    ledger = Ledger(
+        info=info, tasks=tasks, assignments=assignments,
+        indicators=[_read_indicator(r) for r in sheets[INDICATOR_SHEET] if as_text(r.get("指标编号"))],
+        targets=[Target(as_text(r["指标"]), as_float(r.get("目标值")) or 0.0, as_text(r.get("单位")))
+                 for r in sheets[TARGET_SHEET] if as_text(r.get("指标"))],
+        status=status,
+        progress=[_read_progress(r) for r in sheets[PROGRESS_SHEET] if as_text(r.get("期次"))],
+        submissions=[_read_submission(r) for r in sheets[SUBMISSION_SHEET] if as_text(r.get("期次"))],
+        circulars=[_read_circular(r) for r in sheets[CIRCULAR_SHEET] if as_text(r.get("类型"))],
+    )
+    _attach_indicators(ledger)
+    return ledger
+
+
+def _records(rows: list[list], sheet: str) -> list[dict]:
+    """Rows as dicts keyed by header text, so a clerk's reordered or added columns do not matter."""
+    if not rows:
+        return []
+    header = [as_text(h) for h in rows[0]]
+    return [dict(zip(header, row)) for row in rows[1:] if any(v not in ("", None) for v in row)]
+
+
+def _read_info(rows: list[dict]) -> NoticeInfo:
+    values = {as_text(r.get("项目")): r.get("内容") for r in rows}
+    return NoticeInfo(title=as_text(values.get("通知标题")) or None, doc_no=as_text(values.get("文号")) or None,
+                      date=as_date(values.get("成文日期")), file=as_text(values.get("通知文件")),
+                      sha256=as_text(values.get("通知 SHA-256")))
+
+
+def _read_tasks(rows: list[dict]) -> tuple[list[Task], dict[str, TaskStatus]]:
+    tasks, status = [], {}
+    for i, r in enumerate(rows, start=1):
+        task_id = as_text(r.get("序号"))
+        if not task_id:
+            continue
+        seq = as_float(r.get("顺序"))
+        deadline_text = as_text(r.get("时限原文")) or None
+        tasks.append(Task(
+            id=task_id, seq=int(seq) if seq else i, section=as_text(r.get("类别")),
+            subsection=as_text(r.get("子类别")) or None, text=as_text(r.get("任务内容")),
+            leaders=split_names(as_text(r.get("牵头领导"))),
+            lead_rule=_SOURCE_TO_RULE.get(as_text(r.get("主办判定")), "position"),
+            deadline=deadline_text, due=as_date(r.get("完成时限")),
+        ))
+        status[task_id] = TaskStatus(
+            state=as_text(r.get("当前状态")) or "未报送", progress=as_float(r.get("完成进度")),
+            schedule=as_float(r.get("序时进度")), warning=as_text(r.get("预警")),
+            latest=as_text(r.get("最新进展")), problems=as_text(r.get("存在问题")), plan=as_text(r.get("下步计划")),
+            last_period=as_text(r.get("最近报送")), co_feedback=as_text(r.get("协办反馈")),
+            flags=[f for f in as_text(r.get("核查提示")).split("\n") if f],
+        )
+    tasks.sort(key=lambda t: t.seq)
+    return tasks, status
+
+
+def _read_assignments(rows: list[dict]) -> list[Assignment]:
+    result = []
+    for r in rows:
+        task_id, unit = as_text(r.get("任务序号")), as_text(r.get("单位"))
+        if not task_id or not unit:
+            continue
+        role = LEAD if as_text(r.get("角色")) == LEAD else CO
+        result.append(Assignment(task_id, unit, role, as_text(r.get("来源")) or SOURCE_CLERK))
+    return result
+
+
+def _units_from_assignments(tasks: list[Task], assignments: list[Assignment]) -> None:
+    by_task: dict[str, list[Assignment]] = {}
+    for a in assignments:
+        by_task.setdefault(a.task_id, []).append(a)
+    for task in tasks:
+        own = by_task.get(task.id, [])
+        task.lead_units = [a.unit for a in own if a.role == LEAD]
+        task.co_units = [a.unit for a in own if a.role == CO]
+
+
+def _read_indicator(r: dict) -> IndicatorRecord:
+    return IndicatorRecord(id=as_text(r.get("指标编号")), task_id=as_text(r.get("任务序号")),
+                           phrase=as_text(r.get("原文")), target=as_float(r.get("目标值")),
+                           unit=as_text(r.get("单位")), current=as_float(r.get("当前完成值")))
+
+
+def _attach_indicators(ledger: Ledger) -> None:
+    from toolkit.models import Indicator
+
+    by_task: dict[str, list[Indicator]] = {}
+    for rec in ledger.indicators:
+        by_task.setdefault(rec.task_id, []).append(Indicator(rec.phrase, rec.target or 0.0, rec.unit))
+    for task in ledger.tasks:
+        task.indicators = by_task.get(task.id, [])
+
+
+def _read_progress(r: dict) -> ProgressRecord:
+    return ProgressRecord(
+        period=as_text(r.get("期次")), unit=as_text(r.get("单位")), task_id=as_text(r.get("任务序号")),
+        role=as_text(r.get("角色")), state=as_text(r.get("本期状态")), progress=as_float(r.get("完成进度")),
+        text=as_text(r.get("本期进展")), problems=as_text(r.get("存在问题")), plan=as_text(r.get("下步计划")),
+        indicator_values=parse_indicator_values(as_text(r.get("指标完成值"))), filler=as_text(r.get("填报人")),
+        phone=as_text(r.get("联系电话")), received=as_datetime(r.get("接收时间")), late=as_bool(r.get("迟报")),
+        file=as_text(r.get("文件名")), sha256=as_text(r.get("SHA-256")))
+
+
+def _read_submission(r: dict) -> SubmissionRecord:
+    return SubmissionRecord(
+        period=as_text(r.get("期次")), unit=as_text(r.get("单位")), expected=as_bool(r.get("应报")),
+        reported=as_bool(r.get("是否报送")), received=as_datetime(r.get("报送时间")), late=as_bool(r.get("迟报")),
+        problems=int(as_float(r.get("问题数")) or 0), file=as_text(r.get("文件")))
+
+
+def _read_circular(r: dict) -> CircularRecord:
+    return CircularRecord(kind=as_text(r.get("类型")), year=int(as_float(r.get("年度")) or 0),
+                          number=int(as_float(r.get("期数")) or 0), period=as_text(r.get("期次")),
+                          file=as_text(r.get("文件")), issued=as_date(r.get("印发日期")))
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
+    """Write the whole ledger to a temporary file, back up the previous one, then replace it atomically."""
+    _refuse_if_open(ws)
+    ws.outputs.mkdir(parents=True, exist_ok=True)
+    tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
+    try:
+        write_ledger(tmp, ledger)
+        backup = _backup(ws)
+        try:
+            os.replace(tmp, ws.ledger)
+        except PermissionError as exc:
+            raise LedgerLockedError(
+                f"无法写入 {ws.ledger}：文件可能正被 Excel/WPS 打开或为只读。请关闭台账后重新运行本命令；"
+                f"台账未作任何改动{f'（上一版已备份到 {backup}）' if backup else ''}。") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return ws.ledger
+
+
+def _refuse_if_open(ws: Workspace) -> None:
+    for lock in (ws.outputs / f"~${ws.ledger.name}", ws.outputs / f".~lock.{ws.ledger.name}#"):
+        if lock.exists():
+            raise LedgerLockedError(
+                f"台账 {ws.ledger.name} 正被 Excel/WPS/LibreOffice 打开（发现锁文件 {lock.name}）。"
+                f"请先关闭台账再运行；如已关闭仍提示，请删除该锁文件。")
+
+
+def _backup(ws: Workspace) -> Path | None:
+    if not ws.ledger.exists():
+        return None
+    ws.backups.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = ws.backups / f"台账_{stamp}.xlsx"
+    shutil.copy2(ws.ledger, target)
+    return target
+
+
+@contextlib.contextmanager
+def ledger_lock(ws: Workspace):
+    """Only one command at a time may change a workspace's ledger."""
+    ws.outputs.mkdir(parents=True, exist_ok=True)
+    lock = ws.outputs / ".toolkit.lock"
+    _acquire(lock)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _acquire(lock: Path) -> None:
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if _lock_is_stale(lock):
+                lock.unlink(missing_ok=True)
+                continue
+            break
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return
+    raise LedgerLockedError(f"另一个 toolkit 命令正在处理此工作区（锁文件 {lock}）。请等它结束后再运行；"
+                            f"如确认没有命令在运行，可删除该锁文件。")
+
+
+def _lock_is_stale(lock: Path) -> bool:
+    try:
+        pid = int(lock.read_text().strip() or "0")
+    except (OSError, ValueError):
+        return True
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def write_ledger(path: Path, ledger: Ledger) -> None:
+    from toolkit import sheets
+
+    book = sheets.new_workbook(path)
+    fmt = sheets.formats(book)
+    book.set_properties({"title": "督查任务台账", "subject": ledger.info.title or "", "comments":
+                         f"由督查台账工具箱 {__version__} 生成"})
+    _write_overview(book, fmt, ledger)
+    sheets.write_table(book, fmt, TASK_SHEET, TASK_HEADERS, _task_rows(ledger),
+                       caps={"任务内容": 60, "最新进展": 40, "存在问题": 30, "下步计划": 30, "协办反馈": 30,
+                             "核查提示": 30, "主办单位": 24, "协办单位": 30, "量化指标": 30})
+    sheets.write_table(book, fmt, ASSIGN_SHEET, ASSIGN_HEADERS, _assignment_rows(ledger))
+    sheets.write_table(book, fmt, INDICATOR_SHEET, INDICATOR_HEADERS, [
+        [r.id, r.task_id, r.phrase, number(r.target), r.unit, number(r.current), r.rate]
+        for r in ledger.indicators])
+    sheets.write_table(book, fmt, TARGET_SHEET, TARGET_HEADERS,
+                       [[t.name, number(t.value), t.unit] for t in ledger.targets])
+    sheets.write_table(book, fmt, PROGRESS_SHEET, PROGRESS_HEADERS, [
+        [p.period, p.unit, p.task_id, p.role, p.state, number(p.progress), p.text, p.problems, p.plan,
+         indicator_values_text(p.indicator_values), p.filler, p.phone, p.received, p.late, p.file, p.sha256]
+        for p in ledger.progress], caps={"本期进展": 40, "存在问题": 30, "下步计划": 30, "SHA-256": 20})
+    sheets.write_table(book, fmt, SUBMISSION_SHEET, SUBMISSION_HEADERS, [
+        [s.period, s.unit, s.expected, s.reported, s.received, s.late, s.problems, s.file]
+        for s in ledger.submissions])
+    sheets.write_table(book, fmt, CIRCULAR_SHEET, CIRCULAR_HEADERS, [
+        [c.kind, c.year, c.number, c.period, c.file, c.issued] for c in ledger.circulars])
+    sheets.write_table(book, fmt, INFO_SHEET, ["项目", "内容"], _info_rows(ledger), widths={"内容": 80})
+    book.close()
+
+
+def _task_rows(ledger: Ledger) -> list[list]:
+    rows = []
+    for t in ledger.tasks:
+        s = ledger.status.get(t.id) or TaskStatus()
+        rows.append([
+            t.id, t.section, t.text, "、".join(t.leaders), "、".join(t.lead_units), "、".join(t.co_units),
+            t.due, "；".join(i.phrase for i in t.indicators), s.state, number(s.progress), number(s.schedule),
+            s.warning, s.latest, s.problems, s.plan, s.last_period, s.co_feedback, "\n".join(s.flags),
+            t.subsection or "", t.deadline or "", LEAD_RULE_SOURCE.get(t.lead_rule, ""), t.seq])
+    return rows
+
+
+def _assignment_rows(ledger: Ledger) -> list[list]:
+    summaries = {t.id: task_summary(t.text, 20) for t in ledger.tasks}
+    return [[a.task_id, summaries.get(a.task_id, ""), a.unit, a.role, a.source] for a in ledger.assignments]
+
+
+def _info_rows(ledger: Ledger) -> list[list]:
+    info = ledger.info
+    return [
+        ["通知标题", info.title or ""], ["文号", info.doc_no or ""], ["成文日期", info.date],
+        ["通知文件", info.file], ["通知 SHA-256", info.sha256], ["表结构版本", SCHEMA_VERSION],
+        ["工具版本", __version__], ["写入时间", datetime.now().replace(microsecond=0)],
+        ["可编辑内容", "任务台账：任务内容、完成时限；责任分工：全部（可增删行、改角色，新增行的来源请填“人工”）；"
+                  "量化指标：目标值、单位。其余各列由工具计算，每次运行命令都会重写。"],
+        ["注意", "运行 toolkit 命令前请关闭本文件。每次写入前的旧版本保存在 outputs/备份/。"],
+    ]
+
+
+def _write_overview(book, fmt, ledger: Ledger) -> None:
+    """The first sheet: counts by state, section, leader and unit, with native Excel charts."""
+    from toolkit.overview import write_overview
+
+    write_overview(book, fmt, ledger, OVERVIEW_SHEET)
+
+
+# ------------------------------------------------------------------------------------------ parse → ledger
+
+def ledger_from_notice(notice, previous: Ledger | None = None) -> tuple[Ledger, list[str]]:
+    """A new ledger from a parsed notice. With `previous`, keep the clerk's work for unchanged tasks."""
+    assignments = [Assignment(t.id, unit, role, LEAD_RULE_SOURCE.get(t.lead_rule, SOURCE_CLERK))
+                   for t in notice.tasks
+                   for unit, role in [(u, LEAD) for u in t.lead_units] + [(u, CO) for u in t.co_units]]
+    indicators = [IndicatorRecord(f"{t.id}#{n}", t.id, i.phrase, i.value, i.unit)
+                  for t in notice.tasks for n, i in enumerate(t.indicators, start=1)]
+    ledger = Ledger(info=notice.info, tasks=notice.tasks, assignments=assignments, indicators=indicators,
+                    targets=notice.targets)
+    notes: list[str] = []
+    if previous is not None:
+        notes = _carry_over(previous, ledger)
+    _units_from_assignments(ledger.tasks, ledger.assignments)
+    return ledger, notes
+
+
+def _carry_over(old: Ledger, new: Ledger) -> list[str]:
+    """Keep 责任分工, 完成时限, indicator edits and all history for tasks whose text did not change."""
+    old_tasks = {t.id: t for t in old.tasks}
+    kept, rebuilt = [], []
+    assignments = []
+    for task in new.tasks:
+        before = old_tasks.get(task.id)
+        if before is not None and _same_text(before.text, task.text):
+            kept.append(task.id)
+            assignments += old.assignments_of(task.id)
+            task.due = before.due or task.due
+        else:
+            if before is not None:
+                rebuilt.append(task.id)
+            assignments += [a for a in new.assignments if a.task_id == task.id]
+    new.assignments = assignments
+    old_indicators = {i.id: i for i in old.indicators}
+    for ind in new.indicators:
+        previous = old_indicators.get(ind.id)
+        if ind.task_id in kept and previous is not None:
+            ind.target, ind.unit, ind.current = previous.target, previous.unit, previous.current
+    new.status = {k: v for k, v in old.status.items() if k in kept}
+    new.progress, new.submissions, new.circulars = old.progress, old.submissions, old.circulars
+    notes = [f"保留了 {len(kept)} 项文本未变任务的责任分工、完成时限和历史记录。"]
+    if rebuilt:
+        notes.append(f"以下任务的文本与原台账不同，责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")
+    dropped = sorted(set(old_tasks) - {t.id for t in new.tasks})
+    if dropped:
+        notes.append(f"以下任务在新通知中已不存在，已从台账中移除（旧台账见 outputs/备份/）：{'、'.join(dropped)}。")
+    return notes
+
+
+def _same_text(a: str, b: str) -> bool:
+    return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)

@@ -1,0 +1,183 @@
+"""Plain data passed between the stages (DESIGN §2: stages talk through dataclasses)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# Roles and sources in 责任分工
+LEAD = "主办"
+CO = "协办"
+SOURCE_BOLD = "粗体"          # .docx: the unit was printed in bold
+SOURCE_POSITION = "位置推定"  # .txt: first unit assumed to be the lead; the clerk should check
+SOURCE_MARKER = "标注"        # the notice marks the lead with （牵头）
+SOURCE_FIELD = "字段"         # separate 牵头单位 / 配合单位 fields or columns
+SOURCE_CLERK = "人工"         # added or changed by the clerk in the ledger
+
+LEAD_RULE_SOURCE = {"bold": SOURCE_BOLD, "position": SOURCE_POSITION,
+                    "marker": SOURCE_MARKER, "field": SOURCE_FIELD}
+
+# Task states (DESIGN §6) in display order
+STATES = ("已完成", "超序时", "序时推进", "滞后", "未启动", "未报送")
+# States a unit may choose in its workbook
+REPORTABLE_STATES = ("已完成", "序时推进", "滞后", "未启动")
+WARNING_COLOURS = ("绿", "黄", "红")
+
+
+@dataclass
+class Indicator:
+    """A quantitative commitment found in a task's text, e.g. 新建5G基站200个."""
+    phrase: str
+    value: float
+    unit: str
+
+
+@dataclass
+class Target:
+    """A headline target of section 一, e.g. GDP增长6.5%."""
+    name: str
+    value: float
+    unit: str
+
+
+@dataclass
+class Task:
+    id: str                      # printed number "12", or a path "2-1-3"
+    seq: int                     # running order 1..N
+    section: str                 # heading without its enumerator
+    subsection: str | None
+    text: str
+    leaders: list[str] = field(default_factory=list)
+    lead_units: list[str] = field(default_factory=list)
+    co_units: list[str] = field(default_factory=list)
+    lead_rule: str = "position"  # bold | marker | field | position
+    deadline: str | None = None  # as written in the notice
+    due: date | None = None      # the deadline as a date (default: year end of the notice)
+    indicators: list[Indicator] = field(default_factory=list)
+
+    @property
+    def units(self) -> list[str]:
+        return self.lead_units + self.co_units
+
+
+@dataclass
+class NoticeInfo:
+    title: str | None = None
+    doc_no: str | None = None
+    date: date | None = None
+    file: str = ""               # file name of the notice
+    sha256: str = ""
+
+
+@dataclass
+class Notice:
+    info: NoticeInfo
+    targets: list[Target]
+    tasks: list[Task]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Assignment:
+    """One row of 责任分工: a unit (or a collective name) holding a task."""
+    task_id: str
+    unit: str
+    role: str                    # 主办 | 协办
+    source: str                  # 粗体 | 位置推定 | 标注 | 字段 | 人工
+
+
+@dataclass
+class IndicatorRecord:
+    """One row of 量化指标; id is "<task id>#<n>" (n from 1 in the task)."""
+    id: str
+    task_id: str
+    phrase: str
+    target: float | None
+    unit: str
+    current: float | None = None
+
+    @property
+    def rate(self) -> float | None:
+        if self.current is None or not self.target:
+            return None
+        return round(self.current / self.target * 100, 1)
+
+
+@dataclass
+class TaskStatus:
+    """The evaluated columns of 任务台账 for one task (DESIGN §6)."""
+    state: str = "未报送"
+    progress: float | None = None   # 完成进度 0–100 from the lead unit
+    schedule: float | None = None   # 序时进度 0–100
+    warning: str = ""               # 绿 | 黄 | 红
+    latest: str = ""                # 最新进展
+    problems: str = ""              # 存在问题
+    plan: str = ""                  # 下步计划
+    last_period: str = ""           # 最近报送 (period id)
+    flags: list[str] = field(default_factory=list)  # e.g. self-reported state contradicts numbers
+    co_feedback: str = ""           # 协办反馈
+
+
+@dataclass
+class ProgressRecord:
+    """One accepted report row (进展记录), append-only."""
+    period: str
+    unit: str
+    task_id: str
+    role: str
+    state: str
+    progress: float | None
+    text: str
+    problems: str
+    plan: str
+    indicator_values: dict[str, float] = field(default_factory=dict)  # IndicatorRecord.id -> value
+    filler: str = ""
+    phone: str = ""
+    received: datetime | None = None
+    late: bool = False
+    file: str = ""
+    sha256: str = ""
+
+
+@dataclass
+class SubmissionRecord:
+    """One row of 报送情况: did a unit report for a period."""
+    period: str
+    unit: str
+    expected: bool = True
+    reported: bool = False
+    received: datetime | None = None
+    late: bool = False
+    problems: int = 0
+    file: str = ""
+
+
+@dataclass
+class CircularRecord:
+    kind: str                    # 周盘点 | 旬推进 | 月调度
+    year: int
+    number: int                  # 期数 within kind and year
+    period: str
+    file: str
+    issued: date | None = None
+
+
+@dataclass
+class Ledger:
+    info: NoticeInfo
+    tasks: list[Task]
+    assignments: list[Assignment]
+    indicators: list[IndicatorRecord]
+    targets: list[Target]
+    status: dict[str, TaskStatus] = field(default_factory=dict)
+    progress: list[ProgressRecord] = field(default_factory=list)
+    submissions: list[SubmissionRecord] = field(default_factory=list)
+    circulars: list[CircularRecord] = field(default_factory=list)
+
+    def task(self, task_id: str) -> Task:
+        return self._task_index()[task_id]
+
+    def _task_index(self) -> dict[str, Task]:
+        return {t.id: t for t in self.tasks}
+
+    def assignments_of(self, task_id: str) -> list[Assignment]:
+        return [a for a in self.assignments if a.task_id == task_id]

@@ -1,0 +1,68 @@
+"""Where every file of a workspace lives (DESIGN §3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+LEDGER_NAME = "台账.xlsx"
+DIRECTORY_NAME = "单位名录.xlsx"
+CONFIG_NAME = "toolkit.toml"
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> "Workspace":
+        return cls(Path(root).resolve())
+
+    @property
+    def inputs(self) -> Path:
+        return self.root / "inputs"
+
+    @property
+    def outputs(self) -> Path:
+        return self.root / "outputs"
+
+    @property
+    def ledger(self) -> Path:
+        return self.outputs / LEDGER_NAME
+
+    @property
+    def directory(self) -> Path:
+        return self.inputs / DIRECTORY_NAME
+
+    @property
+    def config(self) -> Path:
+        return self.inputs / CONFIG_NAME
+
+    @property
+    def backups(self) -> Path:
+        return self.outputs / "备份"
+
+    @property
+    def office_key(self) -> Path:
+        """HMAC key for the unit workbooks; stays in outputs/, never sent out."""
+        return self.outputs / ".office_key"
+
+    def returns(self, period_id: str) -> Path:
+        return self.inputs / "回收" / period_id
+
+    def period_dir(self, period_id: str) -> Path:
+        return self.outputs / period_id
+
+    def issued_dir(self, period_id: str) -> Path:
+        return self.period_dir(period_id) / "下发"
+
+    def archive(self, period_id: str) -> Path:
+        return self.outputs / "归档" / period_id
+
+    def circular_dir(self, period_id: str) -> Path:
+        return self.period_dir(period_id) / "通报"
+
+    def template(self, name: str) -> Path:
+        """A workspace's own templates/ overrides the bundled ones file by file."""
+        own = self.root / "templates" / name
+        return own if own.exists() else BUNDLED_TEMPLATES / name
