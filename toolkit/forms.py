@@ -630,9 +630,12 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
 def _unresolved_note(pairs: list[tuple[str, str]]) -> list[str]:
     if not pairs:
         return []
-    listed = "；".join(f"第{task_id}项（{name}）" for task_id, name in pairs)
-    note = (f"以下任务中的统称没有对应到任何具体单位，这些任务暂未下发给该统称所指的单位：{listed}。"
-            f"请在 台账.xlsx 的“责任分工”表中为这些任务逐一列出承办单位，或在 单位名录.xlsx 中补全单位类别，"
+    by_name: dict[str, list[str]] = {}
+    for task_id, name in pairs:
+        by_name.setdefault(name, []).append(task_id)
+    listed = "；".join(f"“{name}”：第{'、'.join(ids)}项" for name, ids in by_name.items())
+    note = (f"{len(pairs)} 处统称还没有对应到具体单位，这些任务暂时只下发给通知中点名的单位（{listed}）。"
+            f"请在 台账.xlsx 的“责任分工”表中为这些任务逐一添加相关单位（来源填“人工”），"
             f"然后重新运行 toolkit issue。")
     warnings.warn(note, ToolkitWarning)
     return [note]

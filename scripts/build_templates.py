@@ -1,0 +1,566 @@
+"""Build templates/周盘点.docx, 旬推进.docx and 月调度.docx (docxtpl) with the GB/T 9704-2012 layout.
+
+Run: .venv/bin/python scripts/build_templates.py [OUT_DIR]   (default: templates/ of the repository)
+
+Every variable used here is documented in templates/README.md; tests/test_templates.py checks the layout.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+KINDS = ("周盘点", "旬推进", "月调度")
+
+# GB/T 9704-2012 fonts and sizes
+FANGSONG = "仿宋_GB2312"
+KAITI = "楷体_GB2312"
+HEITI = "黑体"
+XIAOBIAOSONG = "方正小标宋简体"
+SONGTI = "宋体"
+LATIN = "Times New Roman"
+SIZE_2 = Pt(22)
+SIZE_3 = Pt(16)
+SIZE_4 = Pt(14)
+SIZE_TABLE = Pt(10.5)    # 五号, so that a 7-column table fits 156 mm without breaking "20.6%"
+LINE_PITCH = Pt(28.95)   # 22 lines in the 225 mm 版心 (579 twips)
+RED = RGBColor(0xFF, 0x00, 0x00)
+TEXT_WIDTH_MM = 156
+
+THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+# Schema order of the rPr children we may insert by hand (python-docx only knows some of them)
+RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+             "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
+             "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
+             "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+
+
+# ---------------------------------------------------------------- low-level XML helpers
+
+def _rpr_child(rpr, name: str):
+    """Get or insert w:<name> in rPr at its schema position."""
+    existing = rpr.find(qn(f"w:{name}"))
+    if existing is not None:
+        return existing
+    element = OxmlElement(f"w:{name}")
+    later = set(RPR_ORDER[RPR_ORDER.index(name) + 1:])
+    for index, child in enumerate(rpr):
+        if child.tag.split("}")[1] in later:
+            rpr.insert(index, element)
+            return element
+    rpr.append(element)
+    return element
+
+
+def set_fonts(rpr, east_asia: str, latin: str = LATIN) -> None:
+    """Name the East Asian font explicitly and drop theme fonts, which would beat the names."""
+    fonts = _rpr_child(rpr, "rFonts")
+    for attr in THEME_ATTRS:
+        fonts.attrib.pop(qn(attr), None)
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    fonts.set(qn("w:cs"), latin)
+
+
+def set_lang_zh(rpr) -> None:
+    lang = _rpr_child(rpr, "lang")
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def set_char_spacing(rpr, twentieths: int) -> None:
+    _rpr_child(rpr, "spacing").set(qn("w:val"), str(twentieths))
+
+
+def style_font(style, east_asia: str, size=None, bold: bool = False, color: RGBColor | None = None) -> None:
+    set_fonts(style.element.get_or_add_rPr(), east_asia)
+    font = style.font
+    font.name = LATIN
+    if size is not None:
+        font.size = size
+    font.bold = bold
+    font.color.rgb = color if color is not None else RGBColor(0, 0, 0)
+
+
+def add_run(paragraph, text: str, east_asia: str = FANGSONG, size=None, bold: bool = False,
+            color: RGBColor | None = None):
+    run = paragraph.add_run(text)
+    set_fonts(run._element.get_or_add_rPr(), east_asia)
+    if size is not None:
+        run.font.size = size
+    if bold:
+        run.font.bold = True
+    if color is not None:
+        run.font.color.rgb = color
+    return run
+
+
+def paragraph_border(paragraph, side: str, size_eighths: int, color: str = "auto") -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        # pBdr comes after keepNext…pageBreakBefore…numPr; appending before spacing/ind keeps Word happy
+        anchor = next((c for c in ppr if c.tag in (qn("w:shd"), qn("w:tabs"), qn("w:spacing"), qn("w:ind"),
+                                                   qn("w:jc"))), None)
+        if anchor is None:
+            ppr.append(borders)
+        else:
+            anchor.addprevious(borders)
+    line = OxmlElement(f"w:{side}")
+    line.set(qn("w:val"), "single")
+    line.set(qn("w:sz"), str(size_eighths))
+    line.set(qn("w:space"), "1")
+    line.set(qn("w:color"), color)
+    borders.append(line)
+
+
+def table_borders(table, spec: dict[str, int]) -> None:
+    """spec: side -> width in eighths of a point; sides left out get no line."""
+    tbl_pr = table._tbl.tblPr
+    old = tbl_pr.find(qn("w:tblBorders"))
+    if old is not None:
+        tbl_pr.remove(old)
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{side}")
+        width = spec.get(side)
+        line.set(qn("w:val"), "single" if width else "nil")
+        if width:
+            line.set(qn("w:sz"), str(width))
+            line.set(qn("w:space"), "0")
+            line.set(qn("w:color"), "000000")
+        borders.append(line)
+    # tblBorders follows tblW/jc/tblCellSpacing/tblInd in the schema
+    anchor = next((c for c in tbl_pr if c.tag in (qn("w:shd"), qn("w:tblLayout"), qn("w:tblCellMar"),
+                                                  qn("w:tblLook"))), None)
+    if anchor is None:
+        tbl_pr.append(borders)
+    else:
+        anchor.addprevious(borders)
+
+
+def repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    tr_pr.append(header)
+
+
+def add_field(paragraph, instruction: str, east_asia: str, size) -> None:
+    """A complex field (PAGE) whose runs carry explicit fonts too."""
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
+        run = add_run(paragraph, "", east_asia, size)
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._element.append(char)
+        elif text == instruction:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" {instruction} "
+            run._element.append(instr)
+        else:
+            run.text = text
+
+
+# ---------------------------------------------------------------- document set-up
+
+def normalise_styles(doc) -> None:
+    """Docdefaults and every style: explicit East Asian font, no theme fonts, Chinese language."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(rpr, FANGSONG)
+    set_lang_zh(rpr)
+    for style in styles.findall(qn("w:style")):
+        style_rpr = style.find(qn("w:rPr"))
+        if style.get(qn("w:type")) == "numbering":
+            continue
+        if style_rpr is None:
+            style_rpr = OxmlElement("w:rPr")
+            style.append(style_rpr)
+        fonts = style_rpr.find(qn("w:rFonts"))
+        named = fonts is not None and fonts.get(qn("w:eastAsia")) and not any(
+            fonts.get(qn(attr)) for attr in THEME_ATTRS)
+        if named:
+            continue   # one of ours, already explicit
+        heading = (style.get(qn("w:styleId")) or "").lower().startswith(("heading", "title"))
+        set_fonts(style_rpr, HEITI if heading else FANGSONG)
+        colour = style_rpr.find(qn("w:color"))
+        if colour is not None and colour.get(qn("w:themeColor")):
+            for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
+                colour.attrib.pop(qn(attr), None)
+            colour.set(qn("w:val"), "000000")
+    for fonts in styles.iter(qn("w:rFonts")):   # also table-style conditional formats (tblStylePr)
+        if any(fonts.get(qn(attr)) for attr in THEME_ATTRS):
+            east_asia = fonts.get(qn("w:eastAsia")) or FANGSONG
+            for attr in THEME_ATTRS:
+                fonts.attrib.pop(qn(attr), None)
+            for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+                fonts.set(qn(attr), fonts.get(qn(attr)) or LATIN)
+            fonts.set(qn("w:eastAsia"), east_asia)
+    settings = doc.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def add_paragraph_style(doc, name: str, east_asia: str, size, *, bold=False, color=None, align=None,
+                        first_indent_chars: int = 0, exact=True):
+    from docx.enum.style import WD_STYLE_TYPE
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    style_font(style, east_asia, size, bold, color)
+    fmt = style.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    if exact:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = LINE_PITCH
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if align is not None:
+        fmt.alignment = align
+    set_first_line_chars(style.element.get_or_add_pPr(), first_indent_chars)
+    return style
+
+
+def set_first_line_chars(ppr, chars: int) -> None:
+    """Indent in characters (w:firstLineChars, hundredths), so the indent follows the font size."""
+    ind = ppr.find(qn("w:ind"))
+    if ind is None:
+        ind = OxmlElement("w:ind")
+        anchor = next((c for c in ppr if c.tag in (qn("w:contextualSpacing"), qn("w:mirrorIndents"),
+                                                   qn("w:jc"), qn("w:textDirection"), qn("w:outlineLvl"),
+                                                   qn("w:rPr"))), None)
+        if anchor is None:
+            ppr.append(ind)
+        else:
+            anchor.addprevious(ind)
+    ind.set(qn("w:firstLineChars"), str(chars * 100))
+    ind.set(qn("w:firstLine"), str(chars * 320))   # 16 pt characters, for readers that ignore *Chars
+
+
+def set_up_styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    style_font(normal, FANGSONG, SIZE_3)
+    fmt = normal.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = LINE_PITCH
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    set_char_spacing(normal.element.get_or_add_rPr(), -5)   # 28 characters per line (reference A1)
+    set_first_line_chars(normal.element.get_or_add_pPr(), 2)
+
+    add_paragraph_style(doc, "版头标志", XIAOBIAOSONG, Pt(48), color=RED, align=WD_ALIGN_PARAGRAPH.CENTER,
+                        exact=False)
+    add_paragraph_style(doc, "版头期数", FANGSONG, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER)
+    add_paragraph_style(doc, "版头机关", FANGSONG, SIZE_3)
+    add_paragraph_style(doc, "公文标题", XIAOBIAOSONG, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    add_paragraph_style(doc, "副标题", KAITI, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER)
+    add_paragraph_style(doc, "正文", FANGSONG, SIZE_3, first_indent_chars=2)
+    add_paragraph_style(doc, "主送", FANGSONG, SIZE_3)
+    add_paragraph_style(doc, "一级标题", HEITI, SIZE_3, first_indent_chars=2)
+    add_paragraph_style(doc, "二级标题", KAITI, SIZE_3, first_indent_chars=2)
+    add_paragraph_style(doc, "图表", FANGSONG, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    add_paragraph_style(doc, "表题", HEITI, SIZE_4, align=WD_ALIGN_PARAGRAPH.CENTER)
+    add_paragraph_style(doc, "表格文字", FANGSONG, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    add_paragraph_style(doc, "表头文字", HEITI, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    add_paragraph_style(doc, "版记", FANGSONG, SIZE_4, exact=False)
+    add_paragraph_style(doc, "页码", SONGTI, SIZE_4, exact=False)
+    for name in ("表格文字", "表头文字", "版记", "页码", "图表"):
+        set_char_spacing(doc.styles[name].element.get_or_add_rPr(), 0)
+    normalise_styles(doc)
+
+
+def set_up_page(doc) -> None:
+    section = doc.sections[0]
+    section.start_type = WD_SECTION.NEW_PAGE
+    section.page_width = Mm(210)
+    section.page_height = Mm(297)
+    section.top_margin = Mm(37)
+    section.bottom_margin = Mm(35)
+    section.left_margin = Mm(28)
+    section.right_margin = Mm(26)
+    section.header_distance = Mm(15)
+    section.footer_distance = Mm(25)   # puts the page-number dash about 7 mm under the 版心
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:linePitch"), "579")
+    doc.settings.odd_and_even_pages_header_footer = True
+    page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
+    page_number(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def page_number(footer, align) -> None:
+    """`— 1 —` in 4号宋体, one character in from the outer edge."""
+    footer.is_linked_to_previous = False
+    paragraph = footer.paragraphs[0]
+    paragraph.style = "页码"
+    paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        fmt.right_indent = SIZE_4
+    else:
+        fmt.left_indent = SIZE_4
+    add_run(paragraph, "— ", SONGTI, SIZE_4)
+    add_field(paragraph, "PAGE", SONGTI, SIZE_4)
+    add_run(paragraph, " —", SONGTI, SIZE_4)
+
+
+# ---------------------------------------------------------------- content blocks
+
+def para(doc, text: str = "", style: str = "正文", east_asia: str | None = None, **run_kw):
+    paragraph = doc.add_paragraph(style=style)
+    if text:
+        font = east_asia or _style_east_asia(doc, style)
+        add_run(paragraph, text, font, **run_kw)
+    return paragraph
+
+
+def _style_east_asia(doc, style: str) -> str:
+    fonts = doc.styles[style].element.rPr.find(qn("w:rFonts"))
+    return fonts.get(qn("w:eastAsia"))
+
+
+def tag(doc, text: str):
+    """A paragraph holding only a docxtpl {%p %} tag; it disappears when rendered."""
+    return para(doc, text, "正文")
+
+
+def masthead(doc, kind: str) -> None:
+    para(doc, "{{ masthead }}", "版头标志")
+    para(doc, f"{kind}　第{{{{ number }}}}期", "版头期数")
+    line = doc.add_paragraph(style="版头机关")
+    line.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+    add_run(line, "{{ office }}", FANGSONG)
+    add_run(line, "\t{{ issue_date }}", FANGSONG)
+    paragraph_border(line, "bottom", 18, "FF0000")   # red separator, 2.25 pt, 版心 wide
+    para(doc, "", "正文")
+    para(doc, "{{ title }}", "公文标题")
+    para(doc, "（{{ period_label }}）", "副标题")
+    para(doc, "", "正文")
+    para(doc, "{{ recipients }}：", "主送")
+
+
+def data_table(doc, headers: list[tuple[str, float]], loop: str, cells: list[str]):
+    """Header row, then a docxtpl row loop: {%tr for … %} / data row / {%tr endfor %}."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    table_borders(table, {side: 4 for side in ("top", "left", "bottom", "right", "insideH", "insideV")})
+    repeat_header(table.rows[0])
+    for col, (header, width) in enumerate(headers):
+        table.columns[col].width = Mm(width)   # w:gridCol, which LibreOffice follows
+        for row in table.rows:
+            row.cells[col].width = Mm(width)
+        fill_cell(table.rows[0].cells[col], header, "表头文字", HEITI)
+        fill_cell(table.rows[2].cells[col], cells[col], "表格文字", FANGSONG)
+        if header in LEFT_ALIGNED:
+            table.rows[2].cells[col].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT
+    fill_cell(table.rows[1].cells[0], f"{{%tr for r in {loop} %}}", "表格文字", FANGSONG)
+    fill_cell(table.rows[3].cells[0], "{%tr endfor %}", "表格文字", FANGSONG)
+    return table
+
+
+def fill_cell(cell, text: str, style: str, east_asia: str) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.style = style
+    add_run(paragraph, text, east_asia)
+
+
+def overview(doc) -> None:
+    para(doc, "一、总体情况", "一级标题")
+    para(doc, "截至{{ as_of_date }}，{{ headline }}。")
+    para(doc, "{{ chart }}", "图表")
+    para(doc, "图1　各部分任务推进状态", "表格文字")
+
+
+def changes(doc, number: str) -> None:
+    para(doc, f"{number}、与上期相比", "一级标题")
+    para(doc, "{{ changes_intro }}")
+    para(doc, "（一）新完成任务{{ newly_completed|length }}项。", "二级标题")
+    para(doc, "{{ newly_completed_text }}")
+    para(doc, "（二）新增滞后任务{{ newly_lagging|length }}项。", "二级标题")
+    para(doc, "{{ newly_lagging_text }}")
+    para(doc, "（三）本期未更新进展任务{{ not_updated|length }}项。", "二级标题")
+    para(doc, "{{ not_updated_text }}")
+
+
+LAGGING_HEADERS = [("序号", 12), ("任务摘要", 38), ("牵头领导", 19), ("主办单位", 23), ("完成进度", 19),
+                   ("序时进度", 19), ("存在问题", 26)]
+LEFT_ALIGNED = {"任务摘要", "存在问题", "下步计划", "指标", "单位"}   # running text reads better flush left
+LAGGING_CELLS = ["{{ r.no }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}", "{{ r.progress }}",
+                 "{{ r.schedule }}", "{{ r.problems }}"]
+
+
+def lagging(doc, number: str) -> None:
+    para(doc, f"{number}、滞后任务", "一级标题")
+    tag(doc, "{%p if lagging %}")
+    para(doc, "{{ lagging|length }}项任务滞后于序时进度，其中红色预警{{ red_lagging_count }}项（表中排在前面），"
+              "请牵头领导督促主办单位加快推进。")
+    para(doc, "表1　滞后任务清单", "表题")
+    data_table(doc, LAGGING_HEADERS, "lagging", LAGGING_CELLS)
+    tag(doc, "{%p else %}")
+    para(doc, "本期无滞后任务。")
+    tag(doc, "{%p endif %}")
+
+
+def push_list(doc, number: str) -> None:
+    para(doc, f"{number}、重点推进清单", "一级标题")
+    tag(doc, "{%p if push_list %}")
+    para(doc, "滞后及红色预警任务共{{ push_list|length }}项，列出存在问题和下步计划，请主办单位在下一旬逐项推进、"
+              "按时报送。")
+    para(doc, "表2　滞后及红色预警任务推进清单", "表题")
+    data_table(doc, [("序号", 12), ("任务摘要", 36), ("主办单位", 24), ("预警", 12), ("存在问题", 36),
+                     ("下步计划", 36)], "push_list",
+               ["{{ r.no }}", "{{ r.summary }}", "{{ r.lead_units }}", "{{ r.warning }}", "{{ r.problems }}",
+                "{{ r.plan }}"])
+    tag(doc, "{%p else %}")
+    para(doc, "本旬无滞后或红色预警任务。")
+    tag(doc, "{%p endif %}")
+
+
+def reporting(doc, number: str) -> None:
+    para(doc, f"{number}、报送情况", "一级标题")
+    para(doc, "本期应报送单位{{ expected_units }}个，按时报送{{ on_time_units }}个。"
+              "未报送单位（{{ unreported_units|length }}个）：{{ unreported_text }}。"
+              "迟报单位（{{ late_units|length }}个）：{{ late_text }}。")
+
+
+def leaders(doc, number: str, table_no: int) -> None:
+    para(doc, f"{number}、牵头领导分项情况", "一级标题")
+    para(doc, f"表{table_no}　按牵头领导统计", "表题")
+    data_table(doc, [("牵头领导", 36), ("任务数", 30), ("已完成", 30), ("序时推进", 30), ("滞后", 30)], "leader_rows",
+               ["{{ r.leader }}", "{{ r.tasks }}", "{{ r.done }}", "{{ r.on_track }}", "{{ r.lagging }}"])
+
+
+def unit_ranking(doc, number: str, table_no: int) -> None:
+    para(doc, f"{number}、单位排名", "一级标题")
+    para(doc, "按主办任务按序时推进率（已完成、超序时和序时推进任务占主办任务的比例）排序，"
+              "同率时滞后任务少、发现问题少者在前。")
+    para(doc, f"表{table_no}　主办单位推进情况排名", "表题")
+    data_table(doc, [("名次", 12), ("单位", 52), ("主办任务", 22), ("序时推进率", 26), ("滞后任务", 22),
+                     ("问题数", 22)], "unit_rows",
+               ["{{ r.rank }}", "{{ r.unit }}", "{{ r.tasks }}", "{{ r.on_time_rate }}", "{{ r.lagging }}",
+                "{{ r.problems }}"])
+
+
+def indicators(doc, number: str, table_no: int) -> None:
+    para(doc, f"{number}、量化指标完成情况", "一级标题")
+    tag(doc, "{%p if indicator_rows %}")
+    para(doc, "{{ indicator_rows|length }}项量化指标中，已报完成值{{ indicators_reported }}项，"
+              "完成率达到序时进度的{{ indicators_on_schedule }}项。")
+    para(doc, f"表{table_no}　量化指标完成情况", "表题")
+    data_table(doc, [("任务", 14), ("指标", 58), ("目标值", 22), ("单位", 16), ("完成值", 22), ("完成率", 24)],
+               "indicator_rows",
+               ["{{ r.task_id }}", "{{ r.phrase }}", "{{ r.target }}", "{{ r.unit }}", "{{ r.current }}",
+                "{{ r.rate }}"])
+    tag(doc, "{%p else %}")
+    para(doc, "台账中没有量化指标。")
+    tag(doc, "{%p endif %}")
+
+
+def requirements(doc, number: str) -> None:
+    para(doc, f"{number}、下步工作要求", "一级标题")
+    tag(doc, "{%p for item in requirements %}")
+    para(doc, "{{ item }}")
+    tag(doc, "{%p endfor %}")
+
+
+def colophon(doc) -> None:
+    """版记: 抄送 and 印发 lines between 0.35/0.25/0.35 mm rules, anchored to the bottom of the 版心."""
+    table = doc.add_table(rows=2, cols=1)
+    table.autofit = False
+    table_borders(table, {"top": 8, "insideH": 6, "bottom": 8})
+    tbl_pr = table._tbl.tblPr
+    position = OxmlElement("w:tblpPr")
+    for attr, value in (("w:vertAnchor", "margin"), ("w:horzAnchor", "margin"), ("w:tblpYSpec", "bottom"),
+                        ("w:tblpXSpec", "center")):
+        position.set(qn(attr), value)
+    tbl_pr.insert(1 if tbl_pr.find(qn("w:tblStyle")) is not None else 0, position)
+    table.columns[0].width = Mm(TEXT_WIDTH_MM)
+    for row in table.rows:
+        row.cells[0].width = Mm(TEXT_WIDTH_MM)
+    copy_to = table.rows[0].cells[0].paragraphs[0]
+    copy_to.style = "版记"
+    copy_to.paragraph_format.left_indent = SIZE_4
+    copy_to.paragraph_format.right_indent = SIZE_4
+    add_run(copy_to, "抄送：{{ cc }}。", FANGSONG)
+    printed = table.rows[1].cells[0].paragraphs[0]
+    printed.style = "版记"
+    printed.paragraph_format.left_indent = SIZE_4
+    printed.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM - 2) - SIZE_4, WD_TAB_ALIGNMENT.RIGHT)
+    add_run(printed, "{{ printer }}", FANGSONG)
+    add_run(printed, "\t{{ print_date }}印发", FANGSONG)
+    para(doc, "", "版记")   # Word wants a paragraph after a table at the end of the body
+
+
+def body(doc, kind: str) -> None:
+    masthead(doc, kind)
+    para(doc, "{{ opening }}")
+    overview(doc)
+    changes(doc, "二")
+    lagging(doc, "三")
+    if kind == "周盘点":
+        reporting(doc, "四")
+        leaders(doc, "五", 2)
+    elif kind == "旬推进":
+        push_list(doc, "四")
+        reporting(doc, "五")
+        leaders(doc, "六", 3)
+    else:
+        reporting(doc, "四")
+        leaders(doc, "五", 2)
+        unit_ranking(doc, "六", 3)
+        indicators(doc, "七", 4)
+        requirements(doc, "八")
+    para(doc, "{{ closing }}")
+    para(doc, "")
+    colophon(doc)
+
+
+def drop_styles_with_effects(doc) -> None:
+    """Word 2010's stylesWithEffects.xml repeats the theme fonts; without it every reader uses styles.xml."""
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[rel_id]
+
+
+def build(kind: str, path: Path) -> Path:
+    doc = Document()
+    drop_styles_with_effects(doc)
+    set_up_styles(doc)
+    set_up_page(doc)
+    # python-docx's blank document starts with no paragraph; nothing to remove
+    body(doc, kind)
+    core = doc.core_properties
+    core.title = f"{kind}通报模板"
+    core.author = "督查台账工具箱"
+    core.language = "zh-CN"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent / "templates"
+    for kind in KINDS:
+        print(build(kind, out / f"{kind}.docx"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
