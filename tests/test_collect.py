@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from conftest import convert_with_soffice, run_toolkit
 
 from toolkit.workspace import Workspace
 
@@ -24,19 +24,13 @@ ON_TIME = datetime(2024, 3, 20, 10, 0)
 LATE = datetime(2024, 3, 22, 9, 0)
 
 
-def _toolkit(ws: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "toolkit", "-w", str(ws), *args], capture_output=True,
-                          text=True, env=env, cwd=ws)
-
-
 @pytest.fixture(scope="session")
 def issued_workspace(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("issued")
     (root / "inputs").mkdir()
     shutil.copy(NOTICE, root / "inputs" / NOTICE.name)
-    for args in (("parse", f"inputs/{NOTICE.name}"), ("issue", PERIOD, "--date", "2024-03-18")):
-        result = _toolkit(root, *args)
+    for args in (("parse", str(root / "inputs" / NOTICE.name)), ("issue", PERIOD, "--date", "2024-03-18")):
+        result = run_toolkit(root, *args)
         assert result.returncode in (0, 1), result.stderr + result.stdout
     return root
 
@@ -217,7 +211,7 @@ def test_edited_meta_is_a_bad_signature(ws, unit):
 
 
 def test_workbook_of_another_period_is_wrong_period(ws, unit):
-    result = _toolkit(ws.root, "issue", "2024-W11", "--date", "2024-03-11")
+    result = run_toolkit(ws.root, "issue", "2024-W11", "--date", "2024-03-11")
     assert result.returncode in (0, 1), result.stderr
     fill(ws.issued_dir("2024-W11") / f"{unit}.xlsx", returns(ws) / "民政局.xlsx")
     outcome = collect(ws)
@@ -330,7 +324,7 @@ def test_bad_indicator_number_and_foreign_row(ws, unit):
 
 
 def test_missing_row_when_a_task_is_left_unfilled(ws, unit):
-    target = fill(issued(ws, unit), returns(ws) / "民政局.xlsx", cells={"H5": None, "I5": None})
+    fill(issued(ws, unit), returns(ws) / "民政局.xlsx", cells={"H5": None, "I5": None})
     outcome = collect(ws)
     assert [p.code for p in outcome.problems] == ["missing-row"]
     assert outcome.exit_code == 0
@@ -407,15 +401,8 @@ def test_status_names_missing_units_and_writes_nothing(ws, unit):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
 def test_libreoffice_resaves_collect_without_error(ws, unit, fmt, tmp_path):
-    soffice = shutil.which("soffice")
-    if not soffice:
-        pytest.skip("LibreOffice (soffice) 未安装，跳过另存测试")
     filled = fill(issued(ws, unit), tmp_path / "in" / "民政局.xlsx")
-    out = tmp_path / "out"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-                    "--convert-to", fmt, "--outdir", str(out), str(filled)], check=True, capture_output=True,
-                   timeout=180)
-    converted = next(out.iterdir())
+    converted = convert_with_soffice(filled, fmt, tmp_path / "out")
     shutil.copy2(converted, returns(ws) / converted.name)
     outcome = collect(ws)
     assert [p for p in outcome.problems if p.is_error] == []

@@ -1,7 +1,6 @@
 """The per-unit fill-in workbooks (toolkit/forms.py): layout contract, identity, issue, LibreOffice round trips."""
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -12,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import convert_with_soffice, run_toolkit
+
 from toolkit import forms
 from toolkit.errors import ToolkitWarning
 from toolkit.models import (CO, LEAD, REPORTABLE_STATES, Assignment, IndicatorRecord, Ledger, NoticeInfo,
                             ProgressRecord, Task, TaskStatus)
-from toolkit.workspace import Workspace
+from toolkit.workspace import Workspace, safe_file_name
 
 REPO = Path(__file__).resolve().parent.parent
 NOTICE = REPO / "inputs" / "济兖政发〔2024〕1号.txt"
@@ -254,8 +255,8 @@ def test_row_heights_grow_with_wrapped_text():
 
 
 def test_safe_file_name():
-    assert forms.safe_file_name("区住房/城乡建设局") == "区住房_城乡建设局"
-    assert forms.safe_file_name('a:b*c?"<>|') == "a_b_c_____"
+    assert safe_file_name("区住房/城乡建设局") == "区住房_城乡建设局"
+    assert safe_file_name('a:b*c?"<>|') == "a_b_c_____"
 
 
 # ----------------------------------------------------------------------------------------------- planning
@@ -399,14 +400,10 @@ def test_issue_uses_track_callback(tmp_path):
 # ----------------------------------------------------------------------------------------------- real notice
 
 def real_workspace(tmp_path: Path) -> Workspace:
-    if importlib.util.find_spec("toolkit.cli") is None:
-        pytest.skip("toolkit parse is not available yet (toolkit/cli.py missing)")
     root = tmp_path / "real"
     (root / "inputs").mkdir(parents=True)
     shutil.copy(NOTICE, root / "inputs" / NOTICE.name)
-    run = subprocess.run([sys.executable, "-m", "toolkit", "-w", str(root), "parse", str(root / "inputs" / NOTICE.name)],
-                         cwd=REPO, capture_output=True, text=True)
-    assert run.returncode in (0, 1), run.stdout + run.stderr
+    run_toolkit(root, "parse", str(root / "inputs" / NOTICE.name), check=True)
     return Workspace.at(root)
 
 
@@ -462,15 +459,6 @@ def test_real_notice_issue_imports_no_heavy_library(tmp_path):
 
 # ----------------------------------------------------------------------------------------------- LibreOffice
 
-def soffice_convert(source: Path, fmt: str, outdir: Path, profile: Path) -> Path:
-    outdir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
-                    "--outdir", str(outdir), str(source)], check=True, capture_output=True, timeout=180)
-    result = outdir / f"{source.stem}.{fmt}"
-    assert result.exists(), f"LibreOffice did not write {result}"
-    return result
-
-
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
 def test_libreoffice_round_trip_keeps_dropdown_protection_identity(tmp_path, fmt):
@@ -478,8 +466,7 @@ def test_libreoffice_round_trip_keeps_dropdown_protection_identity(tmp_path, fmt
 
     source = tmp_path / "区工业和信息化局.xlsx"
     identity = forms_write_sample(source)
-    profile = tmp_path / "lo-profile"
-    saved = soffice_convert(source, fmt, tmp_path / "saved", profile)
+    saved = convert_with_soffice(source, fmt, tmp_path / "saved")
 
     sheets = calamine_sheets(saved)
     meta = meta_of(sheets)
@@ -487,7 +474,7 @@ def test_libreoffice_round_trip_keeps_dropdown_protection_identity(tmp_path, fmt
     assert {k: meta[k] for k in forms.IDENTITY_FIELDS} == identity
     assert sheets[forms.TASK_SHEET][forms.TASK_FIRST_ROW - 1][0] == "3"
 
-    back = saved if fmt == "xlsx" else soffice_convert(saved, "xlsx", tmp_path / "back", profile)
+    back = saved if fmt == "xlsx" else convert_with_soffice(saved, "xlsx", tmp_path / "back")
     book = openpyxl.load_workbook(back)
     main = book[forms.TASK_SHEET]
     rules = {dv.type: dv for dv in main.data_validations.dataValidation}

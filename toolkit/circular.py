@@ -17,7 +17,7 @@ from pathlib import Path
 
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.models import STATES, CircularRecord, Ledger, TaskStatus
-from toolkit.workspace import Workspace
+from toolkit.workspace import Workspace, safe_file_name
 
 KINDS = ("周盘点", "旬推进", "月调度")
 KIND_OF_PERIOD = {"周": "周盘点", "旬": "旬推进", "月": "月调度"}
@@ -82,10 +82,6 @@ def subject_of(ledger: Ledger) -> str:
     found = re.search(r"关于(?:分解落实|分解|落实|印发)?(.+?)的通知", title)
     subject = found.group(1) if found else "重点任务"
     return re.sub(r"^\d{4}年(度)?", "", subject) or "重点任务"
-
-
-def safe_file_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
 
 
 # ------------------------------------------------------------------------------------------ the context

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from toolkit.checks import ERROR, FileRejected, Problem, is_ignored, sniff_format
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
-from toolkit.workspace import Workspace
+from toolkit.workspace import Workspace, safe_file_name
 
 REPORT_NAME = "校验报告.xlsx"
 SUMMARY_NAME = "汇总.xlsx"
@@ -129,10 +129,6 @@ def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def safe_file_name(name: str) -> str:
-    return "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in name).strip(" .") or "未识别单位"
-
-
 def return_message(unit: str, problems: list[Problem], period_display: str, due: datetime | None) -> str:
     """退回/<单位>.txt: a message the clerk can forward to the unit as it is."""
     lines = [f"{unit}：", "",
@@ -178,7 +174,7 @@ def write_return_notes(folder: Path, problems: list[Problem], period_display: st
         if not any(p.is_error for p in items):
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{safe_file_name(unit)}.txt"
+        path = folder / f"{safe_file_name(unit, '未识别单位')}.txt"
         path.write_text(return_message(unit, items, period_display, due), encoding="utf-8")
         written.append(path)
     return written

@@ -96,7 +96,7 @@ def _stamp(path: Path, when: datetime) -> None:
 def simulate_returns(ws: Workspace, period_id: str, seed: int = 2024, silent: int = 2, late: int = 3,
                      mistakes: bool = True) -> list[str]:
     """Write filled workbooks for `period_id` into inputs/回收/<period>/; returns notes on what was done."""
-    from toolkit import config as config_stage, forms, periods
+    from toolkit import config as config_stage, periods
     from toolkit.ledger import load_ledger
 
     rng = random.Random(f"{seed}-{period_id}")

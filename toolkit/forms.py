@@ -40,7 +40,6 @@ import hmac
 import json
 import math
 import os
-import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -49,7 +48,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.models import LEAD, REPORTABLE_STATES, Ledger
-from toolkit.workspace import Workspace
+from toolkit.sheets import print_setup, text_width
+from toolkit.workspace import Workspace, safe_file_name
 
 # ----------------------------------------------------------------------------------------------- contract
 
@@ -249,16 +249,11 @@ def _has_history(status) -> bool:
 
 # ----------------------------------------------------------------------------------------------- workbook
 
-def _text_width(text: str) -> float:
-    from toolkit.sheets import text_width
-    return text_width(text)
-
-
 def _column_width(header: str, values: Iterable[Any], low: float, cap: float) -> float:
-    widest = _text_width(header) / 2 + 2  # headers wrap onto two lines
+    widest = text_width(header) / 2 + 2  # headers wrap onto two lines
     for value in values:
         for line in ("" if value is None else str(value)).split("\n"):
-            widest = max(widest, _text_width(line) + 2)
+            widest = max(widest, text_width(line) + 2)
     return max(low, min(cap, widest))
 
 
@@ -274,7 +269,7 @@ TITLE_SCALE = 1.6         # a 16-pt title character is 1.6 times as wide as a 10
 
 
 def title_height(title: str, widths: Sequence[float]) -> float:
-    lines = max(1, math.ceil(_text_width(title) * TITLE_SCALE / max(sum(widths) - 2, 1)))
+    lines = max(1, math.ceil(text_width(title) * TITLE_SCALE / max(sum(widths) - 2, 1)))
     return lines * 22 + 8
 
 
@@ -282,7 +277,7 @@ def row_height(values: Sequence[Any], widths: Sequence[float], min_lines: int = 
     lines = min_lines
     for value, width in zip(values, widths):
         usable = max(width - 1.5, 1)
-        count = sum(max(1, math.ceil(_text_width(part) / usable)) for part in str(value or "").split("\n"))
+        count = sum(max(1, math.ceil(text_width(part) / usable)) for part in str(value or "").split("\n"))
         lines = max(lines, count)
     return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4)
 
@@ -445,7 +440,7 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
             sheet.conditional_format(r, 2, r, 2, {"type": "blanks", "format": fmt["missing"]})
 
     sheet.freeze_panes(TASK_HEADER_ROW, 2)
-    _print_setup(sheet, TASK_HEADER_ROW)
+    print_setup(sheet, TASK_HEADER_ROW)
     _protect(sheet)
     return cells
 
@@ -489,7 +484,7 @@ def _write_indicator_sheet(book, fmt, unit: str, period_display: str, indicators
             "error_message": "请只填写数字（例如 120 或 3.5），单位已在“单位”列给出，不要带单位或文字。"})
         sheet.conditional_format(first, last_col, last, last_col, {"type": "blanks", "format": fmt["missing"]})
     sheet.freeze_panes(INDICATOR_HEADER_ROW, 0)
-    _print_setup(sheet, INDICATOR_HEADER_ROW)
+    print_setup(sheet, INDICATOR_HEADER_ROW)
     _protect(sheet)
 
 
@@ -532,24 +527,7 @@ def _write_identity_elsewhere(book, identity: dict[str, str], signature: str) ->
         book.define_name(name, '="' + text.replace('"', '""') + '"')
 
 
-def _print_setup(sheet, header_rows: int) -> None:
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0, header_rows - 1)
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    sheet.set_footer("&C第 &P 页，共 &N 页")
-
-
 # ----------------------------------------------------------------------------------------------- issue
-
-_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def safe_file_name(unit: str) -> str:
-    """The unit name as a file name that Windows accepts."""
-    return _UNSAFE_FILE_CHARS.sub("_", unit).strip(" .") or "未命名单位"
-
 
 @dataclass
 class IssueOutcome:
@@ -616,7 +594,7 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
     outcome = IssueOutcome(period.id, period.display, period.due, folder, warnings=notes)
     for form in track(forms, len(forms), "生成单位填报表"):
         identity = make_identity(form.unit, period.id, [t.task_id for t in form.tasks], issued)
-        path = folder / f"{safe_file_name(form.unit)}.xlsx"
+        path = folder / f"{safe_file_name(form.unit, '未命名单位')}.xlsx"
         write_unit_workbook(path, form.unit, period.display, period.due, form.tasks, form.indicators,
                             identity, sign_identity(key, identity), title_prefix=prefix)
         outcome.files.append(path)

@@ -100,7 +100,7 @@ def print_setup(sheet, header_rows: int) -> None:
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0, header_rows - 1)
-    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer("&C第 &P 页，共 &N 页")
 
 

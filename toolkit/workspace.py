@@ -1,6 +1,7 @@
 """Where every file of a workspace lives (DESIGN §3)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,6 +9,14 @@ LEDGER_NAME = "台账.xlsx"
 DIRECTORY_NAME = "单位名录.xlsx"
 CONFIG_NAME = "toolkit.toml"
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_file_name(name: str, fallback: str = "未命名") -> str:
+    """`name` as a file name that Windows accepts (units and titles become file names)."""
+    return _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or fallback
 
 
 @dataclass(frozen=True)
