@@ -260,7 +260,7 @@ def status(session: Session, period: str, as_of: str | None):
   toolkit circular 2024-03上旬 --date 2024-03-11
 """)
 @click.argument("period", metavar="周期")
-@click.option("--date", "as_of", default=None, metavar="日期", help="通报印发日期（默认周期结束后的第一天或今天）。")
+@click.option("--date", "as_of", default=None, metavar="日期", help="通报的印发日期（默认为周期最后一天，保证重复生成结果一致）。")
 @click.option("--pdf", is_flag=True, help="同时生成 PDF（需要安装 LibreOffice）。")
 @click.pass_obj
 def circular(session: Session, period: str, as_of: str | None, pdf: bool):
