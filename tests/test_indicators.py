@@ -371,3 +371,13 @@ def test_any_text_gives_phrases_copied_from_it(text):
         written, due = find_deadline(text, 2024)
     assert (written is None) == (due is None)
     assert written is None or written in text
+
+
+def test_targets_and_indicators_with_zuoyou_and_yinei():
+    """Other notices write 增长6%左右 / 控制在3%以内: the qualifier belongs to the number."""
+    targets = extract_targets("主要预期目标为：地区生产总值增长6%左右，居民消费价格涨幅控制在3%以内，"
+                              "固定资产投资增长8%。")
+    assert [(t.name, t.value, t.unit) for t in targets] == [
+        ("地区生产总值增长", 6, "%"), ("居民消费价格涨幅控制在", 3, "%"), ("固定资产投资增长", 8, "%")]
+    [indicator] = extract_indicators("全年社会消费品零售总额增长8%左右。")
+    assert (indicator.value, indicator.unit) == (8, "%") and indicator.phrase.endswith("8%左右")

@@ -119,7 +119,7 @@ def main(ctx, workspace, debug):
     ctx.obj = Session(workspace, debug)
 
 
-@main.command(context_settings=CONTEXT, help="""解析任务分解通知（.txt 或 .docx），生成总台账 outputs/台账.xlsx。
+@main.command(context_settings=CONTEXT, help="""解析任务分解通知（.txt、.docx，或 .xlsx 任务表），生成总台账 outputs/台账.xlsx。
 
 \b
 同时在 inputs/ 下生成单位名录（如不存在）。台账已存在时需加 --force：
@@ -129,6 +129,7 @@ def main(ctx, workspace, debug):
 示例：
   toolkit parse inputs/济兖政发〔2024〕1号.txt
   toolkit parse inputs/通知.docx --force
+  toolkit parse inputs/任务分解表.xlsx
   toolkit parse inputs/通知.docx --json > 解析结果.json
 """)
 @click.argument("notice", metavar="通知文件", type=click.Path(path_type=Path))

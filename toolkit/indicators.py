@@ -88,7 +88,8 @@ NUMBER_RE = re.compile(rf"\d+(?:\.\d+)?|[一二两三四五六七八九十百千
 CLAUSE_BREAKS = "，。；：！？,;!?\n（）()"
 # Where a list item ends inside a clause
 ITEM_BREAKS = CLAUSE_BREAKS + "、"
-AT_LEAST = "以上"
+# Qualifiers that belong to the number: 20%以上, 6%左右, 3%以内
+QUALIFIERS = ("以上", "左右", "以内", "以下", "上下")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Candidate:
     start: int          # where the number starts
     number_end: int
     unit_end: int       # where the unit ends
-    end: int            # after a trailing 以上
+    end: int            # after a trailing 以上 / 左右 …
     value: int | float
     unit: str
 
@@ -119,7 +120,8 @@ def find_candidates(text: str) -> list[Candidate]:
         if value == 0:
             continue
         unit_end = match.end() + len(unit)
-        end = unit_end + len(AT_LEAST) if text.startswith(AT_LEAST, unit_end) else unit_end
+        qualifier = next((q for q in QUALIFIERS if text.startswith(q, unit_end)), "")
+        end = unit_end + len(qualifier)
         candidates.append(Candidate(match.start(), match.end(), unit_end, end, value, unit))
     return candidates
 
