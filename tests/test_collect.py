@@ -419,3 +419,13 @@ def test_second_collect_at_the_same_time_refuses(ws, unit):
     with pytest.raises(LedgerLockedError):
         collect(ws)
     assert ws.ledger.read_bytes() == before
+
+
+def test_missing_contact_is_a_reminder_at_the_footer_cell(ws, unit):
+    phone_cell = meta_of(issued(ws, unit))["phone_cell"]          # e.g. "C12"
+    target = fill(issued(ws, unit), returns(ws) / "民政局.xlsx", cells={phone_cell: None})
+    outcome = collect(ws)
+    row, column = int(phone_cell[1:]), phone_cell[0]
+    assert (target.name, row, column, "missing-contact") in keys(outcome)
+    assert outcome.exit_code == 0, "a reminder does not reject the file"
+    assert outcome.verdicts[0].records, "the rows are still merged"

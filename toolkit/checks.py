@@ -31,6 +31,7 @@ LEVELS = {
     "bad-number": ERROR,
     "missing-text": ERROR,
     "inconsistent": NOTICE,
+    "missing-contact": NOTICE,
 }
 FILE_LEVEL_ERRORS = {"unreadable", "unsupported-format", "too-large", "bad-signature", "wrong-period"}
 

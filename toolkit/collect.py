@@ -445,7 +445,7 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     sheet, header_row, columns = found
     rows = book.sheets[sheet]
     held = dict(ctx.held.get(verdict.unit, []))
-    footer = _footer_values(rows, header_row, FOOTER_LABELS)
+    footer = _footer_cells(rows, header_row, FOOTER_LABELS)
     reported: dict[str, object] = {}
     seen: dict[str, int] = {}                 # task id -> Excel row
     for r in range(header_row + 1, len(rows)):
@@ -459,7 +459,9 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     for task_id, record in reported.items():
         _check_consistency(verdict, sheet, seen[task_id], columns["完成进度"], record, ctx)
     for record in reported.values():
-        record.filler, record.phone = footer.get("填报人", ""), footer.get("联系电话", "")
+        record.filler, record.phone = footer.get("填报人", ("",))[0], footer.get("联系电话", ("",))[0]
+    if reported:
+        _check_contact(verdict, sheet, footer)
     _judge_indicators(verdict, book, INDICATOR_SHEET, held, reported, ctx)
     for task_id, role in held.items():
         if task_id not in seen:
@@ -474,16 +476,29 @@ def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:
     return any(text_of(c).rstrip("：:") in labels for c in row[:3])
 
 
-def _footer_values(rows: list[list], header_row: int, labels: tuple[str, ...]) -> dict[str, str]:
-    from toolkit.checks import text_of
+def _footer_cells(rows: list[list], header_row: int, labels: tuple[str, ...]) -> dict[str, tuple[str, int, str]]:
+    """label → (answer, Excel row, column letter of the answer cell) for 填报人 / 联系电话 / 单位负责人."""
+    from toolkit.checks import column_letter, text_of
 
-    values = {}
-    for row in rows[header_row + 1:]:
+    cells = {}
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
         for i, cell in enumerate(row):
             label = text_of(cell).replace(" ", "").rstrip("：:")
-            if label in labels and label not in values:
-                values[label] = next((text_of(c) for c in row[i + 1:] if text_of(c)), "")
-    return values
+            if label in labels and label not in cells:
+                answer = next((text_of(c) for c in row[i + 1:] if text_of(c)), "")
+                cells[label] = (answer, r + 1, column_letter(i + 1))  # the answer sits right of its label
+    return cells
+
+
+def _check_contact(verdict: FileVerdict, sheet: str, footer: dict[str, tuple[str, int, str]]) -> None:
+    from toolkit.forms import FOOTER_REQUIRED
+
+    for label in FOOTER_REQUIRED:
+        answer, row, column = footer.get(label, ("", None, ""))
+        if not answer:
+            verdict.add("missing-contact", f"没有填写{label}，督查室核实情况时无法联系。请在表格下方补填{label}。",
+                        sheet=sheet, row=row, column=column, field=label, value="")
 
 
 def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list, columns: dict[str, int],
