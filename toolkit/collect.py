@@ -50,12 +50,25 @@ def sha256_of(path: Path) -> str:
 def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
     """Copy byte-identical to 归档/<PERIOD>/<sha256[:12]>_<原名>; an existing copy is the same bytes, so kept."""
     archive_dir.mkdir(parents=True, exist_ok=True)
-    target = archive_dir / f"{sha256[:12]}_{path.name}"
+    target = archive_dir / f"{sha256[:12]}_{_fit_name(path.name, 255 - 13 - 12)}"
     if not target.exists():
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
     return target
+
+
+def _fit_name(name: str, limit: int) -> str:
+    """Shorten a file name to `limit` UTF-8 bytes, keeping its extension (file systems stop at 255 bytes)."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        stem, suffix = name, ""
+    tail = f"…{dot}{suffix}" if suffix else "…"
+    while len((stem + tail).encode()) > limit:
+        stem = stem[:-1]
+    return stem + tail
 
 
 def modified_time(path: Path) -> datetime:
