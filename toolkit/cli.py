@@ -139,6 +139,8 @@ def main(ctx, workspace, debug):
 def parse(session: Session, notice: Path, force: bool, as_json: bool):
     from toolkit import notice as notice_stage
 
+    if not notice.exists() and (session.ws.root / notice).exists():
+        notice = session.ws.root / notice   # a path written relative to the workspace
     if as_json:
         parsed = run(session, lambda: notice_stage.parse_notice(notice))
         data = json.dumps(notice_stage.notice_to_json(parsed), ensure_ascii=False, indent=1)
