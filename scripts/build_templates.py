@@ -31,6 +31,10 @@ SIZE_3 = Pt(16)
 SIZE_4 = Pt(14)
 SIZE_TABLE = Pt(10.5)    # 五号, so that a 7-column table fits 156 mm without breaking "20.6%"
 LINE_PITCH = Pt(28.95)   # 22 lines in the 225 mm 版心 (579 twips)
+MASTHEAD_PITCH = Pt(58)
+# LibreOffice 7.4 turns a positioned table into a floating frame only when it is clearly narrower than the
+# 版心 (156 mm stayed inline, 150 mm floated, tested); Word and WPS honour the position either way.
+COLOPHON_WIDTH_MM = 150
 RED = RGBColor(0xFF, 0x00, 0x00)
 TEXT_WIDTH_MM = 156
 
@@ -154,6 +158,12 @@ def repeat_header(row) -> None:
     tr_pr.append(header)
 
 
+def keep_row_whole(row) -> None:
+    """w:cantSplit: a row is never cut between two pages."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
 def add_field(paragraph, instruction: str, east_asia: str, size) -> None:
     """A complex field (PAGE) whose runs carry explicit fonts too."""
     for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
@@ -214,7 +224,7 @@ def normalise_styles(doc) -> None:
 
 
 def add_paragraph_style(doc, name: str, east_asia: str, size, *, bold=False, color=None, align=None,
-                        first_indent_chars: int = 0, exact=True):
+                        first_indent_chars: int = 0, exact=True, keep_with_next=False):
     from docx.enum.style import WD_STYLE_TYPE
     style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles["Normal"]
@@ -230,6 +240,8 @@ def add_paragraph_style(doc, name: str, east_asia: str, size, *, bold=False, col
         fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
     if align is not None:
         fmt.alignment = align
+    if keep_with_next:   # headings, table titles and the chart never end a page alone
+        fmt.keep_with_next = True
     set_first_line_chars(style.element.get_or_add_pPr(), first_indent_chars)
     return style
 
@@ -262,23 +274,28 @@ def set_up_styles(doc) -> None:
     set_char_spacing(normal.element.get_or_add_rPr(), -5)   # 28 characters per line (reference A1)
     set_first_line_chars(normal.element.get_or_add_pPr(), 2)
 
-    add_paragraph_style(doc, "版头标志", XIAOBIAOSONG, Pt(48), color=RED, align=WD_ALIGN_PARAGRAPH.CENTER,
-                        exact=False)
+    masthead = add_paragraph_style(doc, "版头标志", XIAOBIAOSONG, Pt(48), color=RED,
+                                   align=WD_ALIGN_PARAGRAPH.CENTER)
+    masthead.paragraph_format.line_spacing = MASTHEAD_PITCH   # single spacing of a 48 pt CJK font wastes 5 mm
     add_paragraph_style(doc, "版头期数", FANGSONG, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER)
     add_paragraph_style(doc, "版头机关", FANGSONG, SIZE_3)
     add_paragraph_style(doc, "公文标题", XIAOBIAOSONG, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
     add_paragraph_style(doc, "副标题", KAITI, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER)
     add_paragraph_style(doc, "正文", FANGSONG, SIZE_3, first_indent_chars=2)
     add_paragraph_style(doc, "主送", FANGSONG, SIZE_3)
-    add_paragraph_style(doc, "一级标题", HEITI, SIZE_3, first_indent_chars=2)
-    add_paragraph_style(doc, "二级标题", KAITI, SIZE_3, first_indent_chars=2)
-    add_paragraph_style(doc, "图表", FANGSONG, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
-    add_paragraph_style(doc, "表题", HEITI, SIZE_4, align=WD_ALIGN_PARAGRAPH.CENTER)
+    add_paragraph_style(doc, "一级标题", HEITI, SIZE_3, first_indent_chars=2, keep_with_next=True)
+    add_paragraph_style(doc, "二级标题", KAITI, SIZE_3, first_indent_chars=2, keep_with_next=True)
+    add_paragraph_style(doc, "图表", FANGSONG, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False,
+                        keep_with_next=True)
+    add_paragraph_style(doc, "图题", FANGSONG, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    add_paragraph_style(doc, "表题", HEITI, SIZE_4, align=WD_ALIGN_PARAGRAPH.CENTER, keep_with_next=True)
     add_paragraph_style(doc, "表格文字", FANGSONG, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
     add_paragraph_style(doc, "表头文字", HEITI, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
     add_paragraph_style(doc, "版记", FANGSONG, SIZE_4, exact=False)
     add_paragraph_style(doc, "页码", SONGTI, SIZE_4, exact=False)
-    for name in ("表格文字", "表头文字", "版记", "页码", "图表"):
+    anchor = add_paragraph_style(doc, "版记锚点", FANGSONG, Pt(1))
+    anchor.paragraph_format.line_spacing = Pt(1)   # the paragraph Word needs after the 版记 table takes no room
+    for name in ("表格文字", "表头文字", "版记", "页码", "图表", "图题"):
         set_char_spacing(doc.styles[name].element.get_or_add_rPr(), 0)
     normalise_styles(doc)
 
@@ -362,11 +379,14 @@ def data_table(doc, headers: list[tuple[str, float]], loop: str, cells: list[str
     table.autofit = False
     table_borders(table, {side: 4 for side in ("top", "left", "bottom", "right", "insideH", "insideV")})
     repeat_header(table.rows[0])
+    for row in table.rows:
+        keep_row_whole(row)
     for col, (header, width) in enumerate(headers):
         table.columns[col].width = Mm(width)   # w:gridCol, which LibreOffice follows
         for row in table.rows:
             row.cells[col].width = Mm(width)
         fill_cell(table.rows[0].cells[col], header, "表头文字", HEITI)
+        table.rows[0].cells[col].paragraphs[0].paragraph_format.keep_with_next = True   # head stays with row 1
         fill_cell(table.rows[2].cells[col], cells[col], "表格文字", FANGSONG)
         if header in LEFT_ALIGNED:
             table.rows[2].cells[col].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT
@@ -385,32 +405,35 @@ def overview(doc) -> None:
     para(doc, "一、总体情况", "一级标题")
     para(doc, "截至{{ as_of_date }}，{{ headline }}。")
     para(doc, "{{ chart }}", "图表")
-    para(doc, "图1　各部分任务推进状态", "表格文字")
+    para(doc, "图1　各部分任务推进状态（柱顶数字为该部分任务数）", "图题")
 
 
 def changes(doc, number: str) -> None:
     para(doc, f"{number}、与上期相比", "一级标题")
     para(doc, "{{ changes_intro }}")
-    para(doc, "（一）新完成任务{{ newly_completed|length }}项。", "二级标题")
-    para(doc, "{{ newly_completed_text }}")
-    para(doc, "（二）新增滞后任务{{ newly_lagging|length }}项。", "二级标题")
-    para(doc, "{{ newly_lagging_text }}")
-    para(doc, "（三）本期未更新进展任务{{ not_updated|length }}项。", "二级标题")
-    para(doc, "{{ not_updated_text }}")
+    for label, name in (("（一）新完成任务", "newly_completed"), ("（二）新增滞后任务", "newly_lagging"),
+                        ("（三）本期未更新进展任务", "not_updated")):
+        change_item(doc, label, name)
+
+
+def change_item(doc, label: str, name: str) -> None:
+    """One paragraph: the （一） label in 楷体, then the task list in 仿宋, e.g. （一）新完成任务1项：第59项（…）。"""
+    paragraph = para(doc, f"{label}{{{{ {name}|length }}}}项", "正文", KAITI)
+    add_run(paragraph, f"{{% if {name} %}}：{{{{ {name}_text }}}}{{% endif %}}。", FANGSONG)
 
 
 LAGGING_HEADERS = [("序号", 12), ("任务摘要", 38), ("牵头领导", 19), ("主办单位", 23), ("完成进度", 19),
                    ("序时进度", 19), ("存在问题", 26)]
 LEFT_ALIGNED = {"任务摘要", "存在问题", "下步计划", "指标", "单位"}   # running text reads better flush left
-LAGGING_CELLS = ["{{ r.no }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}", "{{ r.progress }}",
+LAGGING_CELLS = ["{{ r.id }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}", "{{ r.progress }}",
                  "{{ r.schedule }}", "{{ r.problems }}"]
 
 
 def lagging(doc, number: str) -> None:
     para(doc, f"{number}、滞后任务", "一级标题")
     tag(doc, "{%p if lagging %}")
-    para(doc, "{{ lagging|length }}项任务滞后于序时进度，其中红色预警{{ red_lagging_count }}项（表中排在前面），"
-              "请牵头领导督促主办单位加快推进。")
+    para(doc, "{{ lagging|length }}项任务滞后于序时进度{% if red_lagging_count %}，其中红色预警"
+              "{{ red_lagging_count }}项（表中排在前面）{% endif %}，请牵头领导督促主办单位加快推进。")
     para(doc, "表1　滞后任务清单", "表题")
     data_table(doc, LAGGING_HEADERS, "lagging", LAGGING_CELLS)
     tag(doc, "{%p else %}")
@@ -419,15 +442,18 @@ def lagging(doc, number: str) -> None:
 
 
 def push_list(doc, number: str) -> None:
-    para(doc, f"{number}、重点推进清单", "一级标题")
+    """旬推进: one table for the lagging and red-warned tasks, with problems and plans (no second lagging table)."""
+    para(doc, f"{number}、滞后及红色预警任务推进清单", "一级标题")
     tag(doc, "{%p if push_list %}")
-    para(doc, "滞后及红色预警任务共{{ push_list|length }}项，列出存在问题和下步计划，请主办单位在下一旬逐项推进、"
-              "按时报送。")
-    para(doc, "表2　滞后及红色预警任务推进清单", "表题")
-    data_table(doc, [("序号", 12), ("任务摘要", 36), ("主办单位", 24), ("预警", 12), ("存在问题", 36),
-                     ("下步计划", 36)], "push_list",
-               ["{{ r.no }}", "{{ r.summary }}", "{{ r.lead_units }}", "{{ r.warning }}", "{{ r.problems }}",
-                "{{ r.plan }}"])
+    para(doc, "{{ lagging|length }}项任务滞后于序时进度，滞后及红色预警任务共{{ push_list|length }}项"
+              "{% if red_push_count %}（红色预警{{ red_push_count }}项，表中排在前面）{% endif %}，"
+              "请牵头领导督促主办单位按下步计划在下一旬逐项推进、按时报送。")
+    para(doc, "表1　滞后及红色预警任务推进清单", "表题")
+    # column widths so that every header fits on its line at 五号 (3.7 mm a character plus 3.8 mm of cell margins)
+    data_table(doc, [("序号", 12), ("任务摘要", 27), ("牵头领导", 19), ("主办单位", 20), ("完成进度\n序时进度", 19),
+                     ("预警", 12), ("存在问题", 24), ("下步计划", 23)], "push_list",
+               ["{{ r.id }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}",
+                "{{ r.progress }}\n{{ r.schedule }}", "{{ r.warning }}", "{{ r.problems }}", "{{ r.plan }}"])
     tag(doc, "{%p else %}")
     para(doc, "本旬无滞后或红色预警任务。")
     tag(doc, "{%p endif %}")
@@ -442,9 +468,12 @@ def reporting(doc, number: str) -> None:
 
 def leaders(doc, number: str, table_no: int) -> None:
     para(doc, f"{number}、牵头领导分项情况", "一级标题")
+    para(doc, "下表各状态项数之和等于该领导的任务数；一项任务有多位牵头领导的，在每位领导名下各计一次。")
     para(doc, f"表{table_no}　按牵头领导统计", "表题")
-    data_table(doc, [("牵头领导", 36), ("任务数", 30), ("已完成", 30), ("序时推进", 30), ("滞后", 30)], "leader_rows",
-               ["{{ r.leader }}", "{{ r.tasks }}", "{{ r.done }}", "{{ r.on_track }}", "{{ r.lagging }}"])
+    data_table(doc, [("牵头领导", 23), ("任务数", 17), ("已完成", 19), ("超序时", 19), ("序时推进", 20), ("滞后", 19),
+                     ("未启动", 19), ("未报送", 19)], "leader_rows",
+               ["{{ r.leader }}", "{{ r.tasks }}", "{{ r.done }}", "{{ r.ahead }}", "{{ r.on_schedule }}",
+                "{{ r.lagging }}", "{{ r.not_started }}", "{{ r.unreported }}"])
 
 
 def unit_ranking(doc, number: str, table_no: int) -> None:
@@ -485,27 +514,34 @@ def colophon(doc) -> None:
     table = doc.add_table(rows=2, cols=1)
     table.autofit = False
     table_borders(table, {"top": 8, "insideH": 6, "bottom": 8})
+    for row in table.rows:
+        keep_row_whole(row)
     tbl_pr = table._tbl.tblPr
     position = OxmlElement("w:tblpPr")
     for attr, value in (("w:vertAnchor", "margin"), ("w:horzAnchor", "margin"), ("w:tblpYSpec", "bottom"),
                         ("w:tblpXSpec", "center")):
         position.set(qn(attr), value)
     tbl_pr.insert(1 if tbl_pr.find(qn("w:tblStyle")) is not None else 0, position)
-    table.columns[0].width = Mm(TEXT_WIDTH_MM)
+    table.columns[0].width = Mm(COLOPHON_WIDTH_MM)
+    preferred = tbl_pr.find(qn("w:tblW"))   # an explicit width, not "auto", for Word's floating-table layout
+    preferred.set(qn("w:type"), "dxa")
+    preferred.set(qn("w:w"), str(Mm(COLOPHON_WIDTH_MM).twips))
     for row in table.rows:
-        row.cells[0].width = Mm(TEXT_WIDTH_MM)
+        row.cells[0].width = Mm(COLOPHON_WIDTH_MM)
     copy_to = table.rows[0].cells[0].paragraphs[0]
     copy_to.style = "版记"
-    copy_to.paragraph_format.left_indent = SIZE_4
+    # 左右各空一字; wrapped lines align with the first character after 抄送： (GB/T 9704 7.4.2)
+    copy_to.paragraph_format.left_indent = SIZE_4 * 4
+    copy_to.paragraph_format.first_line_indent = -SIZE_4 * 3
     copy_to.paragraph_format.right_indent = SIZE_4
     add_run(copy_to, "抄送：{{ cc }}。", FANGSONG)
     printed = table.rows[1].cells[0].paragraphs[0]
     printed.style = "版记"
     printed.paragraph_format.left_indent = SIZE_4
-    printed.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM - 2) - SIZE_4, WD_TAB_ALIGNMENT.RIGHT)
+    printed.paragraph_format.tab_stops.add_tab_stop(Mm(COLOPHON_WIDTH_MM - 2) - SIZE_4, WD_TAB_ALIGNMENT.RIGHT)
     add_run(printed, "{{ printer }}", FANGSONG)
     add_run(printed, "\t{{ print_date }}印发", FANGSONG)
-    para(doc, "", "版记")   # Word wants a paragraph after a table at the end of the body
+    para(doc, "", "版记锚点")   # Word wants a paragraph after a table at the end of the body
 
 
 def body(doc, kind: str) -> None:
@@ -513,14 +549,15 @@ def body(doc, kind: str) -> None:
     para(doc, "{{ opening }}")
     overview(doc)
     changes(doc, "二")
-    lagging(doc, "三")
+    if kind != "旬推进":
+        lagging(doc, "三")
     if kind == "周盘点":
         reporting(doc, "四")
         leaders(doc, "五", 2)
     elif kind == "旬推进":
-        push_list(doc, "四")
-        reporting(doc, "五")
-        leaders(doc, "六", 3)
+        push_list(doc, "三")
+        reporting(doc, "四")
+        leaders(doc, "五", 2)
     else:
         reporting(doc, "四")
         leaders(doc, "五", 2)
@@ -528,7 +565,6 @@ def body(doc, kind: str) -> None:
         indicators(doc, "七", 4)
         requirements(doc, "八")
     para(doc, "{{ closing }}")
-    para(doc, "")
     colophon(doc)
 
 

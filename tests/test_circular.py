@@ -117,8 +117,13 @@ def test_reporting_units_and_leader_table():
     assert (context["expected_units"], context["on_time_units"]) == (3, 1)
     assert context["unreported_text"] == "区商务局" and context["late_text"] == "区统计局"
     rows = {r["leader"]: r for r in context["leader_rows"]}
-    assert rows["石可清"] == {"leader": "石可清", "tasks": 3, "done": 1, "on_track": 1, "lagging": 1}
+    assert rows["石可清"] == {"leader": "石可清", "tasks": 3, "done": 1, "ahead": 0, "on_schedule": 1, "on_track": 1,
+                           "lagging": 1, "not_started": 0, "unreported": 0}
     assert rows["展召爽"]["lagging"] == 1
+    assert rows["孙恒民"]["unreported"] == 1
+    for row in context["leader_rows"]:   # every state has a column, so each row adds up
+        assert row["tasks"] == sum(row[k] for k in ("done", "ahead", "on_schedule", "lagging", "not_started",
+                                                    "unreported")), row
 
 
 def test_unit_ranking_and_indicators_for_the_month():
@@ -193,26 +198,117 @@ def test_counts_in_text_equal_the_ledger(kind, tmp_path):
     text = all_text(Document(str(out)))
     assert "截至2024年3月25日，5项任务中，已完成1项、占比20.0%；" in text
     assert "滞后2项、占比40.0%" in text
-    assert "2项任务滞后于序时进度，其中红色预警1项" in text
+    if kind == "旬推进":
+        assert "2项任务滞后于序时进度，滞后及红色预警任务共2项（红色预警1项，表中排在前面）" in text
+    else:
+        assert "2项任务滞后于序时进度，其中红色预警1项（表中排在前面）" in text
     assert "本期应报送单位3个，按时报送1个。未报送单位（1个）：区商务局。迟报单位（1个）：区统计局。" in text
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_lagging_table_has_one_row_per_lagging_task_red_first(kind, tmp_path):
+    """序号 is the task's own number in the notice (3, 2), not a running number (1, 2)."""
     out, _ = rendered(kind, tmp_path)
     table = table_with_header(Document(str(out)), "序号", "任务摘要")
     rows = [[c.text for c in row.cells] for row in table.rows[1:]]
     assert [r[1] for r in rows] == ["激活汽车家电消费", "持续深化助企攀登"]   # task 3 (红) before task 2
-    assert rows[0] == ["1", "激活汽车家电消费", "展召爽", "区商务局", "0.5%", "20.6%", "A&B<C> 审批未完成"]
+    assert [r[0] for r in rows] == ["3", "2"]
+    if kind == "旬推进":   # one push list with problems and plans instead of a second lagging table
+        assert rows[0] == ["3", "激活汽车家电消费", "展召爽", "区商务局", "0.5%\n20.6%", "红", "A&B<C> 审批未完成",
+                           "4月底前完成审批"]
+    else:
+        assert rows[0] == ["3", "激活汽车家电消费", "展召爽", "区商务局", "0.5%", "20.6%", "A&B<C> 审批未完成"]
 
 
 def test_push_list_of_the_xun_circular_has_problems_and_plans(tmp_path):
     out, _ = rendered("旬推进", tmp_path)
-    table = table_with_header(Document(str(out)), "序号", "任务摘要")  # the lagging table comes first
     doc = Document(str(out))
-    push = [t for t in doc.tables if t.rows[0].cells[-1].text == "下步计划"][0]
+    task_tables = [t for t in doc.tables if len(t.columns) > 1 and t.rows[0].cells[1].text == "任务摘要"]
+    assert len(task_tables) == 1   # no duplicate lagging table in the 旬 circular
+    push = task_tables[0]
+    assert push.rows[0].cells[-1].text == "下步计划"
     assert len(push.rows) == 1 + 2 and push.rows[1].cells[-1].text == "4月底前完成审批"
-    assert table is not None
+
+
+def body_paragraphs(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_changes_name_the_previous_period_without_nested_brackets(kind, tmp_path):
+    out, _ = rendered(kind, tmp_path)
+    text = all_text(Document(str(out)))
+    assert "与上期（2024年第11周）相比，新完成1项，新增滞后1项，本期未更新进展4项。" in text
+    assert "（2024年第11周（" not in text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_task_lists_are_breakable_and_stay_in_their_paragraph(kind, tmp_path):
+    """第2项、第3项 (never 第2、3项: a digit run joined by 、 cannot break) in the paragraph of its （一）."""
+    out, _ = rendered(kind, tmp_path)
+    doc = Document(str(out))
+    paragraphs = body_paragraphs(doc)
+    assert "（一）新完成任务1项：第1项（围绕打造三个千亿产业集群目标）。" in paragraphs
+    assert "（二）新增滞后任务1项：第3项。" in paragraphs
+    assert "（三）本期未更新进展任务4项：第2项、第3项、第4项、第5项。" in paragraphs
+    assert "第" not in paragraphs
+    assert not re.search(r"\d、\d", all_text(doc))
+    first = next(p for p in doc.paragraphs if p.text.startswith("（一）新完成任务"))
+    fonts = [r._element.find(qn("w:rPr") + "/" + qn("w:rFonts")).get(qn("w:eastAsia")) for r in first.runs]
+    assert fonts[0] == "楷体_GB2312" and fonts[-1] == "仿宋_GB2312"
+
+
+def test_empty_change_lists_read_as_a_full_sentence(tmp_path):
+    tpl = DocxTemplate(str(BUNDLED_TEMPLATES / "周盘点.docx"))
+    context = context_for("周盘点", tpl)
+    context.update(newly_completed=[], newly_completed_text="无")
+    tpl.render(context, autoescape=True)
+    tpl.save(str(tmp_path / "w.docx"))
+    assert "（一）新完成任务0项。" in body_paragraphs(Document(str(tmp_path / "w.docx")))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_numbers_are_written_without_spaces(kind, tmp_path):
+    """GB/T 9704 style: 已完成1项、占比20.0% — spaces around numbers are LibreOffice's business, not the text's."""
+    out, context = rendered(kind, tmp_path)
+    doc = Document(str(out))
+    for paragraph in doc.paragraphs:
+        # （the ideographic space of labels such as 图1　… and 周盘点　第3期 is wanted）
+        assert not re.search(r"[ \u00a0]\d|\d[ \u00a0]", paragraph.text), paragraph.text
+    assert f"截至2024年3月25日，{context['headline']}。" in body_paragraphs(doc)
+    assert context["headline"].startswith("5项任务中，已完成1项、占比20.0%；")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_leader_table_rows_add_up(kind, tmp_path):
+    out, _ = rendered(kind, tmp_path)
+    table = table_with_header(Document(str(out)), "牵头领导", "任务数")
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["牵头领导", "任务数", "已完成", "超序时", "序时推进", "滞后", "未启动", "未报送"]
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert [r[0] for r in rows] == ["石可清", "展召爽", "孙恒民"]
+    assert sum(int(r[1]) for r in rows) == 6   # 5 tasks; task 4 counts under both of its leaders
+    for row in rows:
+        assert int(row[1]) == sum(int(n) for n in row[2:]), row
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_colophon_is_the_last_block_anchored_to_the_page_bottom(kind, tmp_path):
+    """GB/T 9704 7.4.1: the 版记's last rule sits on the bottom of the 版心 of the last page."""
+    out, context = rendered(kind, tmp_path)
+    body = Document(str(out)).element.body
+    blocks = [child for child in body if child.tag != qn("w:sectPr")]
+    table, anchor = blocks[-2], blocks[-1]
+    assert table.tag == qn("w:tbl")
+    text = "".join(t.text or "" for t in table.iter(qn("w:t")))
+    assert text.startswith("抄送：") and text.endswith(f"{context['print_date']}印发")
+    position = table.find(qn("w:tblPr") + "/" + qn("w:tblpPr"))
+    assert position is not None
+    assert (position.get(qn("w:vertAnchor")), position.get(qn("w:tblpYSpec"))) == ("margin", "bottom")
+    width_mm = int(table.find(qn("w:tblGrid") + "/" + qn("w:gridCol")).get(qn("w:w"))) / 1440 * 25.4
+    assert 145 <= width_mm < 151   # narrower than the 156 mm 版心, or LibreOffice 7.4 keeps it inline
+    assert anchor.tag == qn("w:p") and not "".join(t.text or "" for t in anchor.iter(qn("w:t")))
+    assert anchor.find(qn("w:r")) is None   # an empty anchor paragraph, so no extra page
 
 
 def test_ampersand_and_angle_brackets_render(tmp_path):
@@ -326,3 +422,33 @@ def test_pdf_is_a4_and_paginated(parsed_workspace, tmp_path):
                                   capture_output=True, text=True, check=True).stdout
             assert "督查通报" in first and re.search(r"—\s*1\s*—", first)
             assert "印发" in last        # 版记 on the last page
+            assert_colophon_at_the_bottom(pdf, pages)
+        if shutil.which("pdfimages"):   # the chart fits under the headline instead of leaving page 1 half empty
+            images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(pdf)], capture_output=True,
+                                    text=True, check=True).stdout.splitlines()[2:]
+            assert [line.split()[2] for line in images].count("image") == 1, f"{pdf.name}: 第1页应有图1"
+
+
+def assert_colophon_at_the_bottom(pdf: Path, pages: int) -> None:
+    """The 印发 line ends on the bottom of the 版心 (35 mm above the paper edge) of the last page."""
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", str(pages), "-l", str(pages), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    page_height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', bbox).group(1))
+    bottoms = [float(y) for y, word in re.findall(r'yMax="([\d.]+)">([^<]*)</word>', bbox) if "印发" in word]
+    assert bottoms, f"{pdf.name}: 末页没有印发行"
+    text_block_bottom = page_height - 35 / 25.4 * 72
+    assert text_block_bottom - 12 <= max(bottoms) <= text_block_bottom + 2, (pdf.name, max(bottoms),
+                                                                              text_block_bottom)
+
+
+def test_chart_is_short_enough_for_page_one():
+    """150 mm wide and at most 75 mm high (about 40 mm for a few sections), so it fits under the headline."""
+    png = circular.chart_png(small_ledger(), STATUSES)
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    height_mm = circular.CHART_WIDTH_MM * height / width
+    assert 25 <= height_mm <= 50 <= circular.CHART_MAX_HEIGHT_MM
+
+
+def test_chart_labels_wrap_in_balanced_lines():
+    assert circular.wrap_label("聚力都市区融合发展", 4) == "聚力都\n市区融\n合发展"
+    assert circular.wrap_label("加强政府自身建设", 4) == "加强政府\n自身建设"

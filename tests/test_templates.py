@@ -149,3 +149,43 @@ def test_readme_documents_every_variable():
     for kind in KINDS:
         for name in DocxTemplate(str(ROOT / "templates" / f"{kind}.docx")).get_undeclared_template_variables():
             assert f"`{name}`" in readme, f"templates/README.md 未说明变量 {name}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_headings_and_table_heads_keep_with_what_follows(built, kind):
+    """A heading, a table title or a table's header row never ends a page alone; rows never split."""
+    doc = Document(str(built / f"{kind}.docx"))
+    for style in ("一级标题", "二级标题", "表题", "图表"):
+        assert doc.styles[style].paragraph_format.keep_with_next, style
+    data_tables = [t for t in doc.tables if len(t.columns) > 1]
+    assert data_tables
+    for table in doc.tables:
+        for row in table.rows:
+            assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+    for table in data_tables:
+        assert all(cell.paragraphs[0].paragraph_format.keep_with_next for cell in table.rows[0].cells)
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_colophon_table_floats_to_the_bottom_and_ends_the_body(built, kind):
+    """The 版记 is the last table, positioned at the bottom of the 版心, followed by a 1 pt empty paragraph."""
+    doc = Document(str(built / f"{kind}.docx"))
+    blocks = [child for child in doc.element.body if child.tag != qn("w:sectPr")]
+    table, anchor = blocks[-2], blocks[-1]
+    assert table.tag == qn("w:tbl") and "抄送" in "".join(t.text for t in table.iter(qn("w:t")))
+    position = table.find(qn("w:tblPr") + "/" + qn("w:tblpPr"))
+    assert position.get(qn("w:vertAnchor")) == "margin" and position.get(qn("w:tblpYSpec")) == "bottom"
+    assert anchor.tag == qn("w:p") and anchor.find(qn("w:r")) is None
+    assert doc.styles["版记锚点"].paragraph_format.line_spacing.pt == pytest.approx(1)
+    borders = table.find(qn("w:tblPr") + "/" + qn("w:tblBorders"))
+    sizes = {side: borders.find(qn(f"w:{side}")).get(qn("w:sz")) for side in ("top", "insideH", "bottom")}
+    assert sizes == {"top": "8", "insideH": "6", "bottom": "8"}   # 0.35 / 0.25 / 0.35 mm rules
+
+
+def test_xun_template_has_one_task_table():
+    """旬推进 shows the push list (problems and plans) instead of repeating the lagging tasks in a second table."""
+    doc = Document(str(ROOT / "templates" / "旬推进.docx"))
+    heads = [[c.text for c in t.rows[0].cells] for t in doc.tables if len(t.columns) > 1]
+    assert sum("任务摘要" in head for head in heads) == 1
+    assert next(h for h in heads if "任务摘要" in h)[-1] == "下步计划"

@@ -24,6 +24,7 @@ KIND_OF_PERIOD = {"周": "周盘点", "旬": "旬推进", "月": "月调度"}
 ON_SCHEDULE = ("已完成", "超序时", "序时推进")
 MASTHEAD = "督查通报"
 CHART_WIDTH_MM = 150            # within the 156 mm 版心
+CHART_MAX_HEIGHT_MM = 75        # one element among several on page 1
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Serif SC",
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UKai CN", "AR PL UMing CN", "LXGW WenKai",
              "SimHei", "Microsoft YaHei", "SimSun", "DengXian", "PingFang SC", "Heiti SC", "STHeiti")
@@ -106,8 +107,12 @@ def task_refs(ledger: Ledger, task_ids: list[str]) -> str:
 
 
 def task_numbers(task_ids: list[str]) -> str:
-    """第3、5、12项 — short, for lists that a table below spells out."""
-    return f"第{'、'.join(task_ids)}项" if task_ids else "无"
+    """第3项、第5项、第12项 — short, for lists that a table below spells out.
+
+    Each number keeps its own 第…项 so that LibreOffice and Word can break the line after any 、 (a run of
+    digits joined by 、 is one unbreakable word for them).
+    """
+    return listing([f"第{tid}项" for tid in task_ids])
 
 
 def updated_task_ids(ledger: Ledger, period) -> set[str]:
@@ -139,7 +144,7 @@ def changes(ledger: Ledger, period, statuses, previous_statuses, previous_period
     lagging = [i for i in ids if state(statuses, i) == "滞后" and state(previous_statuses, i) != "滞后"]
     updated = updated_task_ids(ledger, period)
     not_updated = [i for i in ids if i not in updated and state(statuses, i) != "已完成"]
-    intro = (f"与上期（{previous_period.display}）相比，新完成{len(completed)}项，新增滞后{len(lagging)}项，"
+    intro = (f"与上期（{period_label(previous_period)}）相比，新完成{len(completed)}项，新增滞后{len(lagging)}项，"
              f"本期未更新进展{len(not_updated)}项。") if previous_period else "本期为首期，无上期数据可比。"
     return {
         "previous_display": previous_period.display if previous_period else "",
@@ -190,8 +195,10 @@ def leader_rows(ledger: Ledger, statuses) -> list[dict]:
             counter = rows.setdefault(leader, Counter())
             counter["tasks"] += 1
             counter[state] += 1
-    return [{"leader": leader, "tasks": c["tasks"], "done": c["已完成"], "on_track": c["超序时"] + c["序时推进"],
-             "lagging": c["滞后"]} for leader, c in rows.items()]
+    # every state has its own column so that each row adds up to 任务数
+    return [{"leader": leader, "tasks": c["tasks"], "done": c["已完成"], "ahead": c["超序时"],
+             "on_schedule": c["序时推进"], "on_track": c["超序时"] + c["序时推进"], "lagging": c["滞后"],
+             "not_started": c["未启动"], "unreported": c["未报送"]} for leader, c in rows.items()]
 
 
 def unit_rows(ledger: Ledger, statuses, period) -> list[dict]:
@@ -255,6 +262,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     subject = subject_of(ledger)
     line, counts, shares = headline(statuses, ledger)
     lagging = red_first(ledger, statuses, lambda s: s.state == "滞后")
+    push = red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红")
     indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values)
     context = {
         "masthead": MASTHEAD, "kind": kind, "number": number, "year": period.year,
@@ -267,7 +275,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
         "subject": subject, "total": len(ledger.tasks),
         "headline": line, "counts": counts, "shares": shares,
         "lagging": lagging, "red_lagging_count": sum(r["warning"] == "红" for r in lagging),
-        "push_list": red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红"),
+        "push_list": push, "red_push_count": sum(r["warning"] == "红" for r in push),
         "leader_rows": leader_rows(ledger, statuses),
         "unit_rows": unit_rows(ledger, statuses, period),
         "indicator_rows": indicators, "indicators_reported": reported, "indicators_on_schedule": on_schedule,
@@ -303,38 +311,71 @@ def section_label(section: str) -> str:
     return first if len(first) <= 12 else first[:11] + "…"
 
 
+def wrap_label(label: str, per_line: int) -> str:
+    """Balanced lines: 9 characters at 4 a line become 3+3+3, not 4+4+1."""
+    import math
+    lines = math.ceil(len(label) / per_line)
+    size = math.ceil(len(label) / lines)
+    return "\n".join(label[i:i + size] for i in range(0, len(label), size))
+
+
 def chart_png(ledger: Ledger, statuses) -> bytes:
-    """Horizontal stacked bars: task states per section of the notice."""
+    """Stacked columns: task states per section of the notice, short enough to sit under the headline on page 1.
+
+    Sections side by side (labels wrapped under each column) take far less height than one bar per line; the
+    figure is CHART_WIDTH_MM wide and about 45 mm high for ten sections (never more than CHART_MAX_HEIGHT_MM).
+    """
     import io
+    import math
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     sections: dict[str, Counter] = {}
     for task in ledger.tasks:
         sections.setdefault(section_label(task.section or "其他"), Counter())[status_of(statuses, task.id).state] += 1
-    labels = list(sections)[::-1]
+    labels = list(sections) or ["（无任务）"]
     font = cjk_font()
-    height = 1.0 + 0.3 * len(labels)
-    figure = Figure(figsize=(CHART_WIDTH_MM / 25.4, height), dpi=150)
-    # fixed margins instead of tight_layout(), which draws the figure twice
-    figure.subplots_adjust(left=0.24, right=0.97, bottom=0.55 / height, top=1 - 0.4 / height)
+    text = {"family": font} if font else {}
+    left_mm, right_mm, legend_mm, plot_mm = 11.0, 2.0, 5.0, 24.0
+    pitch_mm = (CHART_WIDTH_MM - left_mm - right_mm) / len(labels)
+    label_pt = 8 if pitch_mm >= 9 else 7
+    char_mm = label_pt * 0.3528 * 1.05
+    per_line = max(2, int(pitch_mm * 0.95 / char_mm))
+    lines = min(4, max(math.ceil(len(label) / per_line) for label in labels))
+    bottom_mm = 2.5 + lines * label_pt * 0.3528 * 1.25
+    height_mm = min(CHART_MAX_HEIGHT_MM, legend_mm + plot_mm + bottom_mm)
+    figure = Figure(figsize=(CHART_WIDTH_MM / 25.4, height_mm / 25.4), dpi=200)
+    # fixed margins in millimetres instead of tight_layout(), which draws the figure twice
+    figure.subplots_adjust(left=left_mm / CHART_WIDTH_MM, right=1 - right_mm / CHART_WIDTH_MM,
+                           bottom=bottom_mm / height_mm, top=1 - legend_mm / height_mm)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    left = [0] * len(labels)
+    positions = range(len(labels))
+    base = [0] * len(labels)
     for state in STATES:
-        widths = [sections[label][state] for label in labels]
-        if not any(widths):
+        heights = [sections[label][state] if label in sections else 0 for label in labels]
+        if not any(heights):
             continue
-        axes.barh(labels, widths, left=left, color=STATE_COLOURS[state], label=state, height=0.6)
-        left = [a + b for a, b in zip(left, widths)]
-    text = {"family": font} if font else {}
-    axes.set_yticks(range(len(labels)), labels, fontsize=8, **text)
-    axes.tick_params(axis="x", labelsize=8)
-    axes.set_xlabel("任务数（项）", fontsize=8, **text)
+        axes.bar(positions, heights, bottom=base, color=STATE_COLOURS[state], label=state, width=0.62)
+        base = [a + b for a, b in zip(base, heights)]
+    for x, total in zip(positions, base):   # the section's task count on top of its column
+        axes.annotate(str(total), (x, total), xytext=(0, 1), textcoords="offset points", ha="center",
+                      va="bottom", fontsize=7)
+    axes.set_ylim(0, max(base + [1]) * 1.18)
+    axes.set_xlim(-0.6, len(labels) - 0.4)
+    axes.set_xticks(list(positions), [wrap_label(label, per_line) for label in labels], fontsize=label_pt,
+                    linespacing=1.1, **text)
+    axes.tick_params(axis="x", length=0, pad=2)
+    axes.tick_params(axis="y", labelsize=7, length=2, pad=1)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    axes.set_ylabel("项", fontsize=7, rotation=0, labelpad=6, **text)
+    axes.grid(axis="y", linewidth=0.4, color="#DDDDDD")
+    axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, frameon=False,
-                prop={"size": 8, **text}, handlelength=1.2, columnspacing=1.0)
+    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, frameon=False, borderaxespad=0.3,
+                prop={"size": 8, **text}, handlelength=1.2, handleheight=0.8, columnspacing=1.2)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
