@@ -252,8 +252,11 @@ def _has_history(status) -> bool:
 def _column_width(header: str, values: Iterable[Any], low: float, cap: float) -> float:
     widest = text_width(header) / 2 + 2  # headers wrap onto two lines
     for value in values:
+        if widest >= cap:
+            break
         for line in ("" if value is None else str(value)).split("\n"):
-            widest = max(widest, text_width(line) + 2)
+            if 2 * len(line) + 2 > widest:  # a character is at most 2 wide: a shorter line cannot win
+                widest = max(widest, text_width(line) + 2)
     return max(low, min(cap, widest))
 
 
@@ -277,7 +280,8 @@ def row_height(values: Sequence[Any], widths: Sequence[float], min_lines: int = 
     lines = min_lines
     for value, width in zip(values, widths):
         usable = max(width - 1.5, 1)
-        count = sum(max(1, math.ceil(text_width(part) / usable)) for part in str(value or "").split("\n"))
+        count = sum(1 if 2 * len(part) <= usable else max(1, math.ceil(text_width(part) / usable))
+                    for part in str(value or "").split("\n"))
         lines = max(lines, count)
     return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4)
 

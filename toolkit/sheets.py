@@ -4,6 +4,7 @@ Every text is written as a string, never as a formula (a unit's "=1+1" stays tex
 """
 from __future__ import annotations
 
+import functools
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -15,18 +16,28 @@ MAX_WIDTH = 60
 MIN_WIDTH = 6
 
 
+@functools.lru_cache(maxsize=None)
+def _char_width(ch: str) -> float:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1.1
+
+
 def text_width(text: str) -> float:
     """Width in Excel units: a Han character is about two digit widths."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+    if text.isascii():
+        return 1.1 * len(text)
+    return sum(map(_char_width, text))
 
 
 def column_width(header: str, values: Iterable[Any], cap: int = MAX_WIDTH) -> float:
     longest = text_width(header) + 2
     for value in values:
+        if longest >= cap:
+            break  # nothing can make it wider (a table of 30,000 rows is sized in a moment)
         if value is None or value == "":
             continue
         for line in str(value).split("\n"):
-            longest = max(longest, text_width(line) + 2)
+            if 2 * len(line) + 2 > longest:  # a character is at most 2 wide: a shorter line cannot win
+                longest = max(longest, text_width(line) + 2)
     return max(MIN_WIDTH, min(cap, longest))
 
 

@@ -1,0 +1,38 @@
+"""A tiny smoke run of scripts/bench.py: the JSON shape only (benchmark figures are not timed tests)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_json_shape(tmp_path):
+    workspace = tmp_path / "bench"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--tasks", "30", "--units", "12",
+                             "--weeks", "2", "--json", "--workspace", str(workspace)],
+                            capture_output=True, text=True, encoding="utf-8", cwd=str(ROOT), timeout=600)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["tasks"] == 30 and data["units"] == 12
+    assert set(data["stages"]) == {"parse", "issue", "collect", "circular"}
+    assert all(isinstance(v, float) and v > 0 for v in data["stages"].values())
+    assert data["peak_rss_mb"] > 0 and data["calamine_floor"] >= 0
+    assert [w["period"] for w in data["weeks"]] == ["2024-W11", "2024-W12"]
+    for week in data["weeks"]:
+        assert {"issue", "collect", "circular", "calamine_floor", "returns", "issued", "peak_mb"} <= set(week)
+        assert week["returns"] == week["issued"] - 2       # two units stay silent
+    # the workspace is kept and went through the real commands
+    assert (workspace / "outputs" / "台账.xlsx").exists()
+    assert list((workspace / "outputs" / "2024-W12" / "通报").glob("*.docx"))
+
+
+def test_bench_refuses_a_foreign_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--tasks", "5", "--units", "6",
+                             "--workspace", str(tmp_path)], capture_output=True, text=True, encoding="utf-8",
+                            cwd=str(ROOT), timeout=120)
+    assert result.returncode != 0 and "不是 bench.py 建立的工作区" in result.stderr
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me"
