@@ -320,6 +320,13 @@ def _shown(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _write_header_row(sheet, fmt, row: int, headers: Sequence[str], inputs: Sequence[str]) -> None:
+    """Headers of the columns a unit fills are green, the locked ones blue."""
+    for col, header in enumerate(headers):
+        sheet.write_string(row, col, header, fmt["input_header"] if header in inputs else fmt["header"])
+    sheet.set_row(row, 30)
+
+
 def _write_text(sheet, row: int, col: int, value: str, fmt) -> None:
     if value:
         sheet.write_string(row, col, value, fmt)
@@ -394,11 +401,7 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
                       "黄色单元格为尚未填写的必填项。本期进展已预填上期内容，有变化请直接修改。", fmt["note"])
     sheet.set_row(1, 28)
 
-    header_row = TASK_HEADER_ROW - 1
-    for col, header in enumerate(TASK_HEADERS):
-        style = fmt["input_header"] if header in TASK_INPUT_HEADERS else fmt["header"]
-        sheet.write_string(header_row, col, header, style)
-    sheet.set_row(header_row, 30)
+    _write_header_row(sheet, fmt, TASK_HEADER_ROW - 1, TASK_HEADERS, TASK_INPUT_HEADERS)
 
     first = TASK_FIRST_ROW - 1
     for offset, values in enumerate(rows):
@@ -463,11 +466,7 @@ def _write_indicator_sheet(book, fmt, unit: str, period_display: str, indicators
         title += "：本单位主办任务无量化指标，本表无需填写"
     sheet.merge_range(0, 0, 0, last_col, title, fmt["title"])
     sheet.set_row(0, title_height(title, widths))
-    header_row = INDICATOR_HEADER_ROW - 1
-    for col, header in enumerate(INDICATOR_HEADERS):
-        style = fmt["input_header"] if header in INDICATOR_INPUT_HEADERS else fmt["header"]
-        sheet.write_string(header_row, col, header, style)
-    sheet.set_row(header_row, 30)
+    _write_header_row(sheet, fmt, INDICATOR_HEADER_ROW - 1, INDICATOR_HEADERS, INDICATOR_INPUT_HEADERS)
     first = INDICATOR_FIRST_ROW - 1
     for offset, item in enumerate(indicators):
         r = first + offset
