@@ -447,14 +447,14 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     """
     from toolkit import progress
     from toolkit.config import load_config
-    from toolkit.ledger import ledger_lock, load_ledger, save_ledger
+    from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
     from toolkit.periods import parse_period
 
     config = load_config(ws)
     period = parse_period(period_text, config)
     as_of = as_of or period.end
     with ledger_lock(ws):
-        ledger = load_ledger(ws)
+        ledger = load_ledger(ws, since=history_start(period, config, extra_periods=1))
         statuses = progress.evaluate(ledger, period, config)
         previous_statuses = progress.evaluate(ledger, period.previous(config), config)
         values = progress.indicator_values(ledger, period)

@@ -759,7 +759,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     from toolkit.config import load_config
     from toolkit.directory import load_directory, unit_tasks
     from toolkit.forms import office_key
-    from toolkit.ledger import ledger_lock, load_ledger, save_ledger
+    from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
     from toolkit.periods import parse_period
 
     track = track or _no_track
@@ -772,7 +772,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     files = returned_files(folder)
     outcome = CollectOutcome(period.id, period.display, period.due, folder)
     with ledger_lock(ws):
-        ledger = load_ledger(ws)
+        ledger = load_ledger(ws, since=history_start(period, config))
         directory = load_directory(ws)
         ctx = _context(ws, ledger, directory, period, config, unit_tasks(ledger, directory), office_key(ws))
         verdicts = _archive_all(files, folder, ws.archive(period.id), received, track)
@@ -947,7 +947,7 @@ def period_status(ws: Workspace, period_text: str, as_of: datetime | None = None
 
     config = load_config(ws)
     period = parse_period(period_text, config)
-    ledger = load_ledger(ws)
+    ledger = load_ledger(ws, since=period.start)     # only this period's rows are counted
     expected = list(unit_tasks(ledger, load_directory(ws)))
     rows = {s.unit: s for s in ledger.submissions if s.period == period.id}
     reported = {u: s.received for u, s in rows.items() if s.reported}

@@ -580,7 +580,7 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
         period = periods.period_containing(as_of, "周", config)
     else:
         raise ToolkitError("请给出要下发的期别，例如 toolkit issue 2024-W12，或用 --date 2024-03-18 指定日期。")
-    ledger = load_ledger(ws)
+    ledger = load_ledger(ws, since=period.start)     # last_reports needs each pair's latest report before it
     directory = load_directory(ws)
     issued = datetime.combine(as_of, time(9, 0)) if as_of else datetime.now().replace(microsecond=0)
 

@@ -1,24 +1,39 @@
-"""The master ledger outputs/台账.xlsx (DESIGN §4): read whole, written whole, atomically, with a backup.
+"""The master ledger outputs/台账.xlsx (DESIGN §4) and the progress history outputs/进展记录.sqlite.
 
-Editable by the clerk: 任务台账 任务内容 and 完成时限; every column of 责任分工; 量化指标 目标值 and 单位.
-Everything else is recomputed. 责任分工 is the source of truth for a task's units.
+台账.xlsx is read whole and written whole, atomically, with a backup. Editable by the clerk: 任务台账 任务内容
+and 完成时限; every column of 责任分工; 量化指标 目标值 and 单位. Everything else is recomputed. 责任分工 is the
+source of truth for a task's units.
+
+Every accepted report row lives in the append-only SQLite store (table `progress`, one row per
+(period, unit, task, SHA-256)), so that a year of weekly reports at province scale neither slows the commands
+down nor overflows Excel's row limit. The ledger's 进展记录 sheet is a view of it: each (unit, task)'s latest
+report plus every row of the latest period present. save_ledger() inserts into the store inside one transaction
+and commits only once the new 台账.xlsx is in place; load_ledger(since=…) reads only the history a command needs.
+A ledger without a store (written before the store existed, or a copy) has its sheet rows imported on first save.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
+import sqlite3
+import warnings
 from datetime import date, datetime
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.errors import LedgerLockedError, ToolkitError
+from toolkit.errors import LedgerLockedError, ToolkitError, ToolkitWarning
 from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment, CircularRecord, IndicatorRecord,
                             Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
 from toolkit.workspace import Workspace
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+STORE_NAME = "进展记录.sqlite"
+VIEW_NOTE_KEY = "进展记录"
+VIEW_NOTE = ("本表只列出每个单位每项任务的最近一次报送，以及最近一期的全部报送行；全部历史报送保存在 "
+             "outputs/进展记录.sqlite（只追加，请勿删除或手工修改），每期完整报送见 outputs/<期次>/汇总.xlsx。")
 
 TASK_SHEET = "任务台账"
 TASK_HEADERS = ["序号", "类别", "任务内容", "牵头领导", "主办单位", "协办单位", "完成时限", "量化指标",
@@ -133,7 +148,13 @@ def task_summary(text: str, limit: int = 40) -> str:
 
 # ------------------------------------------------------------------------------------------ reading
 
-def load_ledger(ws: Workspace) -> Ledger:
+def load_ledger(ws: Workspace, since: date | None = None) -> Ledger:
+    """The ledger, its progress history from the store.
+
+    With `since`, history holds the rows whose period ends on or after `since` plus, for each (unit, task), its
+    latest row before it (and the latest row before it carrying each indicator value) — all that evaluating a
+    period from `since` on needs. Without, every row. Without a store, the sheet's 进展记录 rows.
+    """
     if not ws.ledger.exists():
         raise ToolkitError(f"找不到台账 {ws.ledger}。请先运行：toolkit parse <通知文件>")
     from python_calamine import CalamineWorkbook
@@ -142,12 +163,21 @@ def load_ledger(ws: Workspace) -> Ledger:
         book = CalamineWorkbook.from_path(str(ws.ledger))
     except Exception as exc:  # noqa: BLE001
         raise ToolkitError(f"台账 {ws.ledger} 无法读取（{exc}）。可从 outputs/备份/ 中取回上一版。") from exc
-    sheets = {}
     for name in (TASK_SHEET, ASSIGN_SHEET, INDICATOR_SHEET, TARGET_SHEET, PROGRESS_SHEET, SUBMISSION_SHEET,
                  CIRCULAR_SHEET, INFO_SHEET):
         if name not in book.sheet_names:
             raise ToolkitError(f"台账缺少工作表“{name}”。请勿删除或改名台账的工作表；可从 outputs/备份/ 取回上一版。")
-        sheets[name] = _records(book.get_sheet_by_name(name).to_python(), name)
+    sheets = {name: _records(book.get_sheet_by_name(name).to_python(), name)
+              for name in (TASK_SHEET, ASSIGN_SHEET, INDICATOR_SHEET, TARGET_SHEET, SUBMISSION_SHEET,
+                           CIRCULAR_SHEET, INFO_SHEET)}
+    history = load_history(ws, since)
+    if history is None:    # no store yet: the sheet is the history, imported into the store on the next save
+        history = [_read_progress(r) for r in _records(book.get_sheet_by_name(PROGRESS_SHEET).to_python(),
+                                                       PROGRESS_SHEET) if as_text(r.get("期次"))]
+        if history and _sheet_is_view(sheets[INFO_SHEET]):
+            warnings.warn(f"找不到进展记录数据库 {store_path(ws)}，台账“进展记录”表只含近期部分，已按该表继续；"
+                          f"更早的报送历史请从原工作区复制 outputs/{STORE_NAME} 到本工作区的 outputs/ 下。",
+                          ToolkitWarning, stacklevel=2)
     info = _read_info(sheets[INFO_SHEET])
     tasks, status = _read_tasks(sheets[TASK_SHEET])
     assignments = _read_assignments(sheets[ASSIGN_SHEET])
@@ -158,7 +188,7 @@ def load_ledger(ws: Workspace) -> Ledger:
         targets=[Target(as_text(r["指标"]), as_float(r.get("目标值")) or 0.0, as_text(r.get("单位")))
                  for r in sheets[TARGET_SHEET] if as_text(r.get("指标"))],
         status=status,
-        progress=[_read_progress(r) for r in sheets[PROGRESS_SHEET] if as_text(r.get("期次"))],
+        progress=history,
         submissions=[_read_submission(r) for r in sheets[SUBMISSION_SHEET] if as_text(r.get("期次"))],
         circulars=[_read_circular(r) for r in sheets[CIRCULAR_SHEET] if as_text(r.get("类型"))],
     )
@@ -172,6 +202,10 @@ def _records(rows: list[list], sheet: str) -> list[dict]:
         return []
     header = [as_text(h) for h in rows[0]]
     return [dict(zip(header, row)) for row in rows[1:] if any(v not in ("", None) for v in row)]
+
+
+def _sheet_is_view(info_rows: list[dict]) -> bool:
+    return any(as_text(r.get("项目")) == VIEW_NOTE_KEY for r in info_rows)
 
 
 def _read_info(rows: list[dict]) -> NoticeInfo:
@@ -267,12 +301,200 @@ def _read_circular(r: dict) -> CircularRecord:
                           file=as_text(r.get("文件")), issued=as_date(r.get("印发日期")))
 
 
+# ------------------------------------------------------------------------------------------ the history store
+
+_COLUMNS = ("period", "unit", "task_id", "role", "state", "progress", "text", "problems", "plan",
+            "indicator_values", "filler", "phone", "received", "late", "file", "sha256", "period_end")
+_SCHEMA = (
+    """CREATE TABLE progress (id INTEGER PRIMARY KEY, period TEXT NOT NULL, unit TEXT NOT NULL,
+       task_id TEXT NOT NULL, role TEXT, state TEXT, progress REAL, text TEXT, problems TEXT, plan TEXT,
+       indicator_values TEXT, filler TEXT, phone TEXT, received TEXT, late INTEGER, file TEXT,
+       sha256 TEXT NOT NULL, period_end TEXT, UNIQUE (period, unit, task_id, sha256))""",
+    "CREATE INDEX progress_pair_end ON progress (unit, task_id, period_end)",
+    "CREATE INDEX progress_end ON progress (period_end)",
+    # which rows carry which indicator value, so that a windowed load keeps each indicator's latest value
+    """CREATE TABLE progress_indicator (progress_id INTEGER NOT NULL REFERENCES progress (id), unit TEXT NOT NULL,
+       task_id TEXT NOT NULL, indicator_id TEXT NOT NULL, period_end TEXT, UNIQUE (progress_id, indicator_id))""",
+    "CREATE INDEX progress_indicator_pair ON progress_indicator (unit, task_id, indicator_id, period_end)",
+)
+_SELECT = f"SELECT id, {', '.join(_COLUMNS[:-1])} FROM progress"
+
+
+def history_start(period, config, extra_periods: int = 0) -> date:
+    """The `since` for load_ledger when evaluating `period` (and `extra_periods` periods before it).
+
+    progress.evaluate looks back missed_reports_red − 1 periods of the same kind for 未报送 twice in a row; one
+    more period is kept as a margin. Earlier rows matter only as each (unit, task)'s latest, which load_ledger
+    adds anyway.
+    """
+    earlier = period
+    for _ in range(config.thresholds.missed_reports_red + extra_periods):
+        earlier = earlier.previous(config)
+    return earlier.start
+
+
+def store_path(ws: Workspace) -> Path:
+    return ws.outputs / STORE_NAME
+
+
+def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecord] | None:
+    """The store's rows in the order they were accepted (see load_ledger for `since`); None when there is no store."""
+    path = store_path(ws)
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            if not _has_schema(conn):
+                return None
+            if since is None:
+                rows = conn.execute(f"{_SELECT} ORDER BY id").fetchall()
+            else:
+                rows = _window(conn, since.isoformat())
+    except sqlite3.Error as exc:
+        raise _store_error(path, exc) from exc
+    return [_record_from_row(row) for row in rows]
+
+
+def _window(conn: sqlite3.Connection, since: str) -> list[tuple]:
+    recent = conn.execute(f"{_SELECT} WHERE period_end >= ?1 OR period_end IS NULL", (since,)).fetchall()
+    earlier = conn.execute(f"""
+        WITH ends (unit, task_id, period_end) AS (
+            SELECT unit, task_id, MAX(period_end) FROM progress WHERE period_end < ?1 GROUP BY unit, task_id
+            UNION
+            SELECT unit, task_id, MAX(period_end) FROM progress_indicator WHERE period_end < ?1
+            GROUP BY unit, task_id, indicator_id)
+        SELECT p.id, {', '.join('p.' + c for c in _COLUMNS[:-1])} FROM ends
+        JOIN progress p ON p.unit = ends.unit AND p.task_id = ends.task_id AND p.period_end = ends.period_end
+        """, (since,)).fetchall()
+    return sorted(recent + earlier)
+
+
+def _has_schema(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'progress'").fetchone() is not None
+
+
+def _store_error(path: Path, exc: Exception) -> ToolkitError:
+    return ToolkitError(f"进展记录数据库 {path} 无法读写（{exc}）。请勿手工修改该文件；如已损坏，可将其改名后重新运行"
+                        f"（工具将按台账“进展记录”表重建近期记录，再逐期运行 toolkit collect 即可从回收文件补回历史）。")
+
+
+def _record_from_row(row: tuple) -> ProgressRecord:
+    (_, period, unit, task_id, role, state, progress, text, problems, plan, values, filler, phone, received,
+     late, file, sha256) = row
+    return ProgressRecord(
+        period=period, unit=unit, task_id=task_id, role=role or "", state=state or "", progress=progress,
+        text=text or "", problems=problems or "", plan=plan or "",
+        indicator_values=json.loads(values) if values else {}, filler=filler or "", phone=phone or "",
+        received=datetime.fromisoformat(received) if received else None, late=bool(late), file=file or "",
+        sha256=sha256 or "")
+
+
+def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None:
+    """ISO end date of a period id; None for an id that is not a period (kept in every windowed load)."""
+    if period_id not in cache:
+        from toolkit.periods import period_end_of
+
+        try:
+            cache[period_id] = period_end_of(period_id).isoformat()
+        except (ToolkitError, ValueError):
+            cache[period_id] = None
+    return cache[period_id]
+
+
+def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord]) -> int:
+    """INSERT OR IGNORE every record (in list order, so that ids keep the order of acceptance); rows added."""
+    ends: dict[str, str | None] = {}
+    insert = (f"INSERT OR IGNORE INTO progress ({', '.join(_COLUMNS)}) "
+              f"VALUES ({', '.join('?' * len(_COLUMNS))})")
+    added = 0
+    for r in records:
+        end = _period_end_text(r.period, ends)
+        cursor = conn.execute(insert, (
+            r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
+            r.problems, r.plan, json.dumps(r.indicator_values, ensure_ascii=False) if r.indicator_values else "",
+            r.filler, r.phone, r.received.isoformat(sep=" ") if r.received else None, int(bool(r.late)), r.file,
+            r.sha256, end))
+        if cursor.rowcount != 1:
+            continue
+        added += 1
+        if r.indicator_values:
+            conn.executemany("INSERT OR IGNORE INTO progress_indicator VALUES (?, ?, ?, ?, ?)",
+                             [(cursor.lastrowid, r.unit, r.task_id, key, end) for key in r.indicator_values])
+    return added
+
+
+def progress_view(records: list[ProgressRecord]) -> list[ProgressRecord]:
+    """The 进展记录 sheet: each (unit, task)'s latest report (by period end, then received) and every row of the
+    latest period present, in the order they were accepted. Rows whose period id is not a period stay visible."""
+    ends: dict[str, str | None] = {}
+    latest: dict[tuple[str, str], tuple] = {}
+    newest_end = ""
+    for index, r in enumerate(records):
+        end = _period_end_text(r.period, ends)
+        if end is None:
+            continue
+        newest_end = max(newest_end, end)
+        rank = (end, r.received or datetime.min, index)
+        key = (r.unit, r.task_id)
+        if key not in latest or rank > latest[key]:
+            latest[key] = rank
+    keep = {rank[2] for rank in latest.values()}
+    return [r for index, r in enumerate(records)
+            if index in keep or ends[r.period] is None or ends[r.period] == newest_end]
+
+
+def retire_orphan_store(ws: Workspace) -> Path | None:
+    """A store without its ledger (the clerk deleted 台账.xlsx to start again) moves to 备份/ before a new parse."""
+    path = store_path(ws)
+    if ws.ledger.exists() or not path.exists():
+        return None
+    ws.backups.mkdir(parents=True, exist_ok=True)
+    target = ws.backups / f"进展记录_{datetime.now():%Y%m%d-%H%M%S-%f}.sqlite"
+    os.replace(path, target)
+    return target
+
+
 # ------------------------------------------------------------------------------------------ writing
 
 def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
-    """Write the whole ledger to a temporary file, back up the previous one, then replace it atomically."""
+    """Add ledger.progress to the store and write the whole ledger, both or neither.
+
+    The rows go into the store inside one transaction; the ledger is written to a temporary file, the previous
+    one backed up and replaced atomically; only then is the transaction committed. Any failure before that rolls
+    the store back, so the ledger and the store never disagree.
+    """
     _refuse_if_open(ws)
     ws.outputs.mkdir(parents=True, exist_ok=True)
+    path = store_path(ws)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        if not _has_schema(conn):
+            for statement in _SCHEMA:
+                conn.execute(statement)
+        _insert_history(conn, ledger.progress)
+    except sqlite3.Error as exc:
+        with contextlib.suppress(NameError, sqlite3.Error):
+            conn.close()
+        raise _store_error(path, exc) from exc
+    try:
+        backup = _replace_ledger(ws, ledger)
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _restore(ws, backup)
+            raise _store_error(path, exc) from exc
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+    return ws.ledger
+
+
+def _replace_ledger(ws: Workspace, ledger: Ledger) -> Path | None:
+    """Write the whole ledger to a temporary file, back up the previous one, then replace it atomically."""
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
         write_ledger(tmp, ledger)
@@ -286,7 +508,15 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
     finally:
         if tmp.exists():
             tmp.unlink()
-    return ws.ledger
+    return backup
+
+
+def _restore(ws: Workspace, backup: Path | None) -> None:
+    """Put the previous ledger back when the store could not commit (the new ledger would claim rows it lacks)."""
+    if backup is not None:
+        shutil.copy2(backup, ws.ledger)
+    else:
+        ws.ledger.unlink(missing_ok=True)
 
 
 def _refuse_if_open(ws: Workspace) -> None:
@@ -368,10 +598,11 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
         for r in ledger.indicators])
     sheets.write_table(book, fmt, TARGET_SHEET, TARGET_HEADERS,
                        [[t.name, number(t.value), t.unit] for t in ledger.targets])
-    sheets.write_table(book, fmt, PROGRESS_SHEET, PROGRESS_HEADERS, [
+    progress_sheet = sheets.write_table(book, fmt, PROGRESS_SHEET, PROGRESS_HEADERS, [
         [p.period, p.unit, p.task_id, p.role, p.state, number(p.progress), p.text, p.problems, p.plan,
          indicator_values_text(p.indicator_values), p.filler, p.phone, p.received, p.late, p.file, p.sha256]
-        for p in ledger.progress], caps={"本期进展": 40, "存在问题": 30, "下步计划": 30, "SHA-256": 20})
+        for p in progress_view(ledger.progress)], caps={"本期进展": 40, "存在问题": 30, "下步计划": 30, "SHA-256": 20})
+    progress_sheet.write_comment(0, 0, VIEW_NOTE, {"x_scale": 3, "y_scale": 2})
     sheets.write_table(book, fmt, SUBMISSION_SHEET, SUBMISSION_HEADERS, [
         [s.period, s.unit, s.expected, s.reported, s.received, s.late, s.problems, s.file]
         for s in ledger.submissions])
@@ -407,6 +638,7 @@ def _info_rows(ledger: Ledger) -> list[list]:
         ["可编辑内容", "任务台账：任务内容、完成时限；责任分工：全部（可增删行、改角色，新增行的来源请填“人工”）；"
                   "量化指标：目标值、单位。其余各列由工具计算，每次运行命令都会重写。"],
         ["注意", "运行 toolkit 命令前请关闭本文件。每次写入前的旧版本保存在 outputs/备份/。"],
+        [VIEW_NOTE_KEY, VIEW_NOTE],
     ]
 
 

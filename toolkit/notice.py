@@ -654,9 +654,13 @@ def parse_into_ledger(ws, path: str | Path, force: bool = False) -> ParseOutcome
         if not force:
             raise ToolkitError(f"台账 {ws.ledger} 已存在。重新解析会重建任务表；如确需重建，请加 --force"
                                f"（旧台账自动备份，文本未变任务的责任分工调整和历史记录会保留）。")
-        previous = ledger.load_ledger(ws)
+        previous = ledger.load_ledger(ws)    # every history row, carried over whole
     with ledger.ledger_lock(ws):
+        orphan = ledger.retire_orphan_store(ws)
         new, notes = ledger.ledger_from_notice(notice, previous)
+        if orphan:
+            notes.append(f"台账不存在但有旧的进展记录数据库，已移到 {orphan}，新台账从空白历史开始；"
+                         f"如需沿用旧历史，请从 outputs/备份/ 取回旧台账和该数据库后重新运行 parse --force。")
         notes = [f"提醒：{n}" for n in directory.ensure_directory(ws, new)] + notes
         path_written = ledger.save_ledger(ws, new)
     return ParseOutcome(notice, path_written, notes)
