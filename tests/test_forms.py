@@ -370,6 +370,8 @@ def test_issue_forms_writes_every_unit_list_and_notice(tmp_path):
     notice = (ws.root / "outputs" / "2024-W12" / "下发通知.txt").read_text(encoding="utf-8")
     assert "2024年第12周" in notice and "2024年3月21日（星期四）17:00前" in notice and "未报送" in notice
     assert any("4 个单位" in line for line in outcome.lines())
+    assert ws.returns("2024-W12").is_dir(), "the clerk's inbox for the period is ready"
+    assert any(str(ws.returns("2024-W12")) in line for line in outcome.lines())
 
 
 def test_issue_twice_keeps_the_same_key_and_signatures(tmp_path):

@@ -541,6 +541,7 @@ class IssueOutcome:
     files: list[Path] = field(default_factory=list)
     list_file: Path | None = None
     notice_file: Path | None = None
+    inbox: Path | None = None
     lead_rows: int = 0
     co_rows: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -554,6 +555,8 @@ class IssueOutcome:
             lines.append(f"下发清单：{self.list_file}")
         if self.notice_file:
             lines.append(f"下发通知（可直接复制到工作群）：{self.notice_file}")
+        if self.inbox:
+            lines.append(f"各单位报回的文件请放到：{self.inbox}（然后运行 toolkit collect {self.period_id}）")
         return lines  # self.warnings were already raised as ToolkitWarning, which the CLI prints
 
 
@@ -605,6 +608,8 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
         outcome.co_rows += len(form.co_ids)
     outcome.list_file = _write_issue_list(ws, period, forms, outcome.files, directory)
     outcome.notice_file = _write_issue_notice(ws, period, config, len(forms))
+    outcome.inbox = ws.returns(period.id)
+    outcome.inbox.mkdir(parents=True, exist_ok=True)
     return outcome
 
 
