@@ -39,7 +39,7 @@ def issued_workspace(tmp_path_factory) -> Path:
 def ws(issued_workspace, tmp_path) -> Workspace:
     root = tmp_path / "ws"
     shutil.copytree(issued_workspace, root)
-    (root / "inputs" / "回收" / PERIOD).mkdir(parents=True)
+    (root / "inputs" / "回收" / PERIOD).mkdir(parents=True, exist_ok=True)   # issue creates the inbox
     return Workspace.at(root)
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from test_collect import collect, fill, issued, keys, returns  # noqa: F401 - fixtures and helpers
-from test_collect import issued_workspace, unit, ws  # noqa: F401 - pytest fixtures
+from test_collect import collect, fill, issued, returns
+from test_collect import issued_workspace, unit, ws  # noqa: F401 - pytest fixtures shared with test_collect
 
 OTHER_UNIT = "区财政局"
 

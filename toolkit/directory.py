@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import ToolkitError, ToolkitWarning
-from toolkit.models import CO, LEAD, SOURCE_CLERK, Assignment, Ledger
+from toolkit.models import LEAD, SOURCE_CLERK, Ledger
 from toolkit.workspace import Workspace
 
 CATEGORIES = ("区直部门", "镇街", "园区", "其他")
@@ -224,15 +224,16 @@ def unresolved_collectives(ledger: Ledger, directory: Directory) -> list[tuple[s
 
     A 相关… name is resolved once the clerk has added (来源 人工) at least one unit of its 类别 to the task.
     """
+    clerk_listed: set[tuple[str, str]] = {   # (task id, 类别) of the units the clerk added by hand
+        (b.task_id, _category_of(b.unit, directory)) for b in ledger.assignments
+        if b.source == SOURCE_CLERK and collective(b.unit) is None}
     unresolved = []
     for a in ledger.assignments:
         group = collective(a.unit)
         if group is None:
             continue
         if group.related_only:
-            listed = [b for b in ledger.assignments_of(a.task_id) if b.source == SOURCE_CLERK
-                      and collective(b.unit) is None and _category_of(b.unit, directory) == group.category]
-            if not listed:
+            if (a.task_id, group.category) not in clerk_listed:
                 unresolved.append((a.task_id, a.unit))
         elif not directory.of_category(group.category):
             unresolved.append((a.task_id, a.unit))
@@ -243,7 +244,3 @@ def _category_of(name: str, directory: Directory) -> str:
     unit = directory.find(name)
     return unit.category if unit else guess_category(name)
 
-
-def assignment_roles(assignments: list[Assignment]) -> tuple[list[str], list[str]]:
-    """(lead units, co-units) in the order written."""
-    return ([a.unit for a in assignments if a.role == LEAD], [a.unit for a in assignments if a.role == CO])

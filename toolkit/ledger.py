@@ -352,7 +352,8 @@ def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecor
                 rows = _window(conn, since.isoformat())
     except sqlite3.Error as exc:
         raise _store_error(path, exc) from exc
-    return [_record_from_row(row) for row in rows]
+    stored_in = str(path.resolve())
+    return [_record_from_row(row, stored_in) for row in rows]
 
 
 def _window(conn: sqlite3.Connection, since: str) -> list[tuple]:
@@ -378,15 +379,13 @@ def _store_error(path: Path, exc: Exception) -> ToolkitError:
                         f"（工具将按台账“进展记录”表重建近期记录，再逐期运行 toolkit collect 即可从回收文件补回历史）。")
 
 
-def _record_from_row(row: tuple) -> ProgressRecord:
+def _record_from_row(row: tuple, stored_in: str = "") -> ProgressRecord:
     (_, period, unit, task_id, role, state, progress, text, problems, plan, values, filler, phone, received,
      late, file, sha256) = row
     return ProgressRecord(
-        period=period, unit=unit, task_id=task_id, role=role or "", state=state or "", progress=progress,
-        text=text or "", problems=problems or "", plan=plan or "",
-        indicator_values=json.loads(values) if values else {}, filler=filler or "", phone=phone or "",
-        received=datetime.fromisoformat(received) if received else None, late=bool(late), file=file or "",
-        sha256=sha256 or "")
+        period, unit, task_id, role or "", state or "", progress, text or "", problems or "", plan or "",
+        json.loads(values) if values else {}, filler or "", phone or "",
+        datetime.fromisoformat(received) if received else None, bool(late), file or "", sha256 or "", stored_in)
 
 
 def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None:
@@ -401,13 +400,17 @@ def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None
     return cache[period_id]
 
 
-def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord]) -> int:
-    """INSERT OR IGNORE every record (in list order, so that ids keep the order of acceptance); rows added."""
+def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord], store: Path | None = None) -> int:
+    """INSERT OR IGNORE every record (in list order, so that ids keep the order of acceptance) that was not read
+    from `store`; rows added."""
     ends: dict[str, str | None] = {}
     insert = (f"INSERT OR IGNORE INTO progress ({', '.join(_COLUMNS)}) "
               f"VALUES ({', '.join('?' * len(_COLUMNS))})")
+    stored_in = str(store.resolve()) if store is not None else None
     added = 0
     for r in records:
+        if r._stored_in and r._stored_in == stored_in:
+            continue
         end = _period_end_text(r.period, ends)
         cursor = conn.execute(insert, (
             r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
@@ -472,7 +475,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
         if not _has_schema(conn):
             for statement in _SCHEMA:
                 conn.execute(statement)
-        _insert_history(conn, ledger.progress)
+        _insert_history(conn, ledger.progress, path)
     except sqlite3.Error as exc:
         with contextlib.suppress(NameError, sqlite3.Error):
             conn.close()
@@ -572,13 +575,29 @@ def _lock_is_stale(lock: Path) -> bool:
         return True
     if pid <= 0:
         return True
+    return not _process_alive(pid)
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":
+        # os.kill() would terminate the process on Windows; ask the kernel whether it is still running.
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:
         return False
-    return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_ledger(path: Path, ledger: Ledger) -> None:
@@ -670,18 +689,19 @@ def ledger_from_notice(notice, previous: Ledger | None = None) -> tuple[Ledger, 
 def _carry_over(old: Ledger, new: Ledger) -> list[str]:
     """Keep 责任分工, 完成时限, indicator edits and all history for tasks whose text did not change."""
     old_tasks = {t.id: t for t in old.tasks}
+    old_assignments, new_assignments = _by_task(old.assignments), _by_task(new.assignments)
     kept, rebuilt = [], []
     assignments = []
     for task in new.tasks:
         before = old_tasks.get(task.id)
         if before is not None and _same_text(before.text, task.text):
             kept.append(task.id)
-            assignments += old.assignments_of(task.id)
+            assignments += old_assignments.get(task.id, [])
             task.due = before.due or task.due
         else:
             if before is not None:
                 rebuilt.append(task.id)
-            assignments += [a for a in new.assignments if a.task_id == task.id]
+            assignments += new_assignments.get(task.id, [])
     new.assignments = assignments
     old_indicators = {i.id: i for i in old.indicators}
     for ind in new.indicators:
@@ -697,6 +717,13 @@ def _carry_over(old: Ledger, new: Ledger) -> list[str]:
     if dropped:
         notes.append(f"以下任务在新通知中已不存在，已从台账中移除（旧台账见 outputs/备份/）：{'、'.join(dropped)}。")
     return notes
+
+
+def _by_task(assignments: list[Assignment]) -> dict[str, list[Assignment]]:
+    grouped: dict[str, list[Assignment]] = {}
+    for a in assignments:
+        grouped.setdefault(a.task_id, []).append(a)
+    return grouped
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -136,6 +136,8 @@ class ProgressRecord:
     late: bool = False
     file: str = ""
     sha256: str = ""
+    # the history store this row was read from ("" for a new row): saving into that store skips it
+    _stored_in: str = field(default="", repr=False, compare=False)
 
 
 @dataclass

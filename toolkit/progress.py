@@ -46,16 +46,18 @@ GREEN, YELLOW, RED = "绿", "黄", "红"
 def evaluate(ledger: Ledger, period: Period, config: Config) -> dict[str, TaskStatus]:
     """Every task id → its status as of period.end."""
     reports = _ReportIndex(ledger, period)
-    return {task.id: _task_status(task, ledger, reports, period, config) for task in ledger.tasks}
+    units = _units_by_task(ledger)
+    return {task.id: _task_status(task, ledger, reports, period, config, units) for task in ledger.tasks}
 
 
 def indicator_values(ledger: Ledger, period: Period) -> dict[str, float]:
     """IndicatorRecord.id → latest value reported by a lead unit up to period.end."""
     known = {record.id for record in ledger.indicators}
     reports = _ReportIndex(ledger, period)
+    units = _units_by_task(ledger)
     values: dict[str, tuple[tuple, float]] = {}
     for task in ledger.tasks:
-        leads, _ = _units_of(task, ledger)
+        leads, _ = _units_of(task, units)
         for record in reports.of_units(task.id, leads):
             for indicator_id, value in record.indicator_values.items():
                 if indicator_id in known and value is not None:
@@ -108,13 +110,24 @@ class _ReportIndex:
         return any(unit in units and start <= day <= end for unit, day in self.expected)
 
 
-def _units_of(task: Task, ledger: Ledger) -> tuple[list[str], list[str]]:
+def _units_by_task(ledger: Ledger) -> dict[str, tuple[list[str], list[str]]]:
+    """Task id → (lead units, co-units) from 责任分工, in its row order (one pass, not one per task)."""
+    units: dict[str, tuple[list[str], list[str]]] = {}
+    for a in ledger.assignments:
+        leads, cos = units.setdefault(a.task_id, ([], []))
+        if a.role == LEAD:
+            leads.append(a.unit)
+        elif a.role == CO:
+            cos.append(a.unit)
+    return units
+
+
+def _units_of(task: Task, units: dict[str, tuple[list[str], list[str]]]) -> tuple[list[str], list[str]]:
     """(lead units, co-units) from 责任分工, else from the task as parsed."""
-    assignments = ledger.assignments_of(task.id)
-    if not assignments:
+    if task.id not in units:
         return list(task.lead_units), list(task.co_units)
-    return ([a.unit for a in assignments if a.role == LEAD],
-            [a.unit for a in assignments if a.role == CO])
+    leads, cos = units[task.id]
+    return list(leads), list(cos)
 
 
 # -- one task -------------------------------------------------------------------------------------
@@ -129,11 +142,11 @@ class _Context:
 
 
 def _task_status(task: Task, ledger: Ledger, reports: _ReportIndex, period: Period,
-                 config: Config) -> TaskStatus:
+                 config: Config, units: dict[str, tuple[list[str], list[str]]]) -> TaskStatus:
     due = task_due(task, ledger, period.year)
     start = window_start(task, ledger, period.year)
     context = _Context(start, due, schedule_percent(start, due, period.end), period, config)
-    leads, cos = _units_of(task, ledger)
+    leads, cos = _units_of(task, units)
     lead_reports = reports.latest_of(task.id, leads)
     status = TaskStatus(schedule=context.schedule,
                         co_feedback=_co_feedback(reports.latest_of(task.id, cos), period))

@@ -1,0 +1,205 @@
+"""sheets: the fast path for large tables reads back exactly like xlsxwriter's own cells; column widths."""
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import convert_with_soffice
+from toolkit import sheets
+
+HEADERS = ["文本", "数字", "日期", "时间", "是否", "空", "备注"]
+LONG = "长" * 40000                      # over Excel's 32,767-character limit: cut like xlsxwriter cuts it
+MAX = "满" * 32767
+LOOKALIKE = re.compile(r"_x[0-9a-fA-F]{4}_")
+
+
+def every_kind() -> list[list]:
+    """Rows with every value kind and every text a unit might paste."""
+    texts = ["普通文本", "=1+1", '=HYPERLINK("http://x.cn","点我")', "a & b < c > d \"q\" 's'", "第一行\n第二行",
+             "  前导空格", "末尾空格  ", "\u3000全角空格开头", "控制\x0b字符\x1a和\x00", "\t制表", "回车\r\n换行",
+             "_x0041_ 字面量", "_x005F_ 又一个", "\ufffe非字符", "𠀀扩展区汉字🙂", LONG, MAX, "123", "0012",
+             "1e5", "TRUE", "#N/A", "]]>", "<![CDATA[x]]>", " ", "\n"]
+    numbers = [0, 1, -3, 2.5, 1e-7, 123456789012345, 0.1 + 0.2, 100.0, 1e20, -0.0]
+    days = [date(2024, 3, 18), date(1900, 1, 1), date(1900, 3, 1), date(2099, 12, 31)]
+    times = [datetime(2024, 3, 21, 17, 0), datetime(2024, 3, 22, 9, 30, 15), datetime(2024, 1, 1)]
+    rows = []
+    for i in range(max(len(texts), len(numbers), len(days), len(times))):
+        rows.append([texts[i % len(texts)], numbers[i % len(numbers)], days[i % len(days)], times[i % len(times)],
+                     i % 2 == 0, None if i % 3 else "", f"第{i}行"])
+    rows.append(["短行"])                   # shorter than the header
+    rows.append([])                         # nothing at all
+    rows.append(["长行", 1, None, None, False, "", "x", "多出来的列"])   # longer than the header
+    return rows
+
+
+def write_both(tmp_path: Path, monkeypatch, rows: list[list], headers=HEADERS) -> tuple[Path, Path]:
+    slow, fast = tmp_path / "slow.xlsx", tmp_path / "fast.xlsx"
+    monkeypatch.setattr(sheets, "FAST_ROWS", 10 ** 9)
+    sheets.write_table_workbook(slow, [("表", headers, rows)])
+    monkeypatch.setattr(sheets, "FAST_ROWS", 1)
+    sheets.write_table_workbook(fast, [("表", headers, rows)])
+    return slow, fast
+
+
+def inline_strings_used(path: Path) -> bool:
+    with zipfile.ZipFile(path) as package:
+        return b't="inlineStr"' in package.read("xl/worksheets/sheet1.xml")
+
+
+def openpyxl_cells(path: Path, read_only: bool) -> list[list]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=read_only)
+    try:
+        return [[(c.value, c.number_format, c.data_type) for c in row] for row in book["表"].iter_rows()]
+    finally:
+        book.close()
+
+
+def openpyxl_styles(path: Path) -> list[list]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["表"]
+    return [[(c.font.name, c.font.b, c.border.left.style, c.alignment.wrap_text, c.alignment.vertical,
+              c.fill.fgColor.rgb) for c in row] for row in sheet.iter_rows()]
+
+
+def calamine_cells(path: Path) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表").to_python(skip_empty_area=False)
+
+
+def test_fast_path_reads_back_like_xlsxwriter(tmp_path, monkeypatch):
+    rows = every_kind()
+    slow, fast = write_both(tmp_path, monkeypatch, rows)
+    assert inline_strings_used(fast) and not inline_strings_used(slow)
+    for read_only in (False, True):
+        expected, got = openpyxl_cells(slow, read_only), openpyxl_cells(fast, read_only)
+        assert len(got) == len(expected)
+        for r, (want, have) in enumerate(zip(expected, got), start=1):
+            # openpyxl mis-decodes a literal "_x0041_" either way (shared strings: drops every "x005F_";
+            # inline strings: no decoding); calamine, Excel and LibreOffice decode both forms right (below)
+            assert len(have) == len(want), f"row {r}"
+            for c, (cell, expected_cell) in enumerate(zip(have, want), start=1):
+                if not any(isinstance(x[0], str) and LOOKALIKE.search(x[0]) for x in (cell, expected_cell)):
+                    assert cell == expected_cell, f"row {r} column {c} (read_only={read_only})"
+    assert calamine_cells(fast) == calamine_cells(slow)
+    texts = [row[0] for row in calamine_cells(fast)]
+    assert "_x0041_ 字面量" in texts and "_x005F_ 又一个" in texts and "控制\x0b字符\x1a和\x00" in texts
+    assert openpyxl_styles(fast) == openpyxl_styles(slow)
+
+
+def test_fast_path_texts_stay_texts(tmp_path, monkeypatch):
+    import openpyxl
+
+    _, fast = write_both(tmp_path, monkeypatch, every_kind())
+    sheet = openpyxl.load_workbook(fast)["表"]
+    values = [sheet.cell(row=r, column=1).value for r in range(2, 30)]
+    assert "=1+1" in values and '=HYPERLINK("http://x.cn","点我")' in values
+    assert "  前导空格" in values and "末尾空格  " in values and "第一行\n第二行" in values
+    assert "  前导空格" in values
+    assert MAX in values and "长" * 32767 in values
+    assert sheet.cell(row=2, column=2).value == 0 and sheet.cell(row=3, column=2).value == 1
+    assert sheet.cell(row=2, column=3).value == datetime(2024, 3, 18)
+    assert sheet.cell(row=2, column=3).number_format == "yyyy-mm-dd"
+    assert sheet.cell(row=3, column=4).number_format == "yyyy-mm-dd hh:mm"
+    assert sheet.cell(row=2, column=5).value == "是" and sheet.cell(row=3, column=5).value == "否"
+    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 28))
+
+
+def test_fast_path_keeps_sheet_setup(tmp_path, monkeypatch):
+    import openpyxl
+
+    rows = [[f"任务{i}", i, date(2024, 1, 1 + i % 28)] for i in range(1200)]
+    slow, fast = write_both(tmp_path, monkeypatch, rows, headers=["任务", "序号", "日期"])
+    books = [openpyxl.load_workbook(p)["表"] for p in (slow, fast)]
+    for attribute in ("freeze_panes", "print_title_rows", "dimensions"):
+        assert getattr(books[1], attribute) == getattr(books[0], attribute)
+    assert books[1].auto_filter.ref == books[0].auto_filter.ref == "A1:C1201"
+    assert books[1].page_setup.orientation == "landscape" and books[1].page_setup.paperSize == 9
+    widths = [[s.column_dimensions[c].width for c in "ABC"] for s in books]
+    assert widths[0] == widths[1]
+    read_only = openpyxl.load_workbook(fast, read_only=True)["表"]
+    assert read_only.calculate_dimension() == "A1:C1201"        # WPS and read-only readers trust <dimension>
+    assert read_only.max_row == 1201
+
+
+def test_cells_written_below_the_header_after_the_table_are_kept(tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(sheets, "FAST_ROWS", 1)
+    path = tmp_path / "t.xlsx"
+    book = sheets.new_workbook(path)
+    fmt = sheets.formats(book)
+    sheet = sheets.write_table(book, fmt, "表", ["甲", "乙"], [["a", 1], ["b", 2]])
+    sheet.write_string(2, 1, "改过", fmt.text)
+    book.close()
+    cells = [[c.value for c in row] for row in openpyxl.load_workbook(path)["表"].iter_rows()]
+    assert cells == [["甲", "乙"], ["a", 1], ["b", "改过"]]
+
+
+def test_ledger_written_by_the_fast_path_loads_back(tmp_path, monkeypatch, parsed_workspace):
+    from toolkit.ledger import load_ledger, write_ledger
+    from toolkit.workspace import Workspace
+
+    ws = Workspace(parsed_workspace)
+    ledger = load_ledger(ws)
+    monkeypatch.setattr(sheets, "FAST_ROWS", 10 ** 9)
+    write_ledger(tmp_path / "slow.xlsx", ledger)
+    monkeypatch.setattr(sheets, "FAST_ROWS", 1)
+    write_ledger(tmp_path / "fast.xlsx", ledger)
+    from python_calamine import CalamineWorkbook
+
+    slow, fast = (CalamineWorkbook.from_path(str(tmp_path / n)) for n in ("slow.xlsx", "fast.xlsx"))
+    assert fast.sheet_names == slow.sheet_names
+    for name in slow.sheet_names:
+        if name == "说明":      # holds the time of writing
+            continue
+        assert fast.get_sheet_by_name(name).to_python() == slow.get_sheet_by_name(name).to_python(), name
+
+
+def test_libreoffice_converts_fast_tables(tmp_path, monkeypatch):
+    from python_calamine import CalamineWorkbook
+
+    slow, fast = write_both(tmp_path, monkeypatch, every_kind())
+    converted = {}
+    for source in (slow, fast):
+        xlsx = convert_with_soffice(source, "xlsx:Calc MS Excel 2007 XML", tmp_path / f"lo-{source.stem}")
+        pdf = convert_with_soffice(source, "pdf", tmp_path / f"lo-{source.stem}")
+        assert pdf.stat().st_size > 1000
+        converted[source.stem] = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_name("表").to_python()
+    back = converted["fast"]
+    assert back == converted["slow"]             # LibreOffice reads both the same (it turns \r\n into \n)
+    assert back[2][0] == "=1+1" and back[6][0] == "  前导空格" and back[4][0] == "a & b < c > d \"q\" 's'"
+    assert back[12][0] == "_x0041_ 字面量" and back[13][0] == "_x005F_ 又一个"
+
+
+@pytest.mark.parametrize("count", [10, 2500])
+def test_column_width_sample_matches_a_full_scan(count):
+    values = [("区" * (i % 7)) + "x" * (i % 5) for i in range(count)] + [None, "", 12345]
+    values[count // 2] = "很长的单位名称" * 2
+
+    def full_scan(header, column, cap=sheets.MAX_WIDTH):
+        longest = sheets.text_width(header) + 2
+        for value in column:
+            if value not in (None, ""):
+                for line in str(value).split("\n"):
+                    longest = max(longest, sheets.text_width(line) + 2)
+        return max(sheets.MIN_WIDTH, min(cap, longest))
+
+    assert sheets.column_width("单位", values) == full_scan("单位", values)
+    assert sheets.column_width("单位", values, cap=12) == full_scan("单位", values, cap=12)
+
+
+def test_excel_serial_matches_xlsxwriter():
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    for value in (datetime(1900, 1, 1), datetime(1900, 2, 28, 12), datetime(1900, 3, 1), datetime(2024, 3, 21, 17),
+                  datetime(2024, 12, 31, 23, 59, 59, 999999)):
+        assert sheets.excel_serial(value) == _datetime_to_excel_datetime(value, False, False)
