@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from toolkit.demo import run_demo
 from toolkit.ledger import load_ledger
 from toolkit.workspace import Workspace
@@ -10,6 +12,7 @@ from toolkit.workspace import Workspace
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.filterwarnings("ignore::toolkit.errors.ToolkitWarning")  # the demo warns about 相关镇街 on purpose
 def test_demo_runs_the_whole_cycle(tmp_path):
     printed: list[str] = []
     outcome = run_demo(Workspace.at(ROOT), tmp_path / "演示", echo=printed.append, pdf=False)
