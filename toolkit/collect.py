@@ -144,9 +144,11 @@ def _number_text(value: float) -> str:
 
 def return_message(unit: str, problems: list[Problem], period_display: str, due: datetime | None) -> str:
     """退回/<单位>.txt: a message the clerk can forward to the unit as it is."""
+    from toolkit.forms import due_text
+
     lines = [f"{unit}：", "",
-             f"你单位报送的{period_display}督查任务进展表经校验有以下问题，请按说明修改后重新报送"
-             + (f"（报送截止时间：{due:%Y年%m月%d日 %H:%M}）。" if due else "。"), ""]
+             f"你单位报送的{period_display}督查任务进展表经校验有以下问题，请按说明修改后尽快重新报送"
+             + (f"（本期报送截止：{due_text(due)}）。" if due else "。"), ""]
     by_file: dict[str, list[Problem]] = {}
     for problem in problems:
         by_file.setdefault(problem.file, []).append(problem)
