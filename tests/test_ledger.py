@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -114,21 +115,32 @@ def test_clerk_edits_survive_parse_force(parsed_workspace):
     tasks = book["任务台账"]
     for row in tasks.iter_rows(min_row=2):
         if row[0].value == "5":
-            row[2].value = row[2].value + "（督查室补充）"  # text changed → rebuilt, reported
+            row[2].value = row[2].value + "（督查室补充）"  # the clerk's own wording of 任务内容
         if row[0].value == "10":
             row[6].value = __import__("datetime").datetime(2024, 6, 30)  # the clerk's deadline
     book.save(ws.ledger)
 
-    result = run_toolkit(parsed_workspace, "parse", str(SEED_NOTICE), "--force")
+    # the office re-issues the notice with task 7 reworded
+    notice = parsed_workspace / "inputs" / SEED_NOTICE.name
+    text = notice.read_text(encoding="utf-8")
+    assert "争创国家知识产权强国建设试点县。" in text
+    notice.write_text(text.replace("争创国家知识产权强国建设试点县。", "争创国家知识产权强县。"), encoding="utf-8")
+
+    result = run_toolkit(parsed_workspace, "parse", str(notice), "--force")
     assert result.returncode == 0, result.stderr
-    assert "文本与原台账不同" in result.stdout and "5" in result.stdout
+    assert "文本有变化" in result.stdout and "：7。" in result.stdout
     ledger = ledger_stage.load_ledger(ws)
     roles = {(a.task_id, a.unit): (a.role, a.source) for a in ledger.assignments}
     assert roles[("10", "区税务局")][0] == "主办"
     assert roles[("9", "龙桥街道")] == ("协办", "人工")
     assert ledger.task("10").due.isoformat() == "2024-06-30"
-    assert ledger.task("5").text.endswith("创建省级以上创新平台10家。"), "the notice's text comes back"
+    assert ledger.task("5").text.endswith("（督查室补充）"), "the clerk's 任务内容 survives"
+    assert ledger.task("7").text.endswith("争创国家知识产权强县。"), "the new notice's text replaces a changed task"
     assert len(list(ws.backups.iterdir())) >= 1
+
+    again = run_toolkit(parsed_workspace, "parse", str(notice), "--force")
+    assert again.returncode == 0 and "文本有变化" not in again.stdout
+    assert ledger_stage.load_ledger(ws).task("5").text.endswith("（督查室补充）")
 
 
 def test_open_ledger_is_not_overwritten(parsed_workspace):
@@ -169,9 +181,50 @@ def test_second_command_at_the_same_time_is_refused(parsed_workspace):
 
 def test_ledger_opens_in_libreoffice(parsed_workspace, tmp_path):
     pdf = convert_with_soffice(parsed_workspace / "outputs" / "台账.xlsx", "pdf", tmp_path / "pdf")
-    info = subprocess.run(["pdfinfo", "-l", "99", str(pdf)], capture_output=True, text=True)
-    if info.returncode == 0:
-        pages = int(next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")))
-        assert pages >= 3
-        sizes = [line.split(":", 1)[1] for line in info.stdout.splitlines() if re.match(r"Page\s+\d+ size", line)]
-        assert sizes and all("841.89 x 595" in s for s in sizes), f"every page A4 landscape: {set(sizes)}"
+    if not shutil.which("pdfinfo"):
+        pytest.skip("需要 poppler-utils（pdfinfo）才能检查 PDF 页面：apt-get install poppler-utils")
+    info = subprocess.run(["pdfinfo", "-l", "99", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")))
+    assert pages >= 3
+    sizes = [line.split(":", 1)[1] for line in info.stdout.splitlines() if re.match(r"Page\s+\d+ size", line)]
+    assert sizes and all("841.89 x 595" in s for s in sizes), f"every page A4 landscape: {set(sizes)}"
+
+
+def test_clerk_values_in_other_forms_are_understood_or_warned(parsed_workspace):
+    import datetime as dt
+    import warnings
+
+    import openpyxl
+
+    from toolkit.errors import ToolkitWarning
+
+    ws = Workspace.at(parsed_workspace)
+    book = openpyxl.load_workbook(ws.ledger)
+    for row in book["任务台账"].iter_rows(min_row=2):
+        if row[0].value in ("3", "4", "6"):
+            row[6].value = {"3": "6月底前", "4": "2024/9/30", "6": "视情况而定"}[row[0].value]
+    for row in book["责任分工"].iter_rows(min_row=2):
+        if row[0].value == "10" and row[2].value == "区税务局":
+            row[3].value = "牵头"
+        if row[0].value == "12" and row[2].value == "龙桥街道":
+            row[3].value = "帮忙"
+    for row in book["量化指标"].iter_rows(min_row=2):
+        if row[0].value == "8#1":
+            row[3].value = "２５０个"
+        if row[0].value == "8#2":
+            row[3].value = "很多"
+    book.save(ws.ledger)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ToolkitWarning)
+        ledger = ledger_stage.load_ledger(ws)
+    messages = "\n".join(str(w.message) for w in caught)
+    assert ledger.task("3").due == dt.date(2024, 6, 30)
+    assert ledger.task("4").due == dt.date(2024, 9, 30)
+    assert ledger.task("6").due is None and "视情况而定" in messages and "任务台账" in messages
+    roles = {(a.task_id, a.unit): a.role for a in ledger.assignments}
+    assert roles[("10", "区税务局")] == "主办"
+    assert roles[("12", "龙桥街道")] == "协办" and "帮忙" in messages
+    targets = {i.id: i.target for i in ledger.indicators}
+    assert targets["8#1"] == 250 and targets["8#2"] is None and "很多" in messages
+    assert "第" in messages and "行" in messages

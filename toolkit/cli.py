@@ -46,7 +46,7 @@ def run(session: Session, action):
             if session.debug:
                 raise
             _print_warnings(caught)
-            click.echo(f"错误：程序内部错误（{type(exc).__name__}: {exc}）。台账未被改动。"
+            click.echo(f"错误：程序内部错误（{type(exc).__name__}: {exc}）。台账写入是原子操作，不会被写坏。"
                        f"请加 --debug 重新运行，把输出发给维护人员。", err=True)
             sys.exit(EXIT_FAILED)
     _print_warnings(caught)
@@ -159,7 +159,7 @@ def parse(session: Session, notice: Path, force: bool, as_json: bool):
   toolkit periods --year 2024
   toolkit periods --year 2024 --kind 旬
 """)
-@click.option("--year", type=int, default=None, help="年度，默认今年。")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="年度（2000—2100），默认今年。")
 @click.option("--kind", type=click.Choice(["周", "旬", "月"]), default=None, help="只列出一种周期。")
 @click.pass_obj
 def periods(session: Session, year: int | None, kind: str | None):
@@ -168,7 +168,8 @@ def periods(session: Session, year: int | None, kind: str | None):
     def listing():
         settings = config.load_config(session.ws)
         kinds = [kind] if kind else ["周", "旬", "月"]
-        return [p for k in kinds for p in periods_stage.periods_of_year(year or date.today().year, k, settings)]
+        chosen = date.today().year if year is None else year
+        return [p for k in kinds for p in periods_stage.periods_of_year(chosen, k, settings)]
 
     for p in run(session, listing):
         due = p.due.strftime("%Y-%m-%d %H:%M")

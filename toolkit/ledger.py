@@ -38,7 +38,7 @@ VIEW_NOTE = ("本表只列出每个单位每项任务的最近一次报送，以
 TASK_SHEET = "任务台账"
 TASK_HEADERS = ["序号", "类别", "任务内容", "牵头领导", "主办单位", "协办单位", "完成时限", "量化指标",
                 "当前状态", "完成进度", "序时进度", "预警", "最新进展", "存在问题", "下步计划", "最近报送",
-                "协办反馈", "核查提示", "子类别", "时限原文", "主办判定", "顺序"]
+                "协办反馈", "核查提示", "子类别", "时限原文", "主办判定", "顺序", "原文校验码"]
 ASSIGN_SHEET = "责任分工"
 ASSIGN_HEADERS = ["任务序号", "任务摘要", "单位", "角色", "来源"]
 INDICATOR_SHEET = "量化指标"
@@ -56,6 +56,9 @@ INFO_SHEET = "说明"
 OVERVIEW_SHEET = "总览"
 
 _SOURCE_TO_RULE = {v: k for k, v in LEAD_RULE_SOURCE.items()}
+EXCEL_ROW = "__row__"     # the Excel row number a record was read from, for messages to the clerk
+LEAD_ROLE_WORDS = ("主办", "牵头", "主责", "主办单位", "牵头单位")
+CO_ROLE_WORDS = ("协办", "配合", "协同", "参与", "协办单位", "配合单位")
 
 
 # ------------------------------------------------------------------------------------------ values
@@ -179,7 +182,7 @@ def load_ledger(ws: Workspace, since: date | None = None) -> Ledger:
                           f"更早的报送历史请从原工作区复制 outputs/{STORE_NAME} 到本工作区的 outputs/ 下。",
                           ToolkitWarning, stacklevel=2)
     info = _read_info(sheets[INFO_SHEET])
-    tasks, status = _read_tasks(sheets[TASK_SHEET])
+    tasks, status = _read_tasks(sheets[TASK_SHEET], info.date.year if info.date else date.today().year)
     assignments = _read_assignments(sheets[ASSIGN_SHEET])
     _units_from_assignments(tasks, assignments)
     ledger = Ledger(
@@ -201,7 +204,8 @@ def _records(rows: list[list], sheet: str) -> list[dict]:
     if not rows:
         return []
     header = [as_text(h) for h in rows[0]]
-    return [dict(zip(header, row)) for row in rows[1:] if any(v not in ("", None) for v in row)]
+    return [{**dict(zip(header, row)), EXCEL_ROW: number}
+            for number, row in enumerate(rows[1:], start=2) if any(v not in ("", None) for v in row)]
 
 
 def _sheet_is_view(info_rows: list[dict]) -> bool:
@@ -215,7 +219,7 @@ def _read_info(rows: list[dict]) -> NoticeInfo:
                       sha256=as_text(values.get("通知 SHA-256")))
 
 
-def _read_tasks(rows: list[dict]) -> tuple[list[Task], dict[str, TaskStatus]]:
+def _read_tasks(rows: list[dict], year: int) -> tuple[list[Task], dict[str, TaskStatus]]:
     tasks, status = [], {}
     for i, r in enumerate(rows, start=1):
         task_id = as_text(r.get("序号"))
@@ -228,7 +232,8 @@ def _read_tasks(rows: list[dict]) -> tuple[list[Task], dict[str, TaskStatus]]:
             subsection=as_text(r.get("子类别")) or None, text=as_text(r.get("任务内容")),
             leaders=split_names(as_text(r.get("牵头领导"))),
             lead_rule=_SOURCE_TO_RULE.get(as_text(r.get("主办判定")), "position"),
-            deadline=deadline_text, due=as_date(r.get("完成时限")),
+            deadline=deadline_text, due=_clerk_due(r, year),
+            source_digest=as_text(r.get("原文校验码")) or text_digest(as_text(r.get("任务内容"))),
         ))
         status[task_id] = TaskStatus(
             state=as_text(r.get("当前状态")) or "未报送", progress=as_float(r.get("完成进度")),
@@ -247,9 +252,50 @@ def _read_assignments(rows: list[dict]) -> list[Assignment]:
         task_id, unit = as_text(r.get("任务序号")), as_text(r.get("单位"))
         if not task_id or not unit:
             continue
-        role = LEAD if as_text(r.get("角色")) == LEAD else CO
+        role = _clerk_role(r)
         result.append(Assignment(task_id, unit, role, as_text(r.get("来源")) or SOURCE_CLERK))
     return result
+
+
+def _clerk_due(r: dict, year: int) -> date | None:
+    """完成时限 as the clerk typed it: a date cell, 2024-06-30, 2024/6/30, 6月30日, 6月底前 …"""
+    value = r.get("完成时限")
+    due = as_date(value)
+    if due is None and as_text(value):
+        from toolkit.indicators import find_deadline
+
+        due = find_deadline(as_text(value), year)[1]
+        if due is None:
+            _warn_cell(r, TASK_SHEET, "完成时限", value, "无法识别为日期，已按年底计算序时进度；请写成 2024-06-30")
+    return due
+
+
+def _clerk_role(r: dict) -> str:
+    text = as_text(r.get("角色")).replace(" ", "")
+    if text in LEAD_ROLE_WORDS:
+        return LEAD
+    if text and text not in CO_ROLE_WORDS:
+        _warn_cell(r, ASSIGN_SHEET, "角色", text, "应为“主办”或“协办”，已按“协办”处理")
+    return CO
+
+
+def _clerk_number(r: dict, sheet: str, column: str) -> float | None:
+    """A number the clerk typed, also as 200个, １,２００ or 6.5%."""
+    value = r.get(column)
+    number = as_float(value)
+    if number is None and as_text(value):
+        import unicodedata
+
+        found = re.search(r"\d+(?:\.\d+)?", unicodedata.normalize("NFKC", as_text(value)).replace(",", ""))
+        number = float(found.group()) if found else None
+        if number is None:
+            _warn_cell(r, sheet, column, value, "不是数字，已按空白处理；请只填数字")
+    return number
+
+
+def _warn_cell(r: dict, sheet: str, column: str, value, what: str) -> None:
+    warnings.warn(f"台账“{sheet}”表第{r.get(EXCEL_ROW, '?')}行“{column}”填的是“{as_text(value)}”，{what}。",
+                  ToolkitWarning, stacklevel=3)
 
 
 def _units_from_assignments(tasks: list[Task], assignments: list[Assignment]) -> None:
@@ -264,7 +310,7 @@ def _units_from_assignments(tasks: list[Task], assignments: list[Assignment]) ->
 
 def _read_indicator(r: dict) -> IndicatorRecord:
     return IndicatorRecord(id=as_text(r.get("指标编号")), task_id=as_text(r.get("任务序号")),
-                           phrase=as_text(r.get("原文")), target=as_float(r.get("目标值")),
+                           phrase=as_text(r.get("原文")), target=_clerk_number(r, INDICATOR_SHEET, "目标值"),
                            unit=as_text(r.get("单位")), current=as_float(r.get("当前完成值")))
 
 
@@ -639,7 +685,8 @@ def _task_rows(ledger: Ledger) -> list[list]:
             t.id, t.section, t.text, "、".join(t.leaders), "、".join(t.lead_units), "、".join(t.co_units),
             t.due, "；".join(i.phrase for i in t.indicators), s.state, number(s.progress), number(s.schedule),
             s.warning, s.latest, s.problems, s.plan, s.last_period, s.co_feedback, "\n".join(s.flags),
-            t.subsection or "", t.deadline or "", LEAD_RULE_SOURCE.get(t.lead_rule, ""), t.seq])
+            t.subsection or "", t.deadline or "", LEAD_RULE_SOURCE.get(t.lead_rule, ""), t.seq,
+            t.source_digest or text_digest(t.text)])
     return rows
 
 
@@ -655,7 +702,7 @@ def _info_rows(ledger: Ledger) -> list[list]:
         ["通知文件", info.file], ["通知 SHA-256", info.sha256], ["表结构版本", SCHEMA_VERSION],
         ["工具版本", __version__], ["写入时间", datetime.now().replace(microsecond=0)],
         ["可编辑内容", "任务台账：任务内容、完成时限；责任分工：全部（可增删行、改角色，新增行的来源请填“人工”）；"
-                  "量化指标：目标值、单位。其余各列由工具计算，每次运行命令都会重写。"],
+                  "量化指标：目标值、单位。其余各列由工具计算，每次运行命令都会重写；“原文校验码”记录通知原文，用于重新解析通知时区分通知的修改和督查室的修改，请勿改动。"],
         ["注意", "运行 toolkit 命令前请关闭本文件。每次写入前的旧版本保存在 outputs/备份/。"],
         [VIEW_NOTE_KEY, VIEW_NOTE],
     ]
@@ -670,8 +717,17 @@ def _write_overview(book, fmt, ledger: Ledger) -> None:
 
 # ------------------------------------------------------------------------------------------ parse → ledger
 
+def text_digest(text: str) -> str:
+    """A short fingerprint of a task's text, white space ignored."""
+    import hashlib
+
+    return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:16]
+
+
 def ledger_from_notice(notice, previous: Ledger | None = None) -> tuple[Ledger, list[str]]:
     """A new ledger from a parsed notice. With `previous`, keep the clerk's work for unchanged tasks."""
+    for task in notice.tasks:
+        task.source_digest = text_digest(task.text)
     assignments = [Assignment(t.id, unit, role, LEAD_RULE_SOURCE.get(t.lead_rule, SOURCE_CLERK))
                    for t in notice.tasks
                    for unit, role in [(u, LEAD) for u in t.lead_units] + [(u, CO) for u in t.co_units]]
@@ -687,17 +743,22 @@ def ledger_from_notice(notice, previous: Ledger | None = None) -> tuple[Ledger, 
 
 
 def _carry_over(old: Ledger, new: Ledger) -> list[str]:
-    """Keep 责任分工, 完成时限, indicator edits and all history for tasks whose text did not change."""
+    """Keep 任务内容, 责任分工, 完成时限, indicator edits and all history for tasks the notice did not change.
+
+    "Did not change" compares the notice's texts (old fingerprint vs new), so a clerk's own edit of 任务内容
+    is kept rather than mistaken for a new task text.
+    """
     old_tasks = {t.id: t for t in old.tasks}
     old_assignments, new_assignments = _by_task(old.assignments), _by_task(new.assignments)
     kept, rebuilt = [], []
     assignments = []
     for task in new.tasks:
         before = old_tasks.get(task.id)
-        if before is not None and _same_text(before.text, task.text):
+        if before is not None and before.source_digest == task.source_digest:
             kept.append(task.id)
             assignments += old_assignments.get(task.id, [])
             task.due = before.due or task.due
+            task.text = before.text
         else:
             if before is not None:
                 rebuilt.append(task.id)
@@ -712,7 +773,7 @@ def _carry_over(old: Ledger, new: Ledger) -> list[str]:
     new.progress, new.submissions, new.circulars = old.progress, old.submissions, old.circulars
     notes = [f"保留了 {len(kept)} 项文本未变任务的责任分工、完成时限和历史记录。"]
     if rebuilt:
-        notes.append(f"以下任务的文本与原台账不同，责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")
+        notes.append(f"以下任务在新通知中的文本有变化，任务内容和责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")
     dropped = sorted(set(old_tasks) - {t.id for t in new.tasks})
     if dropped:
         notes.append(f"以下任务在新通知中已不存在，已从台账中移除（旧台账见 outputs/备份/）：{'、'.join(dropped)}。")
@@ -724,7 +785,3 @@ def _by_task(assignments: list[Assignment]) -> dict[str, list[Assignment]]:
     for a in assignments:
         grouped.setdefault(a.task_id, []).append(a)
     return grouped
-
-
-def _same_text(a: str, b: str) -> bool:
-    return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)

@@ -53,6 +53,9 @@ class Task:
     deadline: str | None = None  # as written in the notice
     due: date | None = None      # the deadline as a date (default: year end of the notice)
     indicators: list[Indicator] = field(default_factory=list)
+    # fingerprint of the text as printed in the notice, so that a clerk's edit of 任务内容 is told apart
+    # from a change of the notice itself when the notice is parsed again
+    source_digest: str = ""
 
     @property
     def units(self) -> list[str]:

@@ -156,7 +156,13 @@ def write_table_workbook(path: Path, tables: list[tuple[str, Sequence[str], Sequ
     for name, headers, rows in tables:
         write_table(book, fmt, name, headers, rows)
     book.close()
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        tmp.unlink(missing_ok=True)
+        from toolkit.errors import ToolkitError
+
+        raise ToolkitError(f"无法写入 {path}：文件可能正被 Excel/WPS 打开或为只读。请关闭该文件后重新运行。") from exc
 
 
 # ------------------------------------------------------------------------------------------ the fast path
