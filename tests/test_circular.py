@@ -355,6 +355,7 @@ def add_week_reports(ws: Path, period_id: str, day: int) -> None:
 def test_real_notice_week_circular_end_to_end(parsed_workspace):
     from toolkit import progress
     from toolkit.config import load_config
+    from toolkit.directory import load_directory
     from toolkit.ledger import load_ledger
     add_week_reports(parsed_workspace, "2024-W11", 14)
     add_week_reports(parsed_workspace, "2024-W12", 21)
@@ -366,7 +367,7 @@ def test_real_notice_week_circular_end_to_end(parsed_workspace):
     ws = Workspace.at(parsed_workspace)
     config = load_config(ws)
     ledger = load_ledger(ws)
-    statuses = progress.evaluate(ledger, parse_period("2024-W12", config), config)
+    statuses = progress.evaluate(ledger, parse_period("2024-W12", config), config, load_directory(ws))
     states = [statuses[t.id].state for t in ledger.tasks]
     total, done, lagging = len(states), states.count("已完成"), states.count("滞后")
     assert total == 76 and lagging > 0
@@ -452,3 +453,40 @@ def test_chart_is_short_enough_for_page_one():
 def test_chart_labels_wrap_in_balanced_lines():
     assert circular.wrap_label("聚力都市区融合发展", 4) == "聚力都\n市区融\n合发展"
     assert circular.wrap_label("加强政府自身建设", 4) == "加强政府\n自身建设"
+
+
+# ------------------------------------------------------------------------------------------ real holders
+
+def test_unit_ranking_uses_the_holders_in_the_assignments_not_collective_names():
+    """责任分工 decides who is ranked: a collective lead (各镇街) is expanded or left out, never ranked itself."""
+    from toolkit.directory import Directory, Unit
+    from toolkit.models import Assignment
+
+    config = Config()
+    period = parse_period("2024-03", config)
+    ledger = small_ledger()
+    ledger.assignments = [Assignment("1", "各镇街", "主办", "位置推定"), Assignment("2", "统计局", "主办", "人工"),
+                          Assignment("3", "区商务局", "主办", "粗体"), Assignment("4", "区住房城乡建设局", "主办", "粗体"),
+                          Assignment("5", "A&B<C>局", "协办", "粗体")]
+    directory = Directory([Unit("甲镇", category="镇街"), Unit("乙街道", category="镇街"),
+                           Unit("区统计局", ["统计局"], "区直部门")])
+    raw = {r["unit"] for r in circular.unit_rows(ledger, STATUSES, period)}
+    assert raw == {"统计局", "区商务局", "区住房城乡建设局", "A&B<C>局"}      # 各镇街 left out without a directory
+    rows = {r["unit"]: r for r in circular.unit_rows(ledger, STATUSES, period, directory)}
+    assert set(rows) == {"甲镇", "乙街道", "区统计局", "区商务局", "区住房城乡建设局", "A&B<C>局"}
+    assert rows["甲镇"]["on_time_rate"] == "100.0%" and rows["区统计局"]["lagging"] == 1
+
+
+def test_not_updated_follows_the_assignments_not_the_role_on_the_report():
+    from toolkit.models import Assignment
+
+    ledger = small_ledger()
+    ledger.progress.append(ProgressRecord("2024-W12", "区统计局", "2", "协办", "滞后", 10, "", "", ""))
+    # the report says 协办, but 责任分工 makes 区统计局 the lead of task 2: it counts as an update
+    ledger.assignments = [Assignment(t.id, t.lead_units[0], "主办", "粗体") for t in ledger.tasks]
+    period = parse_period("2024-W12", Config())
+    assert circular.updated_task_ids(ledger, period) == {"1", "2"}
+    # and a report by a unit that no longer holds the task does not
+    ledger.assignments = [a for a in ledger.assignments if a.task_id != "1"] + [
+        Assignment("1", "区统计局", "主办", "人工")]
+    assert circular.updated_task_ids(ledger, period) == {"2"}

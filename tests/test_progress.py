@@ -253,3 +253,96 @@ def test_indicator_values_latest_from_lead_up_to_period_end():
     ledger.indicators = [IndicatorRecord("1#1", "1", "新建5G基站200个", 200, "个"),
                          IndicatorRecord("1#2", "1", "新增省级平台3个", 3, "个")]
     assert indicator_values(ledger, MARCH) == {"1#1": 55.0, "1#2": 3.0}
+
+
+# -- the real holders: 责任分工 expanded through the unit directory ----------------------------------------
+
+def directory():
+    from toolkit.directory import Directory, Unit
+    return Directory([Unit(GONG_XIN, ["区工信局"], "区直部门"), Unit(FA_GAI, [], "区直部门"),
+                      Unit(TONG_JI, [], "区直部门"), Unit("甲镇", [], "镇街"), Unit("乙街道", [], "镇街")])
+
+
+def ledger_with(assignments: list[tuple[str, str]], records: list[ProgressRecord]) -> Ledger:
+    """Task 1 held by (unit or collective name, role) rows of 责任分工."""
+    return Ledger(info=NoticeInfo(date=NOTICE_DATE), tasks=[task("1")], indicators=[], targets=[],
+                  assignments=[Assignment("1", unit, role, "粗体") for unit, role in assignments],
+                  progress=records)
+
+
+def test_collective_lead_is_expanded_and_the_lowest_unit_decides():
+    ledger = ledger_with([("各镇街", LEAD)], [report("1", "序时推进", 60, unit="甲镇", text="甲镇进展"),
+                                              report("1", "序时推进", 25, unit="乙街道", text="乙街道进展")])
+    assert evaluate(ledger, MARCH, CONFIG)["1"].state == "未报送"          # raw names: nobody is 各镇街
+    status = evaluate(ledger, MARCH, CONFIG, directory())["1"]
+    assert (status.state, status.progress) == ("序时推进", 25.0)
+    assert status.latest == "甲镇：甲镇进展\n乙街道：乙街道进展"
+
+
+def test_one_town_of_a_collective_reporting_counts_as_reported():
+    ledger = ledger_with([("各镇街", LEAD)], [report("1", "滞后", 10, unit="乙街道")])
+    assert evaluate(ledger, MARCH, CONFIG, directory())["1"].state == "滞后"
+
+
+def test_alias_in_assignments_matches_reports_under_the_directory_name():
+    ledger = ledger_with([("区工信局", LEAD), ("统计局", CO)], [report("1", "序时推进", 30),
+                                                             report("1", "序时推进", 30, unit=TONG_JI,
+                                                                    text="配合统计")])
+    status = evaluate(ledger, MARCH, CONFIG, directory())["1"]
+    assert (status.state, status.progress) == ("序时推进", 30.0)
+    assert status.co_feedback == ""      # 统计局 is no directory name or alias: it stays as written
+
+
+def test_co_units_decide_a_task_without_a_lead_and_a_flag_says_so():
+    records = [report("1", "序时推进", 40, unit=FA_GAI), report("1", "滞后", 12, unit=TONG_JI)]
+    for chosen in (None, directory()):
+        status = evaluate(ledger_with([(FA_GAI, CO), (TONG_JI, CO)], records), MARCH, CONFIG, chosen)["1"]
+        assert (status.state, status.progress, status.co_feedback) == ("滞后", 12.0, "")
+        assert any("没有主办单位" in flag and FA_GAI in flag for flag in status.flags)
+
+
+def test_a_task_nobody_holds_is_missing_with_a_flag():
+    ledger = ledger_with([("相关镇街", CO)], [])
+    status = evaluate(ledger, MARCH, CONFIG, directory())["1"]
+    assert status.state == "未报送" and any("相关镇街" in flag for flag in status.flags)
+
+
+def test_a_unit_named_lead_and_covered_as_co_counts_as_lead_only():
+    ledger = ledger_with([(GONG_XIN, LEAD), ("甲镇", LEAD), ("各镇街", CO)],
+                         [report("1", "序时推进", 30), report("1", "序时推进", 50, unit="甲镇", text="甲镇进展"),
+                          report("1", "序时推进", 50, unit="乙街道", text="乙街道配合")])
+    status = evaluate(ledger, MARCH, CONFIG, directory())["1"]
+    assert status.co_feedback == "乙街道：乙街道配合"
+    assert "甲镇：甲镇进展" in status.latest and status.progress == 30.0
+
+
+def test_same_unit_as_lead_and_co_in_raw_names_is_no_echo():
+    ledger = ledger_with([(GONG_XIN, LEAD), (GONG_XIN, CO)], [report("1", "序时推进", 30)])
+    assert evaluate(ledger, MARCH, CONFIG)["1"].co_feedback == ""
+
+
+def test_the_role_stored_on_a_report_is_not_trusted():
+    record = report("1", "序时推进", 30, unit=FA_GAI)
+    record.role = CO                      # reported as 协办, but 责任分工 now makes it the lead
+    ledger = ledger_with([(FA_GAI, LEAD)], [record])
+    assert evaluate(ledger, MARCH, CONFIG, directory())["1"].state == "序时推进"
+
+
+def test_indicator_values_accept_the_expanded_lead_units():
+    ledger = ledger_with([("各镇街", LEAD), (TONG_JI, CO)], [
+        report("1", "序时推进", 30, unit="甲镇", period="2024-W11", values={"1#1": 20}),
+        report("1", "序时推进", 30, unit="乙街道", period="2024-W12", values={"1#1": 35}),
+        report("1", "序时推进", 30, unit=TONG_JI, period="2024-W13", values={"1#1": 999})])
+    ledger.indicators = [IndicatorRecord("1#1", "1", "新建5G基站200个", 200, "个")]
+    assert indicator_values(ledger, MARCH) == {}
+    assert indicator_values(ledger, MARCH, directory()) == {"1#1": 35.0}
+
+
+def test_reported_task_ids_and_ends_within():
+    from toolkit.progress import ends_within, reported_task_ids
+    ledger = ledger_with([("各镇街", LEAD), (TONG_JI, CO)], [report("1", "序时推进", 30, unit=TONG_JI)])
+    assert reported_task_ids(ledger, MARCH, directory()) == set()
+    ledger.progress.append(report("1", "序时推进", 30, unit="甲镇", period="2024-W13"))   # ends 03-31
+    assert reported_task_ids(ledger, MARCH, directory()) == {"1"}
+    assert ends_within("2024-W13", MARCH) and not ends_within("2024-W14", MARCH)
+    assert not ends_within("不是期别", MARCH)

@@ -115,34 +115,20 @@ def task_numbers(task_ids: list[str]) -> str:
     return listing([f"第{tid}项" for tid in task_ids])
 
 
-def updated_task_ids(ledger: Ledger, period) -> set[str]:
-    """Tasks whose lead unit sent a report in the period (a report period ending inside it counts)."""
-    ids = set()
-    for record in ledger.progress:
-        if record.role != "主办":
-            continue
-        if record.period == period.id or _ends_within(record.period, period):
-            ids.add(record.task_id)
-    return ids
+def updated_task_ids(ledger: Ledger, period, directory=None) -> set[str]:
+    """Tasks whose deciding unit sent a report in the period (progress.reported_task_ids: one rule)."""
+    from toolkit.progress import reported_task_ids
+    return reported_task_ids(ledger, period, directory)
 
 
-def _ends_within(period_id: str, period) -> bool:
-    from toolkit.periods import period_end_of
-    try:
-        end = period_end_of(period_id)
-    except (ToolkitError, ValueError):
-        return False
-    return period.start <= end <= period.end
-
-
-def changes(ledger: Ledger, period, statuses, previous_statuses, previous_period) -> dict:
+def changes(ledger: Ledger, period, statuses, previous_statuses, previous_period, directory=None) -> dict:
     def state(s, tid):
         return status_of(s, tid).state
 
     ids = [t.id for t in ledger.tasks]
     completed = [i for i in ids if state(statuses, i) == "已完成" and state(previous_statuses, i) != "已完成"]
     lagging = [i for i in ids if state(statuses, i) == "滞后" and state(previous_statuses, i) != "滞后"]
-    updated = updated_task_ids(ledger, period)
+    updated = updated_task_ids(ledger, period, directory)
     not_updated = [i for i in ids if i not in updated and state(statuses, i) != "已完成"]
     intro = (f"与上期（{period_label(previous_period)}）相比，新完成{len(completed)}项，新增滞后{len(lagging)}项，"
              f"本期未更新进展{len(not_updated)}项。") if previous_period else "本期为首期，无上期数据可比。"
@@ -173,7 +159,8 @@ def red_first(ledger: Ledger, statuses, keep) -> list[dict]:
 
 
 def submissions_in(ledger: Ledger, period) -> list:
-    return [s for s in ledger.submissions if s.period == period.id or _ends_within(s.period, period)]
+    from toolkit.progress import ends_within
+    return [s for s in ledger.submissions if s.period == period.id or ends_within(s.period, period)]
 
 
 def reporting(ledger: Ledger, period) -> dict:
@@ -201,15 +188,25 @@ def leader_rows(ledger: Ledger, statuses) -> list[dict]:
              "not_started": c["未启动"], "unreported": c["未报送"]} for leader, c in rows.items()]
 
 
-def unit_rows(ledger: Ledger, statuses, period) -> list[dict]:
-    """Lead units ranked by on-schedule rate, then fewer lagging tasks, then fewer problems found."""
+def unit_rows(ledger: Ledger, statuses, period, directory=None) -> list[dict]:
+    """Deciding units ranked by on-schedule rate, then fewer lagging tasks, then fewer problems found.
+
+    The units are the task's real holders (progress.task_holders: 各镇街 expanded to the towns, aliases
+    resolved; the co-units of a task without a lead unit); a collective name is never ranked.
+    """
+    from toolkit.directory import collective
+    from toolkit.progress import task_holders
+
     problems = Counter()
     for record in submissions_in(ledger, period):
         problems[record.unit] += record.problems
+    holders = task_holders(ledger, directory)
     units: dict[str, Counter] = {}
     for task in ledger.tasks:
         state = status_of(statuses, task.id).state
-        for unit in task.lead_units:
+        for unit in holders[task.id].leads:
+            if collective(unit):   # only without a directory can a raw collective name get here
+                continue
             counter = units.setdefault(unit, Counter())
             counter["tasks"] += 1
             counter["on_time"] += state in ON_SCHEDULE
@@ -244,20 +241,24 @@ def indicator_rows(ledger: Ledger, period, statuses, values: dict[str, float]) -
 def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of: date, tpl, *,
                   statuses: dict[str, TaskStatus] | None = None,
                   previous_statuses: dict[str, TaskStatus] | None = None,
-                  indicator_values: dict[str, float] | None = None, chart: bool = True) -> dict:
+                  indicator_values: dict[str, float] | None = None, chart: bool = True,
+                  directory=None) -> dict:
     """Every template variable (templates/README.md), computed from the ledger as of the period's end.
 
     statuses / previous_statuses / indicator_values default to toolkit.progress's evaluation of this period and
-    of the previous period of the same kind.
+    of the previous period of the same kind. `directory` (the loaded 单位名录) tells who really holds each task;
+    without it the raw names of 责任分工 are used.
     """
     previous_period = period.previous(config) if hasattr(period, "previous") else None
     if statuses is None or previous_statuses is None or indicator_values is None:
         from toolkit import progress
-        statuses = statuses if statuses is not None else progress.evaluate(ledger, period, config)
+        if statuses is None:
+            statuses = progress.evaluate(ledger, period, config, directory)
         if previous_statuses is None:
-            previous_statuses = progress.evaluate(ledger, previous_period, config) if previous_period else {}
+            previous_statuses = (progress.evaluate(ledger, previous_period, config, directory)
+                                 if previous_period else {})
         if indicator_values is None:
-            indicator_values = progress.indicator_values(ledger, period)
+            indicator_values = progress.indicator_values(ledger, period, directory)
     office, wording = config.office, config.circular
     subject = subject_of(ledger)
     line, counts, shares = headline(statuses, ledger)
@@ -277,12 +278,12 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
         "lagging": lagging, "red_lagging_count": sum(r["warning"] == "红" for r in lagging),
         "push_list": push, "red_push_count": sum(r["warning"] == "红" for r in push),
         "leader_rows": leader_rows(ledger, statuses),
-        "unit_rows": unit_rows(ledger, statuses, period),
+        "unit_rows": unit_rows(ledger, statuses, period, directory),
         "indicator_rows": indicators, "indicators_reported": reported, "indicators_on_schedule": on_schedule,
         "requirements": list(wording.requirements),
         "chart": chart_image(ledger, statuses, tpl) if chart else "",
     }
-    context.update(changes(ledger, period, statuses, previous_statuses, previous_period))
+    context.update(changes(ledger, period, statuses, previous_statuses, previous_period, directory))
     context.update(reporting(ledger, period))
     return context
 
@@ -413,7 +414,7 @@ def circular_number(ledger: Ledger, kind: str, period) -> CircularRecord:
 
 
 def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record: CircularRecord, as_of: date,
-               statuses, previous_statuses, values) -> Path:
+               statuses, previous_statuses, values, directory=None) -> Path:
     from docxtpl import DocxTemplate
 
     template = ws.template(f"{kind}.docx")
@@ -422,7 +423,7 @@ def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record:
                            f"或运行 python scripts/build_templates.py 重新生成。")
     tpl = DocxTemplate(str(template))
     context = build_context(ledger, period, kind, config, record.number, as_of, tpl, statuses=statuses,
-                            previous_statuses=previous_statuses, indicator_values=values)
+                            previous_statuses=previous_statuses, indicator_values=values, directory=directory)
     try:
         tpl.render(context, autoescape=True)
     except Exception as exc:  # noqa: BLE001 — a clerk's edited template: say which file and why
@@ -447,6 +448,7 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     """
     from toolkit import progress
     from toolkit.config import load_config
+    from toolkit.directory import load_directory
     from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
     from toolkit.periods import parse_period
 
@@ -455,15 +457,16 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     as_of = as_of or period.end
     with ledger_lock(ws):
         ledger = load_ledger(ws, since=history_start(period, config, extra_periods=1))
-        statuses = progress.evaluate(ledger, period, config)
-        previous_statuses = progress.evaluate(ledger, period.previous(config), config)
-        values = progress.indicator_values(ledger, period)
+        directory = load_directory(ws)
+        statuses = progress.evaluate(ledger, period, config, directory)
+        previous_statuses = progress.evaluate(ledger, period.previous(config), config, directory)
+        values = progress.indicator_values(ledger, period, directory)
         before = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
         files = []
         for kind in kinds_for(period, kinds):
             record = circular_number(ledger, kind, period)
             files.append(render_one(ws, ledger, period, kind, config, record, as_of, statuses,
-                                    previous_statuses, values))
+                                    previous_statuses, values, directory))
         after = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
         if after != before:   # a plain re-render changes nothing in 通报记录: no write, no backup
             save_ledger(ws, ledger)

@@ -50,9 +50,9 @@ def sha256_of(path: Path) -> str:
 def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
     """Copy byte-identical to 归档/<PERIOD>/<sha256[:12]>_<原名>; an existing copy is the same bytes, so kept."""
     archive_dir.mkdir(parents=True, exist_ok=True)
-    target = archive_dir / f"{sha256[:12]}_{_fit_name(path.name, 255 - 13 - 12)}"
+    target = archive_dir / f"{sha256[:12]}_{_fit_name(path.name, 255 - 13)}"
     if not target.exists():
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = archive_dir / f".{sha256[:12]}.{os.getpid()}.tmp"   # short: the final name may be 255 bytes
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
     return target
@@ -784,19 +784,21 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         counted = [r for v in verdicts if v.counted and not v.rejected for r in v.records]
         outcome.added_rows = merge_rows(ledger, counted)
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
-        ledger.status = progress.evaluate(ledger, period, config)
-        current = progress.indicator_values(ledger, period)
+        # 任务台账 shows the newest collected period of this kind, even when a late earlier one is collected now
+        evaluated = progress.latest_submitted_period(ledger, period, config)
+        ledger.status = progress.evaluate(ledger, evaluated, config, directory)
+        current = progress.indicator_values(ledger, evaluated, directory)
         for record in ledger.indicators:
             if record.id in current:
                 record.current = current[record.id]
+        outcome.verdicts = verdicts
+        _fill_submission_summary(outcome, ledger, period.id)
+        _write_outputs(ws, outcome, ledger, period)   # before the ledger: a report open in Excel stops us first
         try:
             save_ledger(ws, ledger)
         except OSError as exc:
             raise ToolkitError(f"台账 {ws.ledger} 无法写入（{exc.strerror or exc}）。请确认台账未被其他程序打开、"
                                "磁盘有空间且文件不是只读，然后重新运行；台账保持原样。") from exc
-    outcome.verdicts = verdicts
-    _fill_submission_summary(outcome, ledger, period.id)
-    _write_outputs(ws, outcome, ledger, period)
     return outcome
 
 
@@ -820,8 +822,12 @@ def _archive_all(files: list[Path], folder: Path, archive_dir: Path, received: d
                  track) -> list[FileVerdict]:
     verdicts = []
     for path in track(files, len(files), "归档回收文件"):
-        sha = sha256_of(path)
-        archive_file(path, sha, archive_dir)
+        try:
+            sha = sha256_of(path)
+            archive_file(path, sha, archive_dir)
+        except OSError as exc:
+            raise ToolkitError(f"无法归档回收文件 {path}（{exc.strerror or exc}）。每个文件都须先归档再校验，"
+                               f"请检查 {archive_dir} 所在磁盘的空间和权限后重新运行；台账未作改动。") from exc
         modified = modified_time(path)
         verdicts.append(FileVerdict(path, path.relative_to(folder).as_posix(), sha, received or modified, modified))
     return verdicts

@@ -6,9 +6,14 @@ evaluate() gives every task its TaskStatus as of a period's end. The rules:
    notice date is unknown or later than the due date) to task.due (default: 31 December of the notice
    year). 序时进度 = schedule_percent(window start, due, period end), 0–100.
 2. Which reports count. Only ProgressRecords whose period ends on or before the period's end; per
-   (unit, task) the latest wins, by period end, then by received time. Lead units (责任分工 role 主办;
-   the task's own lead_units when 责任分工 has no row for it) decide; co-units' latest reports become
-   co_feedback lines "单位：进展" (with the period id when it is not the current period).
+   (unit, task) the latest wins, by period end, then by received time. The task's holders are the ones
+   issue and collect use: directory.unit_tasks (collective names such as 各镇街 expanded to the units of
+   the directory, aliases resolved to the directory's name, a unit both 主办 and 协办 counted as 主办).
+   Lead units decide; co-units' latest reports become co_feedback lines "单位：进展" (with the period id
+   when it is not the current period). A task without any lead unit is decided by its co-units, and a
+   flag says so. Without a directory (ledgers built in memory) the raw names of 责任分工 are used, and
+   the task's own lead_units / co_units when 责任分工 has no row for it. The role stored on a report is
+   never trusted: 责任分工 as it stands now says who decides.
 3. Two or more lead units: the one with the lower progress decides (a report without a number stands
    at 100 for 已完成, 0 for 未启动, just below 序时 for 滞后 and at 序时 for 序时推进).
 4. State, in this order:
@@ -34,31 +39,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from .config import Config
+from .errors import ToolkitError
 from .models import CO, LEAD, Ledger, ProgressRecord, Task, TaskStatus
 from .periods import Period, period_end_of, schedule_percent
+
+if TYPE_CHECKING:
+    from .directory import Directory
 
 DONE, AHEAD, ON_TRACK, BEHIND, NOT_STARTED, MISSING = "已完成", "超序时", "序时推进", "滞后", "未启动", "未报送"
 GREEN, YELLOW, RED = "绿", "黄", "红"
 
 
-def evaluate(ledger: Ledger, period: Period, config: Config) -> dict[str, TaskStatus]:
-    """Every task id → its status as of period.end."""
+def evaluate(ledger: Ledger, period: Period, config: Config,
+             directory: Directory | None = None) -> dict[str, TaskStatus]:
+    """Every task id → its status as of period.end.
+
+    Pass the loaded unit directory (every command does); without it the raw names of 责任分工 are used.
+    """
     reports = _ReportIndex(ledger, period)
-    units = _units_by_task(ledger)
-    return {task.id: _task_status(task, ledger, reports, period, config, units) for task in ledger.tasks}
+    holders = task_holders(ledger, directory)
+    return {task.id: _task_status(task, ledger, reports, period, config, holders[task.id])
+            for task in ledger.tasks}
 
 
-def indicator_values(ledger: Ledger, period: Period) -> dict[str, float]:
-    """IndicatorRecord.id → latest value reported by a lead unit up to period.end."""
+def indicator_values(ledger: Ledger, period: Period, directory: Directory | None = None) -> dict[str, float]:
+    """IndicatorRecord.id → latest value reported by a deciding unit (see Holders) up to period.end."""
     known = {record.id for record in ledger.indicators}
     reports = _ReportIndex(ledger, period)
-    units = _units_by_task(ledger)
+    holders = task_holders(ledger, directory)
     values: dict[str, tuple[tuple, float]] = {}
     for task in ledger.tasks:
-        leads, _ = _units_of(task, units)
-        for record in reports.of_units(task.id, leads):
+        for record in reports.of_units(task.id, holders[task.id].leads):
             for indicator_id, value in record.indicator_values.items():
                 if indicator_id in known and value is not None:
                     key = reports.order(record)
@@ -110,8 +124,96 @@ class _ReportIndex:
         return any(unit in units and start <= day <= end for unit, day in self.expected)
 
 
-def _units_by_task(ledger: Ledger) -> dict[str, tuple[list[str], list[str]]]:
-    """Task id → (lead units, co-units) from 责任分工, in its row order (one pass, not one per task)."""
+def ends_within(period_id: str, period: Period) -> bool:
+    """Whether the period `period_id` ends within [period.start, period.end] (False for an unreadable id)."""
+    try:
+        end = period_end_of(period_id)
+    except (ToolkitError, ValueError):
+        return False
+    return period.start <= end <= period.end
+
+
+def reported_task_ids(ledger: Ledger, period: Period, directory: Directory | None = None) -> set[str]:
+    """Tasks for which a deciding unit (see Holders) sent a report whose period ends within `period`."""
+    holders = task_holders(ledger, directory)
+    within: dict[str, bool] = {}
+    reported = set()
+    for record in ledger.progress:
+        holder = holders.get(record.task_id)
+        if holder is None or record.unit not in holder.leads:
+            continue
+        if record.period not in within:
+            within[record.period] = ends_within(record.period, period)
+        if within[record.period]:
+            reported.add(record.task_id)
+    return reported
+
+
+def latest_submitted_period(ledger: Ledger, period: Period, config: Config) -> Period:
+    """The newest period of `period`'s kind among `period` and the periods in 报送情况, by period end.
+
+    collect evaluates 任务台账 at this period, so that collecting a late return for an earlier week does not
+    set the ledger back to that week. Only the same kind is considered: its look-back (history_start) then
+    starts no earlier than the collected period's, so the history window loaded for the collection covers
+    it, and 未报送 twice in a row keeps comparing periods of one kind.
+    """
+    from .periods import parse_period
+
+    newest = period
+    for period_id in {s.period for s in ledger.submissions if s.period != period.id}:
+        try:
+            candidate = parse_period(period_id, config)
+        except (ToolkitError, ValueError):
+            continue
+        if candidate.kind == period.kind and candidate.end > newest.end:
+            newest = candidate
+    return newest
+
+
+@dataclass(frozen=True)
+class Holders:
+    """Who holds a task: `leads` decide its state, `cos` are fed back as 协办反馈.
+
+    co_decide: the task has no lead unit, so its co-units were moved to `leads` and decide.
+    """
+    leads: tuple[str, ...]
+    cos: tuple[str, ...]
+    co_decide: bool = False
+    named: tuple[str, ...] = ()    # the 责任分工 names, for the clerk's flag when nobody holds the task
+
+
+def task_holders(ledger: Ledger, directory: Directory | None = None) -> dict[str, Holders]:
+    """Task id → Holders, from the same expansion issue and collect use (directory.unit_tasks).
+
+    Without a directory: the raw names of 责任分工, else the task's parsed lead_units / co_units.
+    """
+    if directory is None:
+        raw = _raw_units_by_task(ledger)
+    else:
+        raw = _expanded_units_by_task(ledger, directory)
+    named: dict[str, list[str]] = {}
+    for a in ledger.assignments:
+        named.setdefault(a.task_id, []).append(a.unit)
+    holders = {}
+    for task in ledger.tasks:
+        if task.id in raw:
+            leads, cos = raw[task.id]
+        elif directory is None and task.id not in named:
+            leads, cos = list(task.lead_units), list(task.co_units)
+        else:
+            leads, cos = [], []
+        cos = [unit for unit in dict.fromkeys(cos) if unit not in leads]   # 主办 and 协办 → 主办 only
+        leads = list(dict.fromkeys(leads))
+        co_decide = not leads and bool(cos)
+        if co_decide:
+            leads, cos = cos, []
+        holders[task.id] = Holders(tuple(leads), tuple(cos), co_decide,
+                                   tuple(dict.fromkeys(named.get(task.id, task.units))))
+    return holders
+
+
+def _raw_units_by_task(ledger: Ledger) -> dict[str, tuple[list[str], list[str]]]:
+    """Task id → (lead units, co-units) from 责任分工 as written, in its row order."""
     units: dict[str, tuple[list[str], list[str]]] = {}
     for a in ledger.assignments:
         leads, cos = units.setdefault(a.task_id, ([], []))
@@ -122,12 +224,28 @@ def _units_by_task(ledger: Ledger) -> dict[str, tuple[list[str], list[str]]]:
     return units
 
 
-def _units_of(task: Task, units: dict[str, tuple[list[str], list[str]]]) -> tuple[list[str], list[str]]:
-    """(lead units, co-units) from 责任分工, else from the task as parsed."""
-    if task.id not in units:
-        return list(task.lead_units), list(task.co_units)
-    leads, cos = units[task.id]
-    return list(leads), list(cos)
+def _expanded_units_by_task(ledger: Ledger, directory: Directory) -> dict[str, tuple[list[str], list[str]]]:
+    """directory.unit_tasks inverted: task id → (lead units, co-units), in 责任分工 row order."""
+    from .directory import collective, unit_tasks
+
+    rank: dict[tuple[str, str], int] = {}   # (task, unit) → where the unit first comes in the task's rows
+    for a in ledger.assignments:
+        group = collective(a.unit)
+        if group is None:
+            unit = directory.find(a.unit)
+            rank.setdefault((a.task_id, unit.name if unit else a.unit), len(rank))
+        elif not group.related_only:   # a collective: its units in directory order
+            for unit in directory.of_category(group.category):
+                rank.setdefault((a.task_id, unit.name), len(rank))
+    units: dict[str, tuple[list[str], list[str]]] = {}
+    for unit, held in unit_tasks(ledger, directory).items():
+        for task_id, role in held:
+            leads, cos = units.setdefault(task_id, ([], []))
+            (leads if role == LEAD else cos).append(unit)
+    for task_id, (leads, cos) in units.items():
+        leads.sort(key=lambda unit: rank.get((task_id, unit), len(rank)))
+        cos.sort(key=lambda unit: rank.get((task_id, unit), len(rank)))
+    return units
 
 
 # -- one task -------------------------------------------------------------------------------------
@@ -142,21 +260,23 @@ class _Context:
 
 
 def _task_status(task: Task, ledger: Ledger, reports: _ReportIndex, period: Period,
-                 config: Config, units: dict[str, tuple[list[str], list[str]]]) -> TaskStatus:
+                 config: Config, holders: Holders) -> TaskStatus:
     due = task_due(task, ledger, period.year)
     start = window_start(task, ledger, period.year)
     context = _Context(start, due, schedule_percent(start, due, period.end), period, config)
-    leads, cos = _units_of(task, units)
+    leads, cos = list(holders.leads), list(holders.cos)
     lead_reports = reports.latest_of(task.id, leads)
     status = TaskStatus(schedule=context.schedule,
                         co_feedback=_co_feedback(reports.latest_of(task.id, cos), period))
+    holder_flags = _holder_flags(holders)
     if not lead_reports:
         status.state = MISSING
         status.warning = _missing_warning(task, leads, reports, context)
+        status.flags = holder_flags
         return status
     deciding = min(lead_reports, key=lambda r: _standing(r, context.schedule))
     _copy_texts(status, lead_reports, deciding)
-    status.flags = _flags(lead_reports, reports, context)
+    status.flags = holder_flags + _flags(lead_reports, reports, context)
     current = reports.any_within(task.id, leads, period.start, period.end)
     status.state = _state(deciding, context, current)
     status.warning = (_missing_warning(task, leads, reports, context)
@@ -178,6 +298,17 @@ def window_start(task: Task, ledger: Ledger, fallback_year: int) -> date:
     if notice_date is not None and notice_date <= due:
         return notice_date
     return date(due.year, 1, 1)
+
+
+def _holder_flags(holders: Holders) -> list[str]:
+    if holders.co_decide:
+        return [f"责任分工中本任务没有主办单位，状态按协办单位（{'、'.join(holders.leads)}）的报送判定；"
+                f"请在台账“责任分工”表中指定主办单位。"]
+    if not holders.leads:
+        named = "、".join(holders.named) or "无"
+        return [f"本任务没有可报送的责任单位（责任分工中为：{named}），无法判定进展；请在台账“责任分工”表中"
+                f"逐一列出责任单位，或在单位名录中补全相应类别的单位。"]
+    return []
 
 
 def _flags(lead_reports: list[ProgressRecord], reports: _ReportIndex, context: _Context) -> list[str]:
