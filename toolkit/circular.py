@@ -431,10 +431,14 @@ def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record:
                            f"完整、引号是否为英文引号，或删除工作区 templates/ 中的该文件以使用自带模板。") from exc
     out = ws.circular_dir(period.id) / f"{safe_file_name(context['title'])}（{context['period_label']}）.docx"
     out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{record.kind}.{os.getpid()}.tmp.docx")
     try:
-        tpl.save(str(out))
+        tpl.save(str(tmp))
+        os.replace(tmp, out)   # a half-written circular never replaces a good one
     except PermissionError as exc:
         raise ToolkitError(f"无法写入 {out}：文件可能正在 Word/WPS 中打开。请关闭后重新运行。") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     record.file = out.relative_to(ws.root).as_posix() if out.is_relative_to(ws.root) else str(out)
     record.issued = as_of
     return out
