@@ -462,9 +462,10 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     with ledger_lock(ws):
         ledger = load_ledger(ws, since=history_start(period, config, extra_periods=1))
         directory = load_directory(ws)
-        statuses = progress.evaluate(ledger, period, config, directory)
-        previous_statuses = progress.evaluate(ledger, period.previous(config), config, directory)
-        values = progress.indicator_values(ledger, period, directory)
+        holders = progress.task_holders(ledger, directory)
+        statuses = progress.evaluate(ledger, period, config, holders=holders)
+        previous_statuses = progress.evaluate(ledger, period.previous(config), config, holders=holders)
+        values = progress.indicator_values(ledger, period, holders=holders)
         before = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
         files = []
         for kind in kinds_for(period, kinds):

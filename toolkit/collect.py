@@ -786,8 +786,9 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
         # 任务台账 shows the newest collected period of this kind, even when a late earlier one is collected now
         evaluated = progress.latest_submitted_period(ledger, period, config)
-        ledger.status = progress.evaluate(ledger, evaluated, config, directory)
-        current = progress.indicator_values(ledger, evaluated, directory)
+        holders = progress.task_holders(ledger, directory)
+        ledger.status = progress.evaluate(ledger, evaluated, config, holders=holders)
+        current = progress.indicator_values(ledger, evaluated, holders=holders)
         for record in ledger.indicators:
             if record.id in current:
                 record.current = current[record.id]

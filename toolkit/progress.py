@@ -53,23 +53,25 @@ DONE, AHEAD, ON_TRACK, BEHIND, NOT_STARTED, MISSING = "已完成", "超序时", 
 GREEN, YELLOW, RED = "绿", "黄", "红"
 
 
-def evaluate(ledger: Ledger, period: Period, config: Config,
-             directory: Directory | None = None) -> dict[str, TaskStatus]:
+def evaluate(ledger: Ledger, period: Period, config: Config, directory: Directory | None = None,
+             holders: dict[str, "Holders"] | None = None) -> dict[str, TaskStatus]:
     """Every task id → its status as of period.end.
 
     Pass the loaded unit directory (every command does); without it the raw names of 责任分工 are used.
+    A caller that evaluates several periods passes `holders` (task_holders) once for all of them.
     """
     reports = _ReportIndex(ledger, period)
-    holders = task_holders(ledger, directory)
+    holders = holders or task_holders(ledger, directory)
     return {task.id: _task_status(task, ledger, reports, period, config, holders[task.id])
             for task in ledger.tasks}
 
 
-def indicator_values(ledger: Ledger, period: Period, directory: Directory | None = None) -> dict[str, float]:
+def indicator_values(ledger: Ledger, period: Period, directory: Directory | None = None,
+                     holders: dict[str, "Holders"] | None = None) -> dict[str, float]:
     """IndicatorRecord.id → latest value reported by a deciding unit (see Holders) up to period.end."""
     known = {record.id for record in ledger.indicators}
     reports = _ReportIndex(ledger, period)
-    holders = task_holders(ledger, directory)
+    holders = holders or task_holders(ledger, directory)
     values: dict[str, tuple[tuple, float]] = {}
     for task in ledger.tasks:
         for record in reports.of_units(task.id, holders[task.id].leads):
