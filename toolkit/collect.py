@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,12 +94,14 @@ def read_book(path: Path, limits) -> Book:
     kind = sniff_format(path, limits)
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+    from toolkit.forms import LIST_SHEET
+
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets, hidden = {}, set()
         for meta in book.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet:
-                continue  # chart sheets, macro sheets
+            if meta.typ != SheetTypeEnum.WorkSheet or meta.name == LIST_SHEET:
+                continue  # chart sheets, macro sheets, and our own dropdown list
             sheets[meta.name] = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             if meta.visible != SheetVisibleEnum.Visible:
                 hidden.add(meta.name)
@@ -443,10 +446,11 @@ def _cell(row: list, col: int | None):
     return None if value == "" else value
 
 
-def _same_text(a: str, b: str) -> bool:
-    import re
+_SPACES = re.compile(r"\s+")
 
-    return re.sub(r"\s+", "", a or "") == re.sub(r"\s+", "", b or "")
+
+def _same_text(a: str, b: str) -> bool:
+    return a == b or _SPACES.sub("", a or "") == _SPACES.sub("", b or "")
 
 
 def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
@@ -460,16 +464,18 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     sheet, header_row, columns = found
     rows = book.sheets[sheet]
     held = dict(ctx.held.get(verdict.unit, []))
-    footer = _footer_cells(rows, header_row, FOOTER_LABELS)
     reported: dict[str, object] = {}
     seen: dict[str, int] = {}                 # task id -> Excel row
+    footer_start = len(rows)
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         if _is_footer_row(row, FOOTER_LABELS):
+            footer_start = r
             break
         record = _judge_task_row(verdict, sheet, r + 1, row, columns, held, seen, ctx)
         if record is not None:
             reported[record.task_id] = record
+    footer = _footer_cells(rows, footer_start, FOOTER_LABELS)
     _fix_percent_cells(verdict, book, sheet, columns["完成进度"], reported, seen)
     for task_id, record in reported.items():
         _check_consistency(verdict, sheet, seen[task_id], columns["完成进度"], record, ctx)
@@ -491,12 +497,13 @@ def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:
     return any(text_of(c).rstrip("：:") in labels for c in row[:3])
 
 
-def _footer_cells(rows: list[list], header_row: int, labels: tuple[str, ...]) -> dict[str, tuple[str, int, str]]:
-    """label → (answer, Excel row, column letter of the answer cell) for 填报人 / 联系电话 / 单位负责人."""
+def _footer_cells(rows: list[list], first: int, labels: tuple[str, ...]) -> dict[str, tuple[str, int, str]]:
+    """label → (answer, Excel row, column letter of the answer cell) for 填报人 / 联系电话 / 单位负责人,
+    looking from row index `first` (where the task rows end) down."""
     from toolkit.checks import column_letter, text_of
 
     cells = {}
-    for r in range(header_row + 1, len(rows)):
+    for r in range(first, len(rows)):
         row = rows[r]
         for i, cell in enumerate(row):
             label = text_of(cell).replace(" ", "").rstrip("：:")

@@ -8,6 +8,7 @@ for a year listed there, else from chinese_calendar (2004–2026), else weekends
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 import warnings
@@ -69,6 +70,7 @@ def parse_period(text: str, config: Config) -> Period:
     return month_period(year, number, config)
 
 
+@functools.lru_cache(maxsize=4096)
 def period_end_of(period_id: str) -> date:
     """The last day of a period, without config (cheap; used to order records)."""
     kind, year, number, part = _parse_parts(period_id)

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 FAST_ROWS = 500          # tables this long are written by the fast path
-WIDTH_SAMPLE_ROWS = 2000  # column widths look at this many rows, plus the longest values of the rest
+WIDTH_SAMPLE_ROWS = 500   # column widths look at this many rows, plus the longest values of the rest
 WIDTH_LONGEST = 50
 
 
@@ -275,6 +275,7 @@ def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
     text_style, number_style, date_style, datetime_style = styles
     letters: list[str] = []
     parts: list[str] = []
+    inline: dict[str, str] = {}   # text → its <is> element: units, periods, states repeat thousands of times
     last_row = last_col = 0
     for r, row in enumerate(rows, start=2):
         if not row:
@@ -286,10 +287,14 @@ def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
             if isinstance(value, str):
                 if not value:
                     cells.append(f'<c r="{letter}{r}" s="{text_style}"/>')
-                elif len(value) < _MAX_TEXT // 2 and not _NEEDS_CARE(value):     # most texts: nothing to do
-                    cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr"><is><t>{value}</t></is></c>')
-                else:
-                    cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr">{_inline(value)}</c>')
+                    continue
+                element = inline.get(value)
+                if element is None:
+                    element = (f"<is><t>{value}</t></is>" if len(value) < _MAX_TEXT // 2 and not _NEEDS_CARE(value)
+                               else _inline(value))        # most texts need no escaping at all
+                    if len(inline) < 200_000:
+                        inline[value] = element
+                cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr">{element}</c>')
             elif value is None:
                 cells.append(f'<c r="{letter}{r}" s="{text_style}"/>')
             elif isinstance(value, bool):
