@@ -103,7 +103,8 @@ def headline(statuses: dict[str, TaskStatus], ledger: Ledger) -> tuple[str, dict
 
 
 def task_refs(ledger: Ledger, task_ids: list[str]) -> str:
-    return listing([f"第{tid}项（{summary(ledger.task(tid).text)}）" for tid in task_ids])
+    texts = {t.id: t.text for t in ledger.tasks}
+    return listing([f"第{tid}项（{summary(texts[tid])}）" for tid in task_ids])
 
 
 def task_numbers(task_ids: list[str]) -> str:

@@ -16,6 +16,7 @@ from typing import Iterable
 
 from toolkit.checks import ERROR, FileRejected, Problem, is_ignored, sniff_format
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
+from toolkit.ledger import indicator_values_text, number_text
 from toolkit.workspace import Workspace, safe_file_name
 
 REPORT_NAME = "校验报告.xlsx"
@@ -135,14 +136,10 @@ def write_summary(path: Path, records: list) -> None:
     from toolkit.sheets import write_table_workbook
 
     rows = [[r.period, r.unit, r.task_id, r.role, r.state, r.progress if r.progress is not None else "",
-             "；".join(f"{k}={_number_text(v)}" for k, v in r.indicator_values.items()), r.text, r.problems,
+             indicator_values_text(r.indicator_values), r.text, r.problems,
              r.plan, r.filler, r.phone, r.received or "", "是" if r.late else "否", r.file, r.sha256]
             for r in records]
     write_table_workbook(path, [("汇总", SUMMARY_HEADERS, rows)])
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def return_message(unit: str, problems: list[Problem], period_display: str, due: datetime | None) -> str:
@@ -656,7 +653,7 @@ def _check_consistency(verdict, sheet: str, excel_row: int, col: int, record, ct
 
     progress, state = record.progress, record.state
     schedule = ctx.schedules.get(record.task_id)
-    shown = _number_text(progress) if progress is not None else ""
+    shown = number_text(progress)
     message = ""
     if state == "已完成" and progress is not None and progress < 100:
         message = f"本期状态为“已完成”，但完成进度只有{shown}%。请核对：已完成的填100，未完成的改选其他状态。"
@@ -665,7 +662,7 @@ def _check_consistency(verdict, sheet: str, excel_row: int, col: int, record, ct
     elif state == "未启动" and progress:
         message = f"本期状态为“未启动”，但完成进度为{shown}%。请核对后改正其一。"
     elif state == "序时推进" and schedule is not None and progress is not None and progress < schedule:
-        message = (f"自报“序时推进”，但完成进度{shown}%低于序时进度{_number_text(round(schedule, 1))}%，"
+        message = (f"自报“序时推进”，但完成进度{shown}%低于序时进度{number_text(round(schedule, 1))}%，"
                    "将按滞后计。请核对完成进度或本期状态。")
     if message:
         verdict.add("inconsistent", message, sheet=sheet, row=excel_row, column=column_letter(col),

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from toolkit.errors import ToolkitError, ToolkitWarning
+from toolkit.ledger import number_text
 from toolkit.models import LEAD, REPORTABLE_STATES, Ledger
 from toolkit.sheets import print_setup, text_width
 from toolkit.workspace import Workspace, safe_file_name
@@ -314,12 +315,6 @@ def _formats(book) -> dict[str, Any]:
     }
 
 
-def _shown(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
 def _write_header_row(sheet, fmt, row: int, headers: Sequence[str], inputs: Sequence[str]) -> None:
     """Headers of the columns a unit fills are green, the locked ones blue."""
     for col, header in enumerate(headers):
@@ -455,7 +450,8 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
 def _write_indicator_sheet(book, fmt, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> None:
     sheet = book.add_worksheet(INDICATOR_SHEET)
     last_col = len(INDICATOR_HEADERS) - 1
-    rows = [[i.indicator_id, i.task_id, i.phrase, _shown(i.target), i.unit, _shown(i.current), _shown(i.current)]
+    rows = [[i.indicator_id, i.task_id, i.phrase, number_text(i.target), i.unit, number_text(i.current),
+             number_text(i.current)]
             for i in indicators]
     widths = [_column_width(h, (r[n] for r in rows), *_INDICATOR_WIDTHS[h])
               for n, h in enumerate(INDICATOR_HEADERS)]

@@ -124,12 +124,17 @@ def number(value: float | None):
     return int(value) if float(value).is_integer() else value
 
 
+def number_text(value: float | None) -> str:
+    """A number as a clerk writes it: 200, 12.5; empty for none."""
+    return "" if value is None else str(number(value))
+
+
 def split_names(text: str) -> list[str]:
     return [n for n in re.split(r"[、，,；;\n]+", text) if n.strip()]
 
 
 def indicator_values_text(values: dict[str, float]) -> str:
-    return "；".join(f"{k}={number(v)}" for k, v in values.items())
+    return "；".join(f"{k}={number_text(v)}" for k, v in values.items())
 
 
 def parse_indicator_values(text: str) -> dict[str, float]:
