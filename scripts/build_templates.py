@@ -292,6 +292,9 @@ def set_up_styles(doc) -> None:
     add_paragraph_style(doc, "表格文字", FANGSONG, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
     add_paragraph_style(doc, "表头文字", HEITI, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
     add_paragraph_style(doc, "版记", FANGSONG, SIZE_4, exact=False)
+    add_paragraph_style(doc, "附件标识", HEITI, SIZE_3)
+    add_paragraph_style(doc, "附件标题", XIAOBIAOSONG, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False,
+                        keep_with_next=True)
     add_paragraph_style(doc, "页码", SONGTI, SIZE_4, exact=False)
     anchor = add_paragraph_style(doc, "版记锚点", FANGSONG, Pt(1))
     anchor.paragraph_format.line_spacing = Pt(1)   # the paragraph Word needs after the 版记 table takes no room
@@ -401,112 +404,154 @@ def fill_cell(cell, text: str, style: str, east_asia: str) -> None:
     add_run(paragraph, text, east_asia)
 
 
+def heading(doc, name: str, text: str) -> None:
+    """一级标题 numbered from the context (`n.<name>`), so that a section left out leaves no gap."""
+    para(doc, f"{{{{ n.{name} }}}}、{text}", "一级标题")
+
+
+BASIS = ("依据{{ basis_text }}各单位报送情况{% if basis_overlapping %}（本{{ period_word }}内"
+         "没有回收周期结束，采用与本{{ period_word }}相交的这次回收）{% endif %}，数据截至{{ data_end_date }}。")
+HEADLINE = ("{{ total }}项任务中，{% if c.on_track %}按序时推进{{ c.on_track }}项（{{ c.on_track_parts }}），"
+            "占{{ c.on_track_share }}{% else %}尚无按序时推进的任务{% endif %}"
+            "{% if c.lagging %}；滞后{{ c.lagging }}项{% if red_lagging_count %}，其中红色预警"
+            "{{ red_lagging_count }}项{% endif %}{% endif %}{% if c.not_started %}；未启动{{ c.not_started }}项"
+            "{% endif %}{% if c.unreported %}；主办单位未报送{{ c.unreported }}项{% endif %}。")
+COMPARISON = ("{% if has_comparison %}与上{{ period_word }}（{{ previous_label }}）相比{% if skipped_text %}"
+              "（其间{{ skipped_text }}未开展回收）{% endif %}，新完成{{ newly_completed|length }}项，"
+              "新增滞后{{ newly_lagging|length }}项{% else %}{{ no_baseline }}{% endif %}"
+              "{% if not_updated %}；本{{ period_word }}未更新进展{{ not_updated|length }}项{% if repeated_count %}"
+              "（其中{{ repeated_count }}项报送内容与上次相同）{% endif %}{% endif %}。")
+ATTENTION = ("{% if red_push_count %}红色预警任务{{ red_push_count }}项，涉及{{ red_units_count }}个主办单位，"
+             "{{ inform }}。{% endif %}")
 def overview(doc) -> None:
-    para(doc, "一、总体情况", "一级标题")
-    para(doc, "截至{{ as_of_date }}，{{ headline }}。")
+    """一、总体情况: what the numbers rest on, the headline, the change, who needs attention, the chart."""
+    heading(doc, "overview", "总体情况")
+    para(doc, BASIS)
+    para(doc, HEADLINE)
+    para(doc, COMPARISON + ATTENTION)
     para(doc, "{{ chart }}", "图表")
     para(doc, "图1　各部分任务推进状态（柱顶数字为该部分任务数）", "图题")
 
 
-def changes(doc, number: str) -> None:
-    para(doc, f"{number}、与上期相比", "一级标题")
-    para(doc, "{{ changes_intro }}")
-    for label, name in (("（一）新完成任务", "newly_completed"), ("（二）新增滞后任务", "newly_lagging"),
-                        ("（三）本期未更新进展任务", "not_updated")):
-        change_item(doc, label, name)
+def changes(doc) -> None:
+    """本期变化: only the lists that have tasks, each task with its lead unit."""
+    tag(doc, "{%p if change_items %}")
+    heading(doc, "changes", "本期变化情况")
+    tag(doc, "{%p for item in change_items %}")
+    paragraph = para(doc, "{{ item.number }}{{ item.label }}{{ item.count }}项", "正文", KAITI)
+    add_run(paragraph, "：{{ item.text }}。", FANGSONG)
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
 
 
-def change_item(doc, label: str, name: str) -> None:
-    """One paragraph: the （一） label in 楷体, then the task list in 仿宋, e.g. （一）新完成任务1项：第59项（…）。"""
-    paragraph = para(doc, f"{label}{{{{ {name}|length }}}}项", "正文", KAITI)
-    add_run(paragraph, f"{{% if {name} %}}：{{{{ {name}_text }}}}{{% endif %}}。", FANGSONG)
-
-
-LAGGING_HEADERS = [("序号", 12), ("任务摘要", 38), ("牵头领导", 19), ("主办单位", 23), ("完成进度", 19),
-                   ("序时进度", 19), ("存在问题", 26)]
+LAGGING_HEADERS = [("序号", 12), ("任务摘要", 31), ("牵头领导", 19), ("主办单位", 22), ("完成\n进度", 15),
+                   ("序时\n进度", 17), ("预警", 13), ("存在问题", 27)]
 LEFT_ALIGNED = {"任务摘要", "存在问题", "下步计划", "指标", "单位"}   # running text reads better flush left
 LAGGING_CELLS = ["{{ r.id }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}", "{{ r.progress }}",
-                 "{{ r.schedule }}", "{{ r.problems }}"]
+                 "{{ r.schedule }}", "{{ r.mark }}", "{{ r.problems }}"]
+MARK_NOTE = ("{% if red_lagging_count %}，其中红色预警{{ red_lagging_count }}项（表中标●，排在前面）{% endif %}"
+             "{% if yellow_lagging_count %}，黄色预警{{ yellow_lagging_count }}项（标▲）{% endif %}")
 
 
-def lagging(doc, number: str) -> None:
-    para(doc, f"{number}、滞后任务", "一级标题")
+def lagging(doc) -> None:
+    heading(doc, "lagging", "滞后任务")
     tag(doc, "{%p if lagging %}")
-    para(doc, "{{ lagging|length }}项任务滞后于序时进度{% if red_lagging_count %}，其中红色预警"
-              "{{ red_lagging_count }}项（表中排在前面）{% endif %}，请牵头领导督促主办单位加快推进。")
+    para(doc, "滞后于序时进度的任务{{ lagging|length }}项" + MARK_NOTE + "。{{ urge }}；{{ inform }}。")
     para(doc, "表1　滞后任务清单", "表题")
     data_table(doc, LAGGING_HEADERS, "lagging", LAGGING_CELLS)
     tag(doc, "{%p else %}")
-    para(doc, "本期无滞后任务。")
+    para(doc, "本{{ period_word }}没有滞后于序时进度的任务。")
     tag(doc, "{%p endif %}")
 
 
-def push_list(doc, number: str) -> None:
+def push_list(doc) -> None:
     """旬推进: one table for the lagging and red-warned tasks, with problems and plans (no second lagging table)."""
-    para(doc, f"{number}、滞后及红色预警任务推进清单", "一级标题")
+    heading(doc, "push", "滞后及红色预警任务推进清单")
     tag(doc, "{%p if push_list %}")
-    para(doc, "{{ lagging|length }}项任务滞后于序时进度，滞后及红色预警任务共{{ push_list|length }}项"
-              "{% if red_push_count %}（红色预警{{ red_push_count }}项，表中排在前面）{% endif %}，"
-              "请牵头领导督促主办单位按下步计划在下一旬逐项推进、按时报送。")
+    para(doc, "滞后及红色预警任务{{ push_list|length }}项{% if red_push_count %}，其中红色预警{{ red_push_count }}项"
+              "（表中标●，排在前面）{% endif %}。{{ urge }}，按下步计划逐项落实；{{ inform }}。")
     para(doc, "表1　滞后及红色预警任务推进清单", "表题")
     # column widths so that every header fits on its line at 五号 (3.7 mm a character plus 3.8 mm of cell margins)
-    data_table(doc, [("序号", 12), ("任务摘要", 27), ("牵头领导", 19), ("主办单位", 20), ("完成进度\n序时进度", 19),
-                     ("预警", 12), ("存在问题", 24), ("下步计划", 23)], "push_list",
-               ["{{ r.id }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}",
-                "{{ r.progress }}\n{{ r.schedule }}", "{{ r.warning }}", "{{ r.problems }}", "{{ r.plan }}"])
+    data_table(doc, [("序号", 12), ("任务摘要", 25), ("主办单位", 20), ("完成\n进度", 15), ("序时\n进度", 17),
+                     ("预警", 13), ("存在问题", 27), ("下步计划", 27)], "push_list",
+               ["{{ r.id }}", "{{ r.summary }}", "{{ r.lead_units }}", "{{ r.progress }}", "{{ r.schedule }}",
+                "{{ r.mark }}", "{{ r.problems }}", "{{ r.plan }}"])
     tag(doc, "{%p else %}")
-    para(doc, "本旬无滞后或红色预警任务。")
+    para(doc, "本旬没有滞后或红色预警的任务。")
     tag(doc, "{%p endif %}")
 
 
-def reporting(doc, number: str) -> None:
-    para(doc, f"{number}、报送情况", "一级标题")
-    para(doc, "本期应报送单位{{ expected_units }}个，按时报送{{ on_time_units }}个。"
-              "未报送单位（{{ unreported_units|length }}个）：{{ unreported_text }}。"
-              "迟报单位（{{ late_units|length }}个）：{{ late_text }}。")
+def reporting(doc) -> None:
+    heading(doc, "reporting", "报送情况")
+    para(doc, "{% if basis_count > 1 %}本{{ period_word }}共{{ basis_count }}次回收（{{ basis_text }}），"
+              "应报送单位{{ expected_units }}个，每次均按时报送{{ on_time_units }}个{% else %}"
+              "应报送单位{{ expected_units }}个，按时报送{{ on_time_units }}个{% endif %}"
+              "{% if not late_units and not unreported_units %}，全部按时报送{% endif %}。"
+              "{% if unreported_units %}未报送：{{ unreported_text }}。{% endif %}"
+              "{% if late_units %}迟报：{{ late_text }}。{% endif %}"
+              "{% if unreported_units or late_units %}请以上单位严格落实报送要求，按时报送。{% endif %}")
 
 
-def leaders(doc, number: str, table_no: int) -> None:
-    para(doc, f"{number}、牵头领导分项情况", "一级标题")
-    para(doc, "下表各状态项数之和等于该领导的任务数；一项任务有多位牵头领导的，在每位领导名下各计一次。")
+def leaders(doc, table_no: int) -> None:
+    heading(doc, "leaders", "牵头领导分项情况")
     para(doc, f"表{table_no}　按牵头领导统计", "表题")
-    data_table(doc, [("牵头领导", 23), ("任务数", 17), ("已完成", 19), ("超序时", 19), ("序时推进", 20), ("滞后", 19),
-                     ("未启动", 19), ("未报送", 19)], "leader_rows",
-               ["{{ r.leader }}", "{{ r.tasks }}", "{{ r.done }}", "{{ r.ahead }}", "{{ r.on_schedule }}",
-                "{{ r.lagging }}", "{{ r.not_started }}", "{{ r.unreported }}"])
+    data_table(doc, [("牵头领导", 24), ("任务数", 17), ("已完成", 17), ("超序时及\n序时推进", 21), ("滞后", 17),
+                     ("其中\n红色预警", 21), ("未启动", 19), ("未报送", 20)], "leader_rows",
+               ["{{ r.leader }}", "{{ r.tasks }}", "{{ r.done }}", "{{ r.on_track }}", "{{ r.lagging }}",
+                "{{ r.red_mark }}", "{{ r.not_started }}", "{{ r.unreported }}"])
 
 
-def unit_ranking(doc, number: str, table_no: int) -> None:
-    para(doc, f"{number}、单位排名", "一级标题")
-    para(doc, "按主办任务按序时推进率（已完成、超序时和序时推进任务占主办任务的比例）排序，"
-              "同率时滞后任务少、发现问题少者在前。")
-    para(doc, f"表{table_no}　主办单位推进情况排名", "表题")
-    data_table(doc, [("名次", 12), ("单位", 52), ("主办任务", 22), ("序时推进率", 26), ("滞后任务", 22),
-                     ("问题数", 22)], "unit_rows",
-               ["{{ r.rank }}", "{{ r.unit }}", "{{ r.tasks }}", "{{ r.on_time_rate }}", "{{ r.lagging }}",
-                "{{ r.problems }}"])
+def unit_ranking(doc, table_no: int) -> None:
+    heading(doc, "ranking", "主办单位综合排名")
+    para(doc, "按综合得分排序：主办任务按序时推进率计{{ ranking.on_schedule }}分，按时报送率计"
+              "{{ ranking.reporting }}分（迟报计一半），报送质量计{{ ranking.quality }}分（校验发现1个问题扣"
+              "{{ ranking.problem_penalty }}分），每有1项红色预警任务扣{{ ranking.red_penalty }}分；得分相同的名次并列。"
+              "{% if single_task_units %}标*的{{ single_task_units }}个单位只主办1项任务，得分受单项任务影响较大。{% endif %}")
+    para(doc, f"表{table_no}　主办单位综合排名", "表题")
+    data_table(doc, [("名次", 12), ("单位", 40), ("主办\n任务", 15), ("按序时\n推进率", 20), ("按时\n报送率", 20),
+                     ("红色\n预警", 15), ("问题数", 17), ("得分", 17)], "unit_rows",
+               ["{{ r.rank }}", "{{ r.shown_unit }}", "{{ r.tasks }}", "{{ r.on_time_rate }}", "{{ r.reporting_rate }}",
+                "{{ r.red }}", "{{ r.problems }}", "{{ r.score }}"])
 
 
-def indicators(doc, number: str, table_no: int) -> None:
-    para(doc, f"{number}、量化指标完成情况", "一级标题")
+def indicators(doc, table_no: int) -> None:
+    heading(doc, "indicators", "量化指标完成情况")
     tag(doc, "{%p if indicator_rows %}")
-    para(doc, "{{ indicator_rows|length }}项量化指标中，已报完成值{{ indicators_reported }}项，"
-              "完成率达到序时进度的{{ indicators_on_schedule }}项。")
-    para(doc, f"表{table_no}　量化指标完成情况", "表题")
-    data_table(doc, [("任务", 14), ("指标", 58), ("目标值", 22), ("单位", 16), ("完成值", 22), ("完成率", 24)],
-               "indicator_rows",
-               ["{{ r.task_id }}", "{{ r.phrase }}", "{{ r.target }}", "{{ r.unit }}", "{{ r.current }}",
-                "{{ r.rate }}"])
+    para(doc, "{{ indicator_rows|length }}项量化指标中，已报送完成值{{ indicators_reported }}项，完成率达到序时进度"
+              "{{ indicators_on_schedule }}项{% if indicators_behind %}，低于序时进度{{ indicators_behind|length }}项"
+              "（见下表）{% endif %}{% if indicators_unreported %}；尚未报送完成值{{ indicators_unreported }}项{% endif %}。"
+              "全部指标见附件。")
+    tag(doc, "{%p if indicators_behind %}")
+    para(doc, f"表{table_no}　低于序时进度的量化指标", "表题")
+    data_table(doc, [("任务", 12), ("指标", 50), ("主办单位", 28), ("目标值", 17), ("完成值", 17), ("完成率", 16),
+                     ("序时\n进度", 16)], "indicators_behind",
+               ["{{ r.task_id }}", "{{ r.phrase }}", "{{ r.lead_units }}", "{{ r.target }}{{ r.unit }}",
+                "{{ r.current }}", "{{ r.rate }}", "{{ r.schedule }}"])
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p else %}")
     para(doc, "台账中没有量化指标。")
     tag(doc, "{%p endif %}")
 
 
-def requirements(doc, number: str) -> None:
-    para(doc, f"{number}、下步工作要求", "一级标题")
+def requirements(doc) -> None:
+    heading(doc, "requirements", "下步工作要求")
     tag(doc, "{%p for item in requirements %}")
-    para(doc, "{{ item }}")
+    paragraph = para(doc, "{{ item.number }}", "正文", KAITI)
+    add_run(paragraph, "{{ item.text }}", FANGSONG)
     tag(doc, "{%p endfor %}")
+
+
+def attachment(doc, table_no: int) -> None:
+    """附件说明 after the body, then the full indicator table on a page of its own (GB/T 9704 8.1)."""
+    tag(doc, "{%p if indicator_rows %}")
+    para(doc, "附件：量化指标完成情况一览表")
+    para(doc, "附件", "附件标识").paragraph_format.page_break_before = True
+    para(doc, "量化指标完成情况一览表", "附件标题")
+    data_table(doc, [("任务", 12), ("指标", 54), ("主办单位", 28), ("目标值", 22), ("完成值", 20), ("完成率", 20)],
+               "indicator_rows",
+               ["{{ r.task_id }}", "{{ r.phrase }}", "{{ r.lead_units }}", "{{ r.target }}{{ r.unit }}",
+                "{{ r.current }}", "{{ r.rate }}"])
+    tag(doc, "{%p endif %}")
 
 
 def colophon(doc) -> None:
@@ -548,23 +593,20 @@ def body(doc, kind: str) -> None:
     masthead(doc, kind)
     para(doc, "{{ opening }}")
     overview(doc)
-    changes(doc, "二")
-    if kind != "旬推进":
-        lagging(doc, "三")
-    if kind == "周盘点":
-        reporting(doc, "四")
-        leaders(doc, "五", 2)
-    elif kind == "旬推进":
-        push_list(doc, "三")
-        reporting(doc, "四")
-        leaders(doc, "五", 2)
+    changes(doc)
+    if kind == "旬推进":
+        push_list(doc)
     else:
-        reporting(doc, "四")
-        leaders(doc, "五", 2)
-        unit_ranking(doc, "六", 3)
-        indicators(doc, "七", 4)
-        requirements(doc, "八")
+        lagging(doc)
+    reporting(doc)
+    leaders(doc, 2)
+    if kind == "月调度":
+        unit_ranking(doc, 3)
+        indicators(doc, 4)
+        requirements(doc)
     para(doc, "{{ closing }}")
+    if kind == "月调度":
+        attachment(doc, 5)
     colophon(doc)
 
 

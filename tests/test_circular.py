@@ -45,7 +45,8 @@ def small_ledger() -> Ledger:
                   indicators=[IndicatorRecord("4#1", "4", "新建1处高品质住宅项目", 1.0, "处")], targets=[],
                   submissions=[SubmissionRecord("2024-W12", "区工业和信息化局", True, True, datetime(2024, 3, 21)),
                                SubmissionRecord("2024-W12", "区统计局", True, True, datetime(2024, 3, 22), late=True),
-                               SubmissionRecord("2024-W12", "区商务局", True, False)],
+                               SubmissionRecord("2024-W12", "区商务局", True, False),
+                               SubmissionRecord("2024-W11", "区工业和信息化局", True, True, datetime(2024, 3, 14))],
                   progress=[ProgressRecord("2024-W12", "区工业和信息化局", "1", "主办", "已完成", 100, "", "", "")])
 
 
@@ -94,12 +95,12 @@ def test_every_template_variable_is_in_the_context(kind):
     assert missing == set()
 
 
-def test_headline_counts_and_shares_from_the_statuses():
+def test_headline_counts_and_one_share_from_the_statuses():
     tpl = DocxTemplate(str(BUNDLED_TEMPLATES / "周盘点.docx"))
     context = context_for("周盘点", tpl)
-    assert context["headline"] == ("5项任务中，已完成1项、占比20.0%；序时推进1项、占比20.0%；滞后2项、占比40.0%；"
-                                   "未报送1项、占比20.0%")
-    assert context["counts"]["滞后"] == 2 and context["shares"]["已完成"] == "20.0"
+    c = context["c"]
+    assert (c["done"], c["on_schedule"], c["lagging"], c["unreported"], c["on_track"]) == (1, 1, 2, 1, 2)
+    assert (c["on_track_parts"], c["on_track_share"], c["red"], c["yellow"]) == ("已完成1项、序时推进1项", "40.0%", 1, 1)
 
 
 def test_changes_since_the_previous_period():
@@ -108,7 +109,7 @@ def test_changes_since_the_previous_period():
     assert context["newly_completed"] == ["1"]
     assert context["newly_lagging"] == ["3"]           # task 2 was already lagging
     assert context["not_updated"] == ["2", "3", "4", "5"]   # only task 1's lead unit reported in W12
-    assert "2024年第11周" in context["changes_intro"]
+    assert context["has_comparison"] and context["previous_label"] == "第11周"
 
 
 def test_reporting_units_and_leader_table():
@@ -118,7 +119,8 @@ def test_reporting_units_and_leader_table():
     assert context["unreported_text"] == "区商务局" and context["late_text"] == "区统计局"
     rows = {r["leader"]: r for r in context["leader_rows"]}
     assert rows["石可清"] == {"leader": "石可清", "tasks": 3, "done": 1, "ahead": 0, "on_schedule": 1, "on_track": 1,
-                           "lagging": 1, "not_started": 0, "unreported": 0}
+                           "lagging": 1, "not_started": 0, "unreported": 0, "red": 0, "red_mark": "0"}
+    assert rows["展召爽"]["red_mark"] == "●1"
     assert rows["展召爽"]["lagging"] == 1
     assert rows["孙恒民"]["unreported"] == 1
     for row in context["leader_rows"]:   # every state has a column, so each row adds up
@@ -129,13 +131,20 @@ def test_reporting_units_and_leader_table():
 def test_unit_ranking_and_indicators_for_the_month():
     tpl = DocxTemplate(str(BUNDLED_TEMPLATES / "月调度.docx"))
     context = context_for("月调度", tpl, period_text="2024-03")
-    ranking = [(r["rank"], r["unit"]) for r in context["unit_rows"]]
-    assert ranking[:2] == [(1, "区住房城乡建设局"), (1, "区工业和信息化局")]   # both 100 %, no lagging, no problems
-    assert ranking[-1][1] in ("区商务局", "区统计局")
+    ranking = [(r["rank"], r["unit"], r["score"]) for r in context["unit_rows"]]
+    # 区工业和信息化局: on schedule, on time in both weeks → 60 + 25 + 15; 区住房城乡建设局 was not expected to
+    # report, so its reporting share is full too; A&B<C>局 was not expected either but its task is 未报送 (0 + 25 +
+    # 15); 区统计局 reported late (0 + 12.5 + 15); 区商务局 did not report and leads a red task (0 + 0 + 15 − 5)
+    assert ranking[:2] == [(1, "区住房城乡建设局", "100.0"), (1, "区工业和信息化局", "100.0")]
+    assert ranking[2:] == [(3, "A&B<C>局", "40.0"), (4, "区统计局", "27.5"), (5, "区商务局", "10.0")]
+    assert all(r["single"] and r["shown_unit"].endswith("*") for r in context["unit_rows"])
     assert context["indicator_rows"] == [{"id": "4#1", "task_id": "4", "phrase": "新建1处高品质住宅项目",
-                                          "target": "1", "unit": "处", "current": "0.5", "rate": "50.0%"}]
+                                          "target": "1", "unit": "处", "current": "0.5", "rate": "50.0%",
+                                          "schedule": "20.6%", "lead_units": "区住房城乡建设局", "behind": False}]
+    assert context["indicators_behind"] == []
     assert context["indicators_on_schedule"] == 1      # 50 % ≥ 序时 20.6 %
-    assert context["requirements"] == list(Config().circular.requirements)
+    assert [r["number"] + r["text"] for r in context["requirements"]] == [
+        f"（{n}）{text}" for n, text in zip("一二三", Config().circular.requirements)]
 
 
 def test_period_kind_chooses_the_circular():
@@ -186,7 +195,7 @@ def test_rendered_file_keeps_layout_and_fonts_and_leaves_no_tag(kind, tmp_path):
     assert font_of(context["title"]) == "方正小标宋简体"
     assert font_of("一、总体情况") == "黑体"
     assert font_of("（一）新完成任务") == "楷体_GB2312"
-    assert font_of("截至2024年3月25日") == "仿宋_GB2312"
+    assert font_of("依据第12周") == "仿宋_GB2312"
     assert font_of("督查通报") == "方正小标宋简体"
     assert f"{kind}　第3期" in text
     assert doc.inline_shapes and doc.inline_shapes[0].width <= circular.CHART_WIDTH_MM * 36000
@@ -195,14 +204,18 @@ def test_rendered_file_keeps_layout_and_fonts_and_leaves_no_tag(kind, tmp_path):
 @pytest.mark.parametrize("kind", KINDS)
 def test_counts_in_text_equal_the_ledger(kind, tmp_path):
     out, _ = rendered(kind, tmp_path)
-    text = all_text(Document(str(out)))
-    assert "截至2024年3月25日，5项任务中，已完成1项、占比20.0%；" in text
-    assert "滞后2项、占比40.0%" in text
+    paragraphs = body_paragraphs(Document(str(out)))
+    assert "依据第12周（3月18日—3月24日）各单位报送情况，数据截至3月24日。" in paragraphs
+    assert ("5项任务中，按序时推进2项（已完成1项、序时推进1项），占40.0%；滞后2项，其中红色预警1项；"
+            "主办单位未报送1项。") in paragraphs
     if kind == "旬推进":
-        assert "2项任务滞后于序时进度，滞后及红色预警任务共2项（红色预警1项，表中排在前面）" in text
+        assert any(p.startswith("滞后及红色预警任务2项，其中红色预警1项（表中标●，排在前面）。") for p in paragraphs)
     else:
-        assert "2项任务滞后于序时进度，其中红色预警1项（表中排在前面）" in text
-    assert "本期应报送单位3个，按时报送1个。未报送单位（1个）：区商务局。迟报单位（1个）：区统计局。" in text
+        assert any(p.startswith("滞后于序时进度的任务2项，其中红色预警1项（表中标●，排在前面），黄色预警1项（标▲）。")
+                   for p in paragraphs)
+    assert ("应报送单位3个，按时报送1个。未报送：区商务局。迟报：区统计局。请以上单位严格落实报送要求，按时报送。"
+            in paragraphs)
+    assert "占比" not in "".join(paragraphs)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -214,10 +227,11 @@ def test_lagging_table_has_one_row_per_lagging_task_red_first(kind, tmp_path):
     assert [r[1] for r in rows] == ["激活汽车家电消费", "持续深化助企攀登"]   # task 3 (红) before task 2
     assert [r[0] for r in rows] == ["3", "2"]
     if kind == "旬推进":   # one push list with problems and plans instead of a second lagging table
-        assert rows[0] == ["3", "激活汽车家电消费", "展召爽", "区商务局", "0.5%\n20.6%", "红", "A&B<C> 审批未完成",
+        assert rows[0] == ["3", "激活汽车家电消费", "区商务局", "0.5%", "20.6%", "●红", "A&B<C> 审批未完成",
                            "4月底前完成审批"]
     else:
-        assert rows[0] == ["3", "激活汽车家电消费", "展召爽", "区商务局", "0.5%", "20.6%", "A&B<C> 审批未完成"]
+        assert rows[0] == ["3", "激活汽车家电消费", "展召爽", "区商务局", "0.5%", "20.6%", "●红", "A&B<C> 审批未完成"]
+        assert rows[1][6] == "▲黄"
 
 
 def test_push_list_of_the_xun_circular_has_problems_and_plans(tmp_path):
@@ -238,8 +252,8 @@ def body_paragraphs(doc) -> list[str]:
 def test_changes_name_the_previous_period_without_nested_brackets(kind, tmp_path):
     out, _ = rendered(kind, tmp_path)
     text = all_text(Document(str(out)))
-    assert "与上期（2024年第11周）相比，新完成1项，新增滞后1项，本期未更新进展4项。" in text
-    assert "（2024年第11周（" not in text
+    assert "与上周（第11周）相比，新完成1项，新增滞后1项；本周未更新进展4项。" in text
+    assert "（2024年第11周（" not in text and "（第11周（" not in text
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -248,9 +262,10 @@ def test_task_lists_are_breakable_and_stay_in_their_paragraph(kind, tmp_path):
     out, _ = rendered(kind, tmp_path)
     doc = Document(str(out))
     paragraphs = body_paragraphs(doc)
-    assert "（一）新完成任务1项：第1项（围绕打造三个千亿产业集群目标）。" in paragraphs
-    assert "（二）新增滞后任务1项：第3项。" in paragraphs
-    assert "（三）本期未更新进展任务4项：第2项、第3项、第4项、第5项。" in paragraphs
+    assert "（一）新完成任务1项：第1项 围绕打造三个千亿产业集群目标（区工业和信息化局）。" in paragraphs
+    assert "（二）新增滞后任务1项：第3项 激活汽车家电消费（区商务局）。" in paragraphs
+    assert ("（三）本期未更新进展任务4项：第2项 持续深化助企攀登（区统计局）、第3项 激活汽车家电消费（区商务局）、"
+            "第4项 激活房地产消费（区住房城乡建设局）、第5项 深化财政体制改革（A&B<C>局）。") in paragraphs
     assert "第" not in paragraphs
     assert not re.search(r"\d、\d", all_text(doc))
     first = next(p for p in doc.paragraphs if p.text.startswith("（一）新完成任务"))
@@ -258,13 +273,22 @@ def test_task_lists_are_breakable_and_stay_in_their_paragraph(kind, tmp_path):
     assert fonts[0] == "楷体_GB2312" and fonts[-1] == "仿宋_GB2312"
 
 
-def test_empty_change_lists_read_as_a_full_sentence(tmp_path):
+def test_an_empty_change_list_gets_no_item_and_the_rest_are_renumbered(tmp_path):
+    from toolkit.models import ProgressRecord as Record
+    ledger = small_ledger()
+    ledger.progress = [Record("2024-W12", "区统计局", "2", "主办", "滞后", 10, "新进展", "", "")]
     tpl = DocxTemplate(str(BUNDLED_TEMPLATES / "周盘点.docx"))
-    context = context_for("周盘点", tpl)
-    context.update(newly_completed=[], newly_completed_text="无")
+    config = Config()
+    statuses = {**STATUSES, "1": TaskStatus("序时推进", 25, 20.6, "绿")}
+    context = circular.build_context(ledger, parse_period("2024-W12", config), "周盘点", config, 3,
+                                     date(2024, 3, 25), tpl, statuses=statuses, previous_statuses=PREVIOUS,
+                                     indicator_values={})
     tpl.render(context, autoescape=True)
     tpl.save(str(tmp_path / "w.docx"))
-    assert "（一）新完成任务0项。" in body_paragraphs(Document(str(tmp_path / "w.docx")))
+    paragraphs = body_paragraphs(Document(str(tmp_path / "w.docx")))
+    assert not any("新完成任务" in p for p in paragraphs)
+    assert any(p.startswith("（一）新增滞后任务1项：第3项") for p in paragraphs)
+    assert any(p.startswith("（二）本期未更新进展任务4项：") for p in paragraphs)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -275,8 +299,7 @@ def test_numbers_are_written_without_spaces(kind, tmp_path):
     for paragraph in doc.paragraphs:
         # （the ideographic space of labels such as 图1　… and 周盘点　第3期 is wanted）
         assert not re.search(r"[ \u00a0]\d|\d[ \u00a0]", paragraph.text), paragraph.text
-    assert f"截至2024年3月25日，{context['headline']}。" in body_paragraphs(doc)
-    assert context["headline"].startswith("5项任务中，已完成1项、占比20.0%；")
+    assert any(p.startswith("5项任务中，按序时推进2项（已完成1项、序时推进1项），占40.0%；") for p in body_paragraphs(doc))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -284,12 +307,13 @@ def test_leader_table_rows_add_up(kind, tmp_path):
     out, _ = rendered(kind, tmp_path)
     table = table_with_header(Document(str(out)), "牵头领导", "任务数")
     header = [c.text for c in table.rows[0].cells]
-    assert header == ["牵头领导", "任务数", "已完成", "超序时", "序时推进", "滞后", "未启动", "未报送"]
+    assert header == ["牵头领导", "任务数", "已完成", "超序时及\n序时推进", "滞后", "其中\n红色预警", "未启动", "未报送"]
     rows = [[c.text for c in row.cells] for row in table.rows[1:]]
     assert [r[0] for r in rows] == ["石可清", "展召爽", "孙恒民"]
     assert sum(int(r[1]) for r in rows) == 6   # 5 tasks; task 4 counts under both of its leaders
-    for row in rows:
-        assert int(row[1]) == sum(int(n) for n in row[2:]), row
+    for row in rows:   # the state columns add up; 其中红色预警 is a part of them
+        assert int(row[1]) == sum(int(n) for n in row[2:5] + row[6:]), row
+    assert [r[5] for r in rows] == ["0", "●1", "0"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -373,8 +397,9 @@ def test_real_notice_week_circular_end_to_end(parsed_workspace):
     assert total == 76 and lagging > 0
     doc = Document(str(files[0]))
     text = all_text(doc)
-    assert f"{total}项任务中，已完成{done}项、占比{done / total * 100:.1f}%" in text
-    assert f"滞后{lagging}项、占比{lagging / total * 100:.1f}%" in text
+    on_track = done + states.count("超序时") + states.count("序时推进")
+    assert f"{total}项任务中，按序时推进{on_track}项（已完成{done}项、" in text
+    assert f"占{on_track / total * 100:.1f}%；滞后{lagging}项" in text
     table = table_with_header(doc, "序号", "任务摘要")
     assert len(table.rows) - 1 == lagging
     assert "A&B<C> 资金未到位" in text
@@ -396,6 +421,7 @@ def test_workspace_template_overrides_the_bundled_one(parsed_workspace):
     doc = NewDocument()
     doc.add_paragraph("自定义模板 {{ title }} 第{{ number }}期")
     doc.save(str(own / "周盘点.docx"))
+    add_week_reports(parsed_workspace, "2024-W12", 21)
     out = circular.render_circulars(Workspace.at(parsed_workspace), "2024-W12", date(2024, 3, 25), False)
     assert "自定义模板 政府工作报告任务目标周盘点情况通报 第1期" in all_text(Document(str(out[0])))
 
@@ -424,10 +450,12 @@ def test_pdf_is_a4_and_paginated(parsed_workspace, tmp_path):
             assert "督查通报" in first and re.search(r"—\s*1\s*—", first)
             assert "印发" in last        # 版记 on the last page
             assert_colophon_at_the_bottom(pdf, pages)
-        if shutil.which("pdfimages"):   # the chart fits under the headline instead of leaving page 1 half empty
-            images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(pdf)], capture_output=True,
+            # page 1 is the leader's summary: the headline and the comparison sentence, not half empty
+            assert "按序时推进" in first and ("相比" in first or "基线" in first), first
+        if shutil.which("pdfimages"):   # the chart follows the summary at once: on page 1 or 2
+            images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "2", str(pdf)], capture_output=True,
                                     text=True, check=True).stdout.splitlines()[2:]
-            assert [line.split()[2] for line in images].count("image") == 1, f"{pdf.name}: 第1页应有图1"
+            assert [line.split()[2] for line in images].count("image") == 1, f"{pdf.name}: 前两页应有图1"
 
 
 def assert_colophon_at_the_bottom(pdf: Path, pages: int) -> None:

@@ -32,6 +32,7 @@ LEVELS = {
     "missing-text": ERROR,
     "inconsistent": NOTICE,
     "missing-contact": NOTICE,
+    "unchanged": NOTICE,
 }
 FILE_LEVEL_ERRORS = {"unreadable", "unsupported-format", "too-large", "bad-signature", "wrong-period"}
 

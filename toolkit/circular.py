@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from toolkit.basis import label as basis_label, span
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.models import STATES, CircularRecord, Ledger, TaskStatus
 from toolkit.workspace import Workspace, safe_file_name
@@ -44,10 +45,6 @@ def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def share(count: int, total: int) -> str:
-    return f"{count / total * 100:.1f}" if total else "0.0"
-
-
 def percent(value: float | None, decimals: int | None = None) -> str:
     """35 → "35%", 35.25 → "35.3%" (or fixed decimals); None → "—"."""
     if value is None:
@@ -55,6 +52,11 @@ def percent(value: float | None, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 1
     return f"{value:.{decimals}f}%"
+
+
+def short_date(d: date, today: date) -> str:
+    """3月24日 within the year of `today`, else 2023年12月31日."""
+    return f"{d.month}月{d.day}日" if d.year == today.year else cn_date(d)
 
 
 def plain_number(value: float | None) -> str:
@@ -87,76 +89,240 @@ def subject_of(ledger: Ledger) -> str:
 
 # ------------------------------------------------------------------------------------------ the context
 
+CN_NUMERALS = "一二三四五六七八九十"
+MARKS = {"红": "●红", "黄": "▲黄"}       # warnings that survive black-and-white printing
+PERIOD_WORD = {"周": "周", "旬": "旬", "月": "月"}
+
+
+def cn_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (section numbers)."""
+    if n <= 10:
+        return CN_NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (CN_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMERALS[ones - 1] if ones else "")
+
+
 def status_of(statuses: dict[str, TaskStatus], task_id: str) -> TaskStatus:
     return statuses.get(task_id) or TaskStatus()
 
 
-def headline(statuses: dict[str, TaskStatus], ledger: Ledger) -> tuple[str, dict[str, int], dict[str, str]]:
-    """"76项任务中，已完成5项、占比6.6%；…" — every state that occurs, 已完成 and 滞后 always."""
-    total = len(ledger.tasks)
+def state_counts(statuses: dict[str, TaskStatus], ledger: Ledger) -> dict:
+    """Counts by state under English keys (for the templates) and the combined 按序时推进 figure."""
     counts = Counter(status_of(statuses, t.id).state for t in ledger.tasks)
-    counts_by_state = {state: counts.get(state, 0) for state in STATES}
-    shares = {state: share(n, total) for state, n in counts_by_state.items()}
-    parts = [f"{state}{n}项、占比{shares[state]}%" for state, n in counts_by_state.items()
-             if n or state in ("已完成", "滞后")]
-    return f"{total}项任务中，" + "；".join(parts), counts_by_state, shares
+    warnings_ = Counter(status_of(statuses, t.id).warning for t in ledger.tasks)
+    total = len(ledger.tasks)
+    on_track = sum(counts[s] for s in ON_SCHEDULE)
+    parts = [f"{state}{counts[state]}项" for state in ON_SCHEDULE if counts[state]]
+    return {"done": counts["已完成"], "ahead": counts["超序时"], "on_schedule": counts["序时推进"],
+            "lagging": counts["滞后"], "not_started": counts["未启动"], "unreported": counts["未报送"],
+            "on_track": on_track, "on_track_parts": "、".join(parts), "on_track_share": share_text(on_track, total),
+            "done_share": share_text(counts["已完成"], total), "red": warnings_["红"], "yellow": warnings_["黄"]}
 
 
-def task_refs(ledger: Ledger, task_ids: list[str]) -> str:
-    texts = {t.id: t.text for t in ledger.tasks}
-    return listing([f"第{tid}项（{summary(texts[tid])}）" for tid in task_ids])
+def share_text(count: int, total: int) -> str:
+    """A share in its natural form: 一半, 全部, else 38.2%."""
+    if not total:
+        return "0%"
+    if count == total:
+        return "全部"
+    if count * 2 == total:
+        return "一半"
+    return percent(count / total * 100, 1)
 
 
-def task_numbers(task_ids: list[str]) -> str:
-    """第3项、第5项、第12项 — short, for lists that a table below spells out.
-
-    Each number keeps its own 第…项 so that LibreOffice and Word can break the line after any 、 (a run of
-    digits joined by 、 is one unbreakable word for them).
-    """
-    return listing([f"第{tid}项" for tid in task_ids])
+def task_label(task) -> str:
+    """第8项 实施数字经济攻坚突破行动 — the number and the task's first clause."""
+    from toolkit.ledger import task_summary
+    return f"第{task.id}项 {task_summary(task.text, 18)}"
 
 
-def updated_task_ids(ledger: Ledger, period, directory=None) -> set[str]:
-    """Tasks whose deciding unit sent a report in the period (progress.reported_task_ids: one rule)."""
-    from toolkit.progress import reported_task_ids
-    return reported_task_ids(ledger, period, directory)
+def task_list(ledger: Ledger, task_ids: list[str], group_after: int, holders=None) -> str:
+    """Tasks with their lead unit; a long list is grouped by 主办单位 (区商务局：第3项 …、第9项 …；…)."""
+    tasks = {t.id: t for t in ledger.tasks}
+    chosen = [tasks[i] for i in task_ids if i in tasks]
+
+    def leads(task) -> str:
+        units = list(holders[task.id].leads) if holders and task.id in holders else task.lead_units
+        return "、".join(units) or "主办单位未明确"
+
+    if len(chosen) <= group_after:
+        return "、".join(f"{task_label(t)}（{leads(t)}）" for t in chosen)
+    groups: dict[str, list[str]] = {}
+    for task in chosen:
+        groups.setdefault(leads(task), []).append(task_label(task))
+    ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+    return "；".join(f"{unit}：{'、'.join(labels)}" for unit, labels in ordered)
 
 
-def changes(ledger: Ledger, period, statuses, previous_statuses, previous_period, directory=None) -> dict:
+def numbered(items: list[dict]) -> list[dict]:
+    """（一）（二）… on items that are printed."""
+    for n, item in enumerate(items, 1):
+        item["number"] = f"（{cn_numeral(n)}）"
+    return items
+
+
+def updated_task_ids(ledger: Ledger, period, directory=None, completed_may_repeat: bool = True) -> set[str]:
+    """Tasks whose deciding unit sent a report in the period that is not a copy of its previous one."""
+    from toolkit.progress import reported_task_ids, task_holders, unchanged_task_ids
+    holders = task_holders(ledger, directory)
+    return (reported_task_ids(ledger, period, directory)
+            - unchanged_task_ids(ledger, period, holders, completed_may_repeat))
+
+
+def changes(ledger: Ledger, statuses, previous_statuses, comparison, unchanged: set[str], updated: set[str],
+            config, holders=None) -> dict:
+    """新完成 / 新增滞后 against the compared period (only when one was collected), and 未更新 this period."""
     def state(s, tid):
         return status_of(s, tid).state
 
     ids = [t.id for t in ledger.tasks]
-    completed = [i for i in ids if state(statuses, i) == "已完成" and state(previous_statuses, i) != "已完成"]
-    lagging = [i for i in ids if state(statuses, i) == "滞后" and state(previous_statuses, i) != "滞后"]
-    updated = updated_task_ids(ledger, period, directory)
+    group_after = config.circular.group_after
+    compared = comparison is not None and comparison.basis is not None
+    completed = [i for i in ids if compared and state(statuses, i) == "已完成" and state(previous_statuses, i) != "已完成"]
+    lagging = [i for i in ids if compared and state(statuses, i) == "滞后" and state(previous_statuses, i) != "滞后"]
     not_updated = [i for i in ids if i not in updated and state(statuses, i) != "已完成"]
-    intro = (f"与上期（{period_label(previous_period)}）相比，新完成{len(completed)}项，新增滞后{len(lagging)}项，"
-             f"本期未更新进展{len(not_updated)}项。") if previous_period else "本期为首期，无上期数据可比。"
+    repeated = [i for i in not_updated if i in unchanged]
+    items = []
+    for label, chosen in (("新完成任务", completed), ("新增滞后任务", lagging), ("本期未更新进展任务", not_updated)):
+        if chosen:
+            items.append({"label": label, "count": len(chosen), "text": task_list(ledger, chosen, group_after, holders)})
     return {
-        "previous_display": previous_period.display if previous_period else "",
-        "changes_intro": intro,
-        "newly_completed": completed, "newly_completed_text": task_refs(ledger, completed),
-        "newly_lagging": lagging, "newly_lagging_text": task_numbers(lagging),
-        "not_updated": not_updated, "not_updated_text": task_numbers(not_updated),
+        "has_comparison": compared,
+        "previous_label": basis_label(comparison.basis.period) if compared else "",
+        "previous_display": comparison.basis.period.display if compared else "",
+        "skipped_text": "、".join(basis_label(p) for p in comparison.skipped) if comparison else "",
+        "no_baseline": config.circular.no_baseline,
+        "newly_completed": completed, "newly_completed_text": task_list(ledger, completed, group_after, holders),
+        "newly_lagging": lagging, "newly_lagging_text": task_list(ledger, lagging, group_after, holders),
+        "not_updated": not_updated, "not_updated_text": task_list(ledger, not_updated, group_after, holders),
+        "repeated_count": len(repeated),
+        "change_items": numbered(items),
     }
 
 
-def task_row(ledger: Ledger, task, status: TaskStatus, no: int) -> dict:
+def task_row(ledger: Ledger, task, status: TaskStatus, no: int, holders=None) -> dict:
+    leads = list(holders[task.id].leads) if holders and task.id in holders else task.lead_units
     return {
         "no": no, "id": task.id, "summary": summary(task.text),
-        "leaders": listing(task.leaders, ""), "lead_units": listing(task.lead_units, ""),
+        "leaders": listing(task.leaders, ""), "lead_units": listing(leads, ""),
         "co_units": listing(task.co_units, ""),
         "progress": percent(status.progress), "schedule": percent(status.schedule, 1),
-        "warning": status.warning or "", "state": status.state,
+        "warning": status.warning or "", "mark": MARKS.get(status.warning or "", ""), "state": status.state,
         "problems": status.problems or "", "plan": status.plan or "", "latest": status.latest or "",
     }
 
 
-def red_first(ledger: Ledger, statuses, keep) -> list[dict]:
+def red_first(ledger: Ledger, statuses, keep, holders=None) -> list[dict]:
+    order = {"红": 0, "黄": 1}
     chosen = [t for t in ledger.tasks if keep(status_of(statuses, t.id))]
-    chosen.sort(key=lambda t: (status_of(statuses, t.id).warning != "红", t.seq))
-    return [task_row(ledger, t, status_of(statuses, t.id), n) for n, t in enumerate(chosen, 1)]
+    chosen.sort(key=lambda t: (order.get(status_of(statuses, t.id).warning, 2), t.seq))
+    return [task_row(ledger, t, status_of(statuses, t.id), n, holders) for n, t in enumerate(chosen, 1)]
+
+
+def basis_records(ledger: Ledger, basis) -> list:
+    ids = {c.id for c in basis.collections}
+    return [s for s in ledger.submissions if s.period in ids]
+
+
+def reporting(ledger: Ledger, basis) -> dict:
+    """报送情况 per unit across the collections the circular rests on (大安镇（第11周未报送）)."""
+    labels = {c.id: basis_label(c) for c in basis.collections}
+    several = len(basis.collections) > 1
+    missed: dict[str, list[str]] = {}
+    late: dict[str, list[str]] = {}
+    expected: list[str] = []
+    for record in basis_records(ledger, basis):
+        if not record.expected:
+            continue
+        expected.append(record.unit)
+        if not record.reported:
+            missed.setdefault(record.unit, []).append(labels[record.period])
+        elif record.late:
+            late.setdefault(record.unit, []).append(labels[record.period])
+    expected = list(dict.fromkeys(expected))
+    counted = Counter(r.unit for r in basis_records(ledger, basis) if r.expected)
+
+    def described(found: dict[str, list[str]], word: str) -> str:
+        if not several:
+            return listing(list(found), "")
+        parts = []
+        for unit, periods in found.items():
+            whole = len(periods) == counted[unit] and len(periods) > 1
+            parts.append(f"{unit}（{'、'.join(periods)}{'均' if whole else ''}{word}）")
+        return "、".join(parts)
+
+    on_time = [u for u in expected if u not in missed and u not in late]
+    return {"expected_units": len(expected), "on_time_units": len(on_time),
+            "unreported_units": list(missed), "unreported_text": described(missed, "未报送"),
+            "late_units": list(late), "late_text": described(late, "迟报"),
+            "collections_count": len(basis.collections)}
+
+
+def leader_rows(ledger: Ledger, statuses) -> list[dict]:
+    rows: dict[str, Counter] = {}
+    for task in ledger.tasks:
+        status = status_of(statuses, task.id)
+        for leader in task.leaders or ["（未明确）"]:
+            counter = rows.setdefault(leader, Counter())
+            counter["tasks"] += 1
+            counter[status.state] += 1
+            counter["red"] += status.warning == "红"
+    return [{"leader": leader, "tasks": c["tasks"], "done": c["已完成"], "ahead": c["超序时"],
+             "on_schedule": c["序时推进"], "on_track": c["超序时"] + c["序时推进"], "lagging": c["滞后"],
+             "not_started": c["未启动"], "unreported": c["未报送"], "red": c["red"],
+             "red_mark": f"●{c['red']}" if c["red"] else "0"} for leader, c in rows.items()]
+
+
+def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, ranking=None) -> list[dict]:
+    """Lead units ranked by the score documented in toolkit.toml [ranking]:
+
+    on_schedule × 按序时推进率 (led tasks 已完成/超序时/序时推进) + reporting × 按时报送率 (each expected report
+    in the collections the circular rests on: on time 1, late ½, missing 0) + max(0, quality − problem_penalty ×
+    problems found in its returns) − red_penalty × red-warned tasks it leads. Equal scores share a rank. The
+    units are the tasks' real holders (progress.task_holders); a collective name is never ranked.
+    """
+    from toolkit.config import RankingConfig
+    from toolkit.directory import collective
+    from toolkit.progress import task_holders
+
+    weights = ranking or RankingConfig()
+    records = basis_records(ledger, basis) if basis is not None else submissions_in(ledger, period)
+    problems, timely, expected = Counter(), Counter(), Counter()
+    for record in records:
+        problems[record.unit] += record.problems
+        if record.expected:
+            expected[record.unit] += 1
+            timely[record.unit] += 0 if not record.reported else (0.5 if record.late else 1)
+    holders = task_holders(ledger, directory)
+    units: dict[str, Counter] = {}
+    for task in ledger.tasks:
+        status = status_of(statuses, task.id)
+        for unit in holders[task.id].leads:
+            if collective(unit):   # only without a directory can a raw collective name get here
+                continue
+            counter = units.setdefault(unit, Counter())
+            counter["tasks"] += 1
+            counter["on_time"] += status.state in ON_SCHEDULE
+            counter["lagging"] += status.state == "滞后"
+            counter["red"] += status.warning == "红"
+    rows = []
+    for unit, c in units.items():
+        rate = c["on_time"] / c["tasks"]
+        reported = timely[unit] / expected[unit] if expected[unit] else 1.0
+        score = (weights.on_schedule * rate + weights.reporting * reported
+                 + max(0.0, weights.quality - weights.problem_penalty * problems[unit])
+                 - weights.red_penalty * c["red"])
+        rows.append({"unit": unit, "single": c["tasks"] == 1, "shown_unit": unit + ("*" if c["tasks"] == 1 else ""),
+                     "tasks": c["tasks"], "rate_value": rate * 100, "on_time_rate": percent(rate * 100, 1),
+                     "reporting_rate": percent(reported * 100, 1), "lagging": c["lagging"], "red": c["red"],
+                     "problems": problems[unit], "score_value": round(score, 1), "score": f"{score:.1f}"})
+    rows.sort(key=lambda r: (-r["score_value"], -r["tasks"], r["unit"]))
+    previous_score, rank = None, 0
+    for position, row in enumerate(rows, 1):
+        if row["score_value"] != previous_score:
+            rank, previous_score = position, row["score_value"]
+        row["rank"] = rank
+    return rows
 
 
 def submissions_in(ledger: Ledger, period) -> list:
@@ -164,128 +330,113 @@ def submissions_in(ledger: Ledger, period) -> list:
     return [s for s in ledger.submissions if s.period == period.id or ends_within(s.period, period)]
 
 
-def reporting(ledger: Ledger, period) -> dict:
-    records = [s for s in submissions_in(ledger, period) if s.expected]
-    expected = list(dict.fromkeys(s.unit for s in records))
-    unreported = list(dict.fromkeys(s.unit for s in records if not s.reported))
-    late = list(dict.fromkeys(s.unit for s in records if s.reported and s.late))
-    on_time = [u for u in expected if u not in unreported and u not in late]
-    return {"expected_units": len(expected), "on_time_units": len(on_time),
-            "unreported_units": unreported, "unreported_text": listing(unreported),
-            "late_units": late, "late_text": listing(late)}
-
-
-def leader_rows(ledger: Ledger, statuses) -> list[dict]:
-    rows: dict[str, Counter] = {}
-    for task in ledger.tasks:
-        state = status_of(statuses, task.id).state
-        for leader in task.leaders or ["（未明确）"]:
-            counter = rows.setdefault(leader, Counter())
-            counter["tasks"] += 1
-            counter[state] += 1
-    # every state has its own column so that each row adds up to 任务数
-    return [{"leader": leader, "tasks": c["tasks"], "done": c["已完成"], "ahead": c["超序时"],
-             "on_schedule": c["序时推进"], "on_track": c["超序时"] + c["序时推进"], "lagging": c["滞后"],
-             "not_started": c["未启动"], "unreported": c["未报送"]} for leader, c in rows.items()]
-
-
-def unit_rows(ledger: Ledger, statuses, period, directory=None) -> list[dict]:
-    """Deciding units ranked by on-schedule rate, then fewer lagging tasks, then fewer problems found.
-
-    The units are the task's real holders (progress.task_holders: 各镇街 expanded to the towns, aliases
-    resolved; the co-units of a task without a lead unit); a collective name is never ranked.
-    """
-    from toolkit.directory import collective
-    from toolkit.progress import task_holders
-
-    problems = Counter()
-    for record in submissions_in(ledger, period):
-        problems[record.unit] += record.problems
-    holders = task_holders(ledger, directory)
-    units: dict[str, Counter] = {}
-    for task in ledger.tasks:
-        state = status_of(statuses, task.id).state
-        for unit in holders[task.id].leads:
-            if collective(unit):   # only without a directory can a raw collective name get here
-                continue
-            counter = units.setdefault(unit, Counter())
-            counter["tasks"] += 1
-            counter["on_time"] += state in ON_SCHEDULE
-            counter["lagging"] += state == "滞后"
-    rows = [{"unit": unit, "tasks": c["tasks"], "rate_value": c["on_time"] / c["tasks"] * 100,
-             "on_time_rate": percent(c["on_time"] / c["tasks"] * 100, 1), "lagging": c["lagging"],
-             "problems": problems[unit]} for unit, c in units.items()]
-    rows.sort(key=lambda r: (-r["rate_value"], r["lagging"], r["problems"], r["unit"]))
-    previous_key, rank = None, 0
-    for position, row in enumerate(rows, 1):
-        key = (round(row["rate_value"], 6), row["lagging"], row["problems"])
-        if key != previous_key:
-            rank, previous_key = position, key
-        row["rank"] = rank
-    return rows
-
-
-def indicator_rows(ledger: Ledger, period, statuses, values: dict[str, float]) -> tuple[list[dict], int, int]:
+def indicator_rows(ledger: Ledger, period, statuses, values: dict[str, float], holders=None) -> tuple[list[dict], int, int]:
     rows, reported, on_schedule = [], 0, 0
+    tasks = {t.id: t for t in ledger.tasks}
     for indicator in ledger.indicators:
         current = values.get(indicator.id, indicator.current)
         rate = round(current / indicator.target * 100, 1) if current is not None and indicator.target else None
         schedule = status_of(statuses, indicator.task_id).schedule
         reported += current is not None
-        on_schedule += rate is not None and schedule is not None and rate >= schedule
+        on_track = rate is not None and schedule is not None and rate >= schedule
+        on_schedule += on_track
+        task = tasks.get(indicator.task_id)
+        leads = (list(holders[task.id].leads) if holders and task and task.id in holders
+                 else (task.lead_units if task else []))
         rows.append({"id": indicator.id, "task_id": indicator.task_id, "phrase": indicator.phrase,
                      "target": plain_number(indicator.target), "unit": indicator.unit,
-                     "current": plain_number(current), "rate": percent(rate, 1)})
+                     "current": plain_number(current), "rate": percent(rate, 1),
+                     "schedule": percent(schedule, 1), "lead_units": listing(leads, ""),
+                     "behind": rate is not None and schedule is not None and rate < schedule})
     return rows, reported, on_schedule
+
+
+def section_numbers(names: list[str]) -> dict[str, str]:
+    """Present sections → 一, 二, 三 … in order (an empty category gets no section and no number)."""
+    return {name: cn_numeral(n) for n, name in enumerate(names, 1)}
+
+
+def sections_for(kind: str, context: dict) -> list[str]:
+    names = ["overview"]
+    if context["change_items"]:
+        names.append("changes")
+    if kind == "旬推进":
+        names.append("push")
+    else:
+        names.append("lagging")
+    names += ["reporting", "leaders"]
+    if kind == "月调度":
+        names += ["ranking", "indicators", "requirements"]
+    return names
 
 
 def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of: date, tpl, *,
                   statuses: dict[str, TaskStatus] | None = None,
                   previous_statuses: dict[str, TaskStatus] | None = None,
                   indicator_values: dict[str, float] | None = None, chart: bool = True,
-                  directory=None) -> dict:
-    """Every template variable (templates/README.md), computed from the ledger as of the period's end.
+                  directory=None, basis=None, comparison=None, holders=None) -> dict:
+    """Every template variable (templates/README.md), computed from the ledger as of the data's last day.
 
-    statuses / previous_statuses / indicator_values default to toolkit.progress's evaluation of this period and
-    of the previous period of the same kind. `directory` (the loaded 单位名录) tells who really holds each task;
-    without it the raw names of 责任分工 are used.
+    `basis` (toolkit.basis) is what the numbers rest on; by default the collections within the period, and
+    basis.BasisError when there are none. statuses / previous_statuses / indicator_values default to
+    toolkit.progress's evaluation at the basis and at the compared period. `directory` (the loaded 单位名录)
+    tells who really holds each task; without it the raw names of 责任分工 are used.
     """
-    previous_period = period.previous(config) if hasattr(period, "previous") else None
-    if statuses is None or previous_statuses is None or indicator_values is None:
-        from toolkit import progress
-        if statuses is None:
-            statuses = progress.evaluate(ledger, period, config, directory)
-        if previous_statuses is None:
-            previous_statuses = (progress.evaluate(ledger, previous_period, config, directory)
-                                 if previous_period else {})
-        if indicator_values is None:
-            indicator_values = progress.indicator_values(ledger, period, directory)
+    from toolkit import progress
+    from toolkit.basis import circular_basis, collected_periods, comparison_for
+
+    if basis is None:
+        basis = circular_basis(ledger, period, config)
+    if comparison is None:
+        comparison = comparison_for(basis, collected_periods(ledger, config), config)
+    holders = holders or progress.task_holders(ledger, directory)
+    if statuses is None:
+        statuses = progress.evaluate(ledger, basis.evaluated, config, holders=holders)
+    if previous_statuses is None:
+        previous_statuses = (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
+                             if comparison.basis else {})
+    if indicator_values is None:
+        indicator_values = progress.indicator_values(ledger, basis.evaluated, holders=holders)
+    unchanged = progress.unchanged_task_ids(ledger, basis.evaluated, holders, config.collect.completed_may_repeat)
+    updated = progress.reported_task_ids(ledger, basis.evaluated, directory) - unchanged
     office, wording = config.office, config.circular
     subject = subject_of(ledger)
-    line, counts, shares = headline(statuses, ledger)
-    lagging = red_first(ledger, statuses, lambda s: s.state == "滞后")
-    push = red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红")
-    indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values)
+    counts = state_counts(statuses, ledger)
+    lagging = red_first(ledger, statuses, lambda s: s.state == "滞后", holders)
+    push = red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红", holders)
+    indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values, holders)
+    behind = [r for r in indicators if r["behind"]]
+    units = unit_rows(ledger, statuses, period, directory, basis, config.ranking)
     context = {
         "masthead": MASTHEAD, "kind": kind, "number": number, "year": period.year,
         "office": office.supervision, "printer": office.office,
-        "issue_date": cn_date(as_of), "print_date": cn_date(as_of), "as_of_date": cn_date(as_of),
+        "issue_date": cn_date(as_of), "print_date": cn_date(as_of), "as_of_date": cn_date(basis.data_end),
+        "data_end_date": short_date(basis.data_end, as_of),
         "period_id": period.id, "period_display": period.display, "period_label": period_label(period),
+        "period_word": PERIOD_WORD.get(period.kind, "期"),
+        "basis_text": "、".join(f"{basis_label(c)}（{span(c)}）" for c in basis.collections),
+        "basis_count": len(basis.collections), "basis_overlapping": basis.overlapping,
         "title": f"{subject}{kind}情况通报",
         "recipients": wording.recipients, "cc": listing(list(wording.cc), ""), "closing": wording.closing,
+        "urge": wording.urge, "inform": wording.inform,
         "opening": f"现将{period.display}{subject}落实情况通报如下。",
-        "subject": subject, "total": len(ledger.tasks),
-        "headline": line, "counts": counts, "shares": shares,
+        "subject": subject, "total": len(ledger.tasks), "c": counts,
         "lagging": lagging, "red_lagging_count": sum(r["warning"] == "红" for r in lagging),
+        "yellow_lagging_count": sum(r["warning"] == "黄" for r in lagging),
+        "red_tasks": [r for r in push if r["warning"] == "红"],
+        "red_units_count": len({u for r in push if r["warning"] == "红" for u in r["lead_units"].split("、") if u}),
         "push_list": push, "red_push_count": sum(r["warning"] == "红" for r in push),
         "leader_rows": leader_rows(ledger, statuses),
-        "unit_rows": unit_rows(ledger, statuses, period, directory),
+        "unit_rows": units, "single_task_units": sum(r["single"] for r in units), "ranking": {name: plain_number(getattr(config.ranking, name))
+                                                                       for name in config.ranking.__dataclass_fields__},
         "indicator_rows": indicators, "indicators_reported": reported, "indicators_on_schedule": on_schedule,
-        "requirements": list(wording.requirements),
+        "indicators_behind": behind, "indicators_unreported": len(indicators) - reported,
+        "requirements": numbered([{"text": text} for text in wording.requirements]),
         "chart": chart_image(ledger, statuses, tpl) if chart else "",
     }
-    context.update(changes(ledger, period, statuses, previous_statuses, previous_period, directory))
-    context.update(reporting(ledger, period))
+    context.update(changes(ledger, statuses, previous_statuses, comparison, unchanged, updated, config, holders))
+    context.update(reporting(ledger, basis))
+    context["n"] = section_numbers(sections_for(kind, context))
     return context
 
 
@@ -415,7 +566,8 @@ def circular_number(ledger: Ledger, kind: str, period) -> CircularRecord:
 
 
 def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record: CircularRecord, as_of: date,
-               statuses, previous_statuses, values, directory=None) -> Path:
+               known: dict, directory=None) -> Path:
+    """Render one circular; `known` holds the basis, comparison, holders and the evaluations (see _known)."""
     from docxtpl import DocxTemplate
 
     template = ws.template(f"{kind}.docx")
@@ -423,8 +575,7 @@ def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record:
         raise ToolkitError(f"找不到通报模板 {template}。请从工具箱的 templates/ 复制 {kind}.docx，"
                            f"或运行 python scripts/build_templates.py 重新生成。")
     tpl = DocxTemplate(str(template))
-    context = build_context(ledger, period, kind, config, record.number, as_of, tpl, statuses=statuses,
-                            previous_statuses=previous_statuses, indicator_values=values, directory=directory)
+    context = build_context(ledger, period, kind, config, record.number, as_of, tpl, directory=directory, **known)
     try:
         tpl.render(context, autoescape=True)
     except Exception as exc:  # noqa: BLE001 — a clerk's edited template: say which file and why
@@ -445,13 +596,40 @@ def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record:
     return out
 
 
+def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date) -> dict:
+    """What the circular rests on: basis, comparison, holders, and the evaluations at both.
+
+    Raises basis.BasisError (nothing written, no 期数 used) when the period has no collected data.
+    """
+    from toolkit import progress
+    from toolkit.basis import circular_basis, collected_periods, comparison_for
+    from toolkit.ledger import history_start, load_history
+
+    basis = circular_basis(ledger, period, config, issued=lambda period_id: ws.issued_dir(period_id).exists())
+    comparison = comparison_for(basis, collected_periods(ledger, config), config)
+    if comparison.basis is not None:
+        earlier = history_start(comparison.basis.period, config)
+        if earlier < since:     # the compared period lies before the window loaded
+            history = load_history(ws, since=earlier)
+            if history is not None:
+                ledger.progress = history
+    holders = progress.task_holders(ledger, directory)
+    return {
+        "basis": basis, "comparison": comparison, "holders": holders,
+        "statuses": progress.evaluate(ledger, basis.evaluated, config, holders=holders),
+        "previous_statuses": (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
+                              if comparison.basis else {}),
+        "indicator_values": progress.indicator_values(ledger, basis.evaluated, holders=holders),
+    }
+
+
 def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: bool,
                      kinds: list[str] | None = None) -> list[Path]:
     """Render the period's circular(s) into outputs/<PERIOD>/通报/, record them in 通报记录 and save the ledger.
 
-    Returns the .docx files written, followed by the PDFs when `pdf` and LibreOffice is present.
+    Returns the .docx files written, followed by the PDFs when `pdf` and LibreOffice is present. A period
+    without collected data is refused before anything is written (basis.BasisError).
     """
-    from toolkit import progress
     from toolkit.config import load_config
     from toolkit.directory import load_directory
     from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
@@ -459,20 +637,18 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
 
     config = load_config(ws)
     period = parse_period(period_text, config)
-    as_of = as_of or period.end
+    chosen = kinds_for(period, kinds)
     with ledger_lock(ws):
-        ledger = load_ledger(ws, since=history_start(period, config, extra_periods=1))
+        since = history_start(period, config, extra_periods=1)
+        ledger = load_ledger(ws, since=since)
         directory = load_directory(ws)
-        holders = progress.task_holders(ledger, directory)
-        statuses = progress.evaluate(ledger, period, config, holders=holders)
-        previous_statuses = progress.evaluate(ledger, period.previous(config), config, holders=holders)
-        values = progress.indicator_values(ledger, period, holders=holders)
+        known = _known(ws, ledger, period, config, directory, since)
+        as_of = as_of or max(period.end, known["basis"].data_end)
         before = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
         files = []
-        for kind in kinds_for(period, kinds):
+        for kind in chosen:
             record = circular_number(ledger, kind, period)
-            files.append(render_one(ws, ledger, period, kind, config, record, as_of, statuses,
-                                    previous_statuses, values, directory))
+            files.append(render_one(ws, ledger, period, kind, config, record, as_of, known, directory))
         after = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
         if after != before:   # a plain re-render changes nothing in 通报记录: no write, no backup
             save_ledger(ws, ledger)

@@ -308,6 +308,8 @@ class Context:
     directory: object
     key: bytes
     limits: object
+    previous: dict = field(default_factory=dict)      # (unit, task id) -> the unit's report before this period
+    completed_may_repeat: bool = True
 
 
 @dataclass
@@ -476,6 +478,7 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     _fix_percent_cells(verdict, book, sheet, columns["完成进度"], reported, seen)
     for task_id, record in reported.items():
         _check_consistency(verdict, sheet, seen[task_id], columns["完成进度"], record, ctx)
+        _check_unchanged(verdict, sheet, seen[task_id], columns.get("本期进展"), record, ctx)
     for record in reported.values():
         record.filler, record.phone = footer.get("填报人", ("",))[0], footer.get("联系电话", ("",))[0]
     if reported:
@@ -571,6 +574,20 @@ def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
                           progress=progress, text=text, problems=text_of(values["存在问题"]),
                           plan=text_of(values["下步计划"]), received=verdict.received, late=late,
                           file=verdict.name, sha256=verdict.sha256)
+
+
+def _check_unchanged(verdict: FileVerdict, sheet: str, excel_row: int, col: int | None, record,
+                     ctx: Context) -> None:
+    """A row sent back exactly as pre-filled (same text, state and progress as last time) is 未更新."""
+    from toolkit.checks import column_letter
+    from toolkit.progress import unchanged_counts
+
+    previous = ctx.previous.get((record.unit, record.task_id))
+    if unchanged_counts(record, previous, ctx.completed_may_repeat):
+        verdict.add("unchanged", f"本期进展、本期状态和完成进度与上次报送（{previous.period}）完全相同，"
+                    "通报中将计为“未更新”。如本期确有进展，请更新后重新报送；如确无进展，请在本期进展中写明原因。",
+                    sheet=sheet, row=excel_row, column=column_letter(col) if col is not None else "",
+                    field="本期进展", value=record.text[:60])
 
 
 def _progress_of(value, state: str | None) -> float | None:
@@ -808,8 +825,8 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
 
 
 def _context(ws, ledger, directory, period, config, held, key) -> Context:
-    from toolkit.periods import schedule_percent
-    from toolkit.progress import task_due, window_start
+    from toolkit.periods import period_end_of, schedule_percent
+    from toolkit.progress import last_reports, task_due, window_start
 
     schedules = {}
     for task in ledger.tasks:
@@ -820,7 +837,9 @@ def _context(ws, ledger, directory, period, config, held, key) -> Context:
             continue
     return Context(period=period, held=held, tasks={t.id: t for t in ledger.tasks},
                    indicators={i.id: i for i in ledger.indicators}, schedules=schedules,
-                   directory=directory, key=key, limits=config.limits)
+                   directory=directory, key=key, limits=config.limits,
+                   previous=last_reports(ledger, period.start, period_end_of),
+                   completed_may_repeat=config.collect.completed_may_repeat)
 
 
 def _archive_all(files: list[Path], folder: Path, archive_dir: Path, received: datetime | None,

@@ -56,6 +56,9 @@ DEFAULT_REQUIREMENTS = (
     "按时报送强调度。各单位要严格落实“周盘点、旬推进、月调度”机制，按时报送进展情况，确保内容真实准确。",
 )
 DEFAULT_CLOSING = "区政府督查室将持续跟踪督导，定期通报任务落实情况。"
+DEFAULT_URGE = "请相关主办单位对照序时进度查找原因、制定措施，加快推进"
+DEFAULT_INFORM = "提请牵头领导关注"
+DEFAULT_NO_BASELINE = "上期未开展回收，本期起建立比较基线"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,25 @@ class CircularConfig:
     cc: tuple[str, ...] = DEFAULT_CC                   # 抄送
     requirements: tuple[str, ...] = DEFAULT_REQUIREMENTS  # 月调度 下步工作要求
     closing: str = DEFAULT_CLOSING                     # last sentence of every circular
+    urge: str = DEFAULT_URGE                           # what lagging tasks' units are asked to do
+    inform: str = DEFAULT_INFORM                       # how leaders are informed (never instructed)
+    no_baseline: str = DEFAULT_NO_BASELINE             # when no earlier period was collected
+    group_after: int = 8                               # task lists longer than this are grouped by 主办单位
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """月调度 unit ranking: score = on_schedule×按序时推进率 + reporting×按时报送率 + quality − penalties."""
+    on_schedule: float = 60.0        # points for leading every task on schedule
+    reporting: float = 25.0          # points for every expected report on time (a late one earns half)
+    quality: float = 15.0            # points for returns without problems
+    problem_penalty: float = 1.0     # taken from `quality` per problem found in the unit's returns
+    red_penalty: float = 5.0         # taken per red-warned task the unit leads
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    completed_may_repeat: bool = True   # a task already 已完成 may be reported unchanged without a reminder
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,8 @@ class Config:
     circular: CircularConfig = field(default_factory=CircularConfig)
     holidays: dict[int, HolidayYear] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    ranking: RankingConfig = field(default_factory=RankingConfig)
+    collect: CollectConfig = field(default_factory=CollectConfig)
 
 
 def load_config(ws: Workspace) -> Config:
@@ -140,7 +164,7 @@ class _Reader:
 
     # -- the sections ---------------------------------------------------------------------------
     def config(self, data: dict) -> Config:
-        known = {"office", "due", "thresholds", "circular", "holidays", "limits"}
+        known = {"office", "due", "thresholds", "circular", "holidays", "limits", "ranking", "collect"}
         self._warn_unknown(data, known, ())
         return Config(
             office=self._office(self._table(data, "office")),
@@ -149,6 +173,8 @@ class _Reader:
             circular=self._circular(self._table(data, "circular")),
             holidays=self._holidays(self._table(data, "holidays")),
             limits=self._limits(self._table(data, "limits")),
+            ranking=self._ranking(self._table(data, "ranking")),
+            collect=self._collect(self._table(data, "collect")),
         )
 
     def _office(self, table: dict) -> OfficeConfig:
@@ -191,7 +217,23 @@ class _Reader:
             cc=self._text_list(table, ("circular", "cc"), c.cc, split=True),
             requirements=self._text_list(table, ("circular", "requirements"), c.requirements),
             closing=self._text(table, ("circular", "closing"), c.closing),
+            urge=self._text(table, ("circular", "urge"), c.urge),
+            inform=self._text(table, ("circular", "inform"), c.inform),
+            no_baseline=self._text(table, ("circular", "no_baseline"), c.no_baseline),
+            group_after=self._int(table, ("circular", "group_after"), c.group_after, 1, 1000, "1–1000 的整数（项）"),
         )
+
+    def _ranking(self, table: dict) -> RankingConfig:
+        r = RankingConfig()
+        self._warn_unknown(table, set(r.__dataclass_fields__), ("ranking",))
+        return RankingConfig(**{name: self._number(table, ("ranking", name), getattr(r, name), 0, 1000, True,
+                                                   "0–1000 的数（分）") for name in r.__dataclass_fields__})
+
+    def _collect(self, table: dict) -> CollectConfig:
+        c = CollectConfig()
+        self._warn_unknown(table, set(c.__dataclass_fields__), ("collect",))
+        return CollectConfig(completed_may_repeat=self._bool(table, ("collect", "completed_may_repeat"),
+                                                             c.completed_may_repeat))
 
     def _limits(self, table: dict) -> Limits:
         lim = Limits()

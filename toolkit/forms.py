@@ -49,6 +49,7 @@ from typing import Any, Callable, Iterable, Sequence
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.ledger import number_text
 from toolkit.models import LEAD, REPORTABLE_STATES, Ledger
+from toolkit.progress import last_reports
 from toolkit.sheets import print_setup, text_width
 from toolkit.workspace import Workspace, safe_file_name
 
@@ -188,23 +189,6 @@ class UnitForm:
     @property
     def co_ids(self) -> list[str]:
         return [t.task_id for t in self.tasks if t.role != LEAD]
-
-
-def last_reports(ledger: Ledger, before: date, period_end_of: Callable[[str], date]) -> dict[tuple[str, str], Any]:
-    """(unit, task id) → the latest accepted ProgressRecord of a period that ended before `before`."""
-    latest: dict[tuple[str, str], tuple] = {}
-    for index, record in enumerate(ledger.progress):
-        try:
-            end = period_end_of(record.period)
-        except Exception:  # noqa: BLE001 - a period id the clerk mistyped in the ledger is simply skipped
-            continue
-        if end >= before:
-            continue
-        rank = (end, record.received or datetime.min, index)
-        key = (record.unit, record.task_id)
-        if key not in latest or rank > latest[key][0]:
-            latest[key] = (rank, record)
-    return {key: value[1] for key, value in latest.items()}
 
 
 def plan_forms(ledger: Ledger, assignments: dict[str, list[tuple[str, str]]], period_start: date,

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .config import Config
 from .errors import ToolkitError
@@ -149,6 +149,57 @@ def reported_task_ids(ledger: Ledger, period: Period, directory: Directory | Non
         if within[record.period]:
             reported.add(record.task_id)
     return reported
+
+
+def last_reports(ledger: Ledger, before: date,
+                 period_end_of: Callable[[str], date]) -> dict[tuple[str, str], ProgressRecord]:
+    """(unit, task id) → the latest accepted ProgressRecord of a period that ended before `before`."""
+    latest: dict[tuple[str, str], tuple] = {}
+    for index, record in enumerate(ledger.progress):
+        try:
+            end = period_end_of(record.period)
+        except Exception:  # noqa: BLE001 - a period id the clerk mistyped in the ledger is simply skipped
+            continue
+        if end >= before:
+            continue
+        rank = (end, record.received or datetime.min, index)
+        key = (record.unit, record.task_id)
+        if key not in latest or rank > latest[key][0]:
+            latest[key] = (rank, record)
+    return {key: value[1] for key, value in latest.items()}
+
+
+def is_unchanged(record: ProgressRecord, previous: ProgressRecord | None) -> bool:
+    """A report that repeats the unit's previous one for the task: same 本期进展 text, state and progress."""
+    return (previous is not None and record.text.strip() == previous.text.strip()
+            and record.state == previous.state and record.progress == previous.progress)
+
+
+def unchanged_counts(record: ProgressRecord, previous: ProgressRecord | None, completed_may_repeat: bool) -> bool:
+    """Whether an unchanged report counts as 未更新 (a task already 已完成 may stay unchanged, by setting)."""
+    if not is_unchanged(record, previous):
+        return False
+    return not (completed_may_repeat and record.state == DONE)
+
+
+def unchanged_task_ids(ledger: Ledger, period: Period, holders: dict[str, "Holders"],
+                       completed_may_repeat: bool = True) -> set[str]:
+    """Tasks whose deciding units reported within `period` and every one of those reports repeats the same
+    unit's report of an earlier period (see unchanged_counts): they count as 未更新 although reports came in."""
+    reports = _ReportIndex(ledger, period)
+    unchanged = set()
+    for task_id, holder in holders.items():
+        verdicts = []
+        for unit in holder.leads:
+            history = sorted(reports.of_units(task_id, [unit]), key=reports.order)
+            for index, record in enumerate(history):
+                if period.start <= reports.end(record) <= period.end:
+                    earlier = [r for r in history[:index] if reports.end(r) < reports.end(record)]
+                    verdicts.append(unchanged_counts(record, earlier[-1] if earlier else None,
+                                                     completed_may_repeat))
+        if verdicts and all(verdicts):
+            unchanged.add(task_id)
+    return unchanged
 
 
 def latest_submitted_period(ledger: Ledger, period: Period, config: Config) -> Period:
