@@ -32,3 +32,30 @@ def test_demo_runs_the_whole_cycle(tmp_path):
     assert sum(s.late for s in ledger.submissions if s.period == "2024-W12") == 3
     assert "退回" in text and str(ws.ledger) in text
     assert len(ledger.circulars) == 3
+
+
+@pytest.mark.filterwarnings("ignore::toolkit.errors.ToolkitWarning")
+def test_demo_shows_a_true_revision_an_untouched_return_and_a_stray_file(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    run_demo(Workspace.at(ROOT), tmp_path / "演示", echo=lambda _: None, pdf=False)
+    ws = Workspace.at(tmp_path / "演示")
+    rows = CalamineWorkbook.from_path(str(ws.period_dir("2024-W12") / "校验报告.xlsx")) \
+        .get_sheet_by_name("校验报告").to_python()
+    header = rows[0]
+    problems = [dict(zip(header, r)) for r in rows[1:]]
+    codes = {p["代码"] for p in problems}
+    # the 修改版 differs from the first file, so it supersedes it (an identical copy would be a duplicate)
+    superseded = [p for p in problems if p["代码"] == "superseded"]
+    assert superseded and "duplicate-file" not in codes
+    assert "（修改版）" not in superseded[0]["文件"]
+    unchanged_units = {p["单位"] for p in problems if p["代码"] == "unchanged"}
+    assert len(unchanged_units) == 1
+    stray = next(p for p in problems if p["文件"].endswith("-情况说明.xlsx"))
+    assert stray["代码"] == "unreadable"
+    note = (ws.period_dir("2024-W12") / "退回" / f"{stray['单位']}.txt").read_text(encoding="utf-8")
+    assert "已通过校验并采用，无需重新报送" in note and "情况说明.xlsx" in note
+    assert "请按说明修改后尽快重新报送" not in note
+    ledger = load_ledger(ws)
+    submission = next(s for s in ledger.submissions if s.period == "2024-W12" and s.unit == stray["单位"])
+    assert submission.reported

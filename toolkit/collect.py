@@ -142,13 +142,22 @@ def write_summary(path: Path, records: list) -> None:
     write_table_workbook(path, [("汇总", SUMMARY_HEADERS, rows)])
 
 
-def return_message(unit: str, problems: list[Problem], period_display: str, due: datetime | None) -> str:
-    """退回/<单位>.txt: a message the clerk can forward to the unit as it is."""
+def return_message(unit: str, problems: list[Problem], period_display: str, due: datetime | None,
+                   accepted: str = "") -> str:
+    """退回/<单位>.txt: a message the clerk can forward to the unit as it is.
+
+    `accepted`: the unit's form that was taken without errors, when the errors are all in other files (an
+    unreadable attachment sent alongside): then the unit is told its return stands and what could not be read.
+    """
     from toolkit.forms import due_text
 
-    lines = [f"{unit}：", "",
-             f"你单位报送的{period_display}督查任务进展表经校验有以下问题，请按说明修改后尽快重新报送"
-             + (f"（本期报送截止：{due_text(due)}）。" if due else "。"), ""]
+    if accepted:
+        opening = (f"你单位报送的{period_display}督查任务进展表《{accepted}》已通过校验并采用，无需重新报送。"
+                   "另收到的以下文件无法采用：如是佐证材料，请转换为可以打开的格式后另行发送；如是误发，可不予理会。")
+    else:
+        opening = (f"你单位报送的{period_display}督查任务进展表经校验有以下问题，请按说明修改后尽快重新报送"
+                   + (f"（本期报送截止：{due_text(due)}）。" if due else "。"))
+    lines = [f"{unit}：", "", opening, ""]
     by_file: dict[str, list[Problem]] = {}
     for problem in problems:
         by_file.setdefault(problem.file, []).append(problem)
@@ -159,7 +168,8 @@ def return_message(unit: str, problems: list[Problem], period_display: str, due:
             number += 1
             lines.append(f"  {number}. [{problem.level}] {_where(problem)}{problem.message}")
         lines.append("")
-    lines.append("标为“错误”的内容未被采用，修改后请在原表上更正并重新发送；标为“提醒”的请核对。")
+    if not accepted:
+        lines.append("标为“错误”的内容未被采用，修改后请在原表上更正并重新发送；标为“提醒”的请核对。")
     return "\n".join(lines) + "\n"
 
 
@@ -176,8 +186,13 @@ def _where(problem: Problem) -> str:
     return ("".join(parts) + "：") if parts else ""
 
 
-def write_return_notes(folder: Path, problems: list[Problem], period_display: str, due: datetime | None) -> list[Path]:
-    """One 退回/<单位>.txt per unit with at least one error; notes of an earlier run are replaced."""
+def write_return_notes(folder: Path, problems: list[Problem], period_display: str, due: datetime | None,
+                       accepted: dict[str, str] | None = None) -> list[Path]:
+    """One 退回/<单位>.txt per unit with at least one error; notes of an earlier run are replaced.
+
+    `accepted`: unit → its form taken without errors (see return_message).
+    """
+    accepted = accepted or {}
     if folder.is_dir():
         for old in folder.glob("*.txt"):
             old.unlink()
@@ -190,7 +205,10 @@ def write_return_notes(folder: Path, problems: list[Problem], period_display: st
             continue
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{safe_file_name(unit, '未识别单位')}.txt"
-        path.write_text(return_message(unit, items, period_display, due), encoding="utf-8")
+        form = accepted.get(unit, "")
+        if form and any(p.is_error and p.file == form for p in items):
+            form = ""
+        path.write_text(return_message(unit, items, period_display, due, form), encoding="utf-8")
         written.append(path)
     return written
 
@@ -918,7 +936,10 @@ def _write_outputs(ws: Workspace, outcome: CollectOutcome, ledger, period) -> No
     write_problem_report(outcome.report, outcome.problems)
     outcome.summary = folder / SUMMARY_NAME
     write_summary(outcome.summary, [r for r in ledger.progress if r.period == period.id])
-    outcome.return_notes = write_return_notes(folder / RETURN_DIR, outcome.problems, period.display, period.due)
+    accepted = {v.unit: v.name for v in outcome.verdicts
+                if v.unit and v.counted and not v.rejected and v.records and not any(p.is_error for p in v.problems)}
+    outcome.return_notes = write_return_notes(folder / RETURN_DIR, outcome.problems, period.display, period.due,
+                                              accepted)
 
 
 # ---------------------------------------------------------------- status (writes nothing)

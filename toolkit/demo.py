@@ -32,6 +32,7 @@ class UnitAnswer:
     text: str | None
     problems: str = ""
     plan: str = ""
+    keep_text: bool = False      # leave the pre-filled 本期进展 as it is (a return sent back untouched)
 
 
 @dataclass
@@ -61,7 +62,8 @@ def fill_workbook(source: Path, target: Path, answers: dict[str, UnitAnswer], in
         if answer is not None:
             _set(sheet, row, columns["本期状态"], answer.state)
             _set(sheet, row, columns["完成进度（%）"], answer.percent)
-            _set(sheet, row, columns["本期进展"], answer.text)
+            if not answer.keep_text:
+                _set(sheet, row, columns["本期进展"], answer.text)
             _set(sheet, row, columns["存在问题"], answer.problems)
             _set(sheet, row, columns["下步计划"], answer.plan)
         row += 1
@@ -94,7 +96,7 @@ def _stamp(path: Path, when: datetime) -> None:
 # ------------------------------------------------------------------------------------------- simulation
 
 def simulate_returns(ws: Workspace, period_id: str, seed: int = 2024, silent: int = 2, late: int = 3,
-                     mistakes: bool = True) -> list[str]:
+                     mistakes: bool = True, untouched: int = 0) -> list[str]:
     """Write filled workbooks for `period_id` into inputs/回收/<period>/; returns notes on what was done."""
     from toolkit import config as config_stage, periods
     from toolkit.ledger import load_ledger
@@ -113,13 +115,19 @@ def simulate_returns(ws: Workspace, period_id: str, seed: int = 2024, silent: in
     schedule = {t.id: periods.schedule_percent(ledger.info.date or date(period.start.year, 1, 1),
                                                t.due or date(period.start.year, 12, 31), period.end)
                 for t in ledger.tasks}
-    previous = {(p.unit, p.task_id): p.progress or 0 for p in ledger.progress}
+    previous = {(p.unit, p.task_id): p for p in ledger.progress}
+    lazy_units = _untouched_units(rng, units, silent_units | late_units, previous, untouched)
     for path in issued:
         unit = path.stem
         if unit in silent_units:
             continue
-        answers = {tid: _answer(rng, unit, tid, schedule.get(tid, 50), previous.get((unit, tid), 0), period.id)
-                   for tid in _task_ids(path)}
+        if unit in lazy_units:   # the same state and progress as last time, the pre-filled text left as it is
+            answers = {tid: UnitAnswer(previous[(unit, tid)].state, previous[(unit, tid)].progress, None,
+                                       keep_text=True) for tid in _task_ids(path) if (unit, tid) in previous}
+        else:
+            answers = {tid: _answer(rng, unit, tid, schedule.get(tid, 50),
+                                    getattr(previous.get((unit, tid)), "progress", 0) or 0, period.id)
+                       for tid in _task_ids(path)}
         values = {key: round(target * rng.uniform(0.1, 0.4), 1) for key, target in _indicator_targets(path).items()}
         received = period.due - timedelta(hours=rng.randint(2, 50))
         if unit in late_units:
@@ -129,9 +137,18 @@ def simulate_returns(ws: Workspace, period_id: str, seed: int = 2024, silent: in
         _stamp(target, received)
     notes = [f"模拟回收：{len(units) - len(silent_units)} 个单位报送（其中 {len(late_units)} 个迟报），"
              f"{len(silent_units)} 个单位未报送（{'、'.join(sorted(silent_units))}）。"]
+    if lazy_units:
+        notes.append(f"模拟错误：{'、'.join(sorted(lazy_units))} 原样报回了上期内容（状态、进度和预填的进展都没改）。")
     if mistakes:
-        notes += _add_mistakes(rng, inbox, period.due)
+        notes += _add_mistakes(rng, inbox, period.due, exclude=lazy_units)
     return notes
+
+
+def _untouched_units(rng: random.Random, units: list[str], busy: set[str], previous: dict, count: int) -> set[str]:
+    """Units that reported every task last time and will send this period's form back untouched."""
+    reported = {unit for unit, _ in previous}
+    candidates = sorted(u for u in units if u not in busy and u in reported)
+    return set(rng.sample(candidates, min(count, len(candidates))))
 
 
 def _answer(rng: random.Random, unit: str, task_id: str, schedule: float, before: float, period_id: str) -> UnitAnswer:
@@ -169,18 +186,18 @@ def _indicator_targets(path: Path) -> dict[str, float]:
     return {str(r[0]): float(r[3]) for r in rows if r and r[0] and isinstance(r[3], (int, float))}
 
 
-def _add_mistakes(rng: random.Random, inbox: Path, due: datetime) -> list[str]:
+def _add_mistakes(rng: random.Random, inbox: Path, due: datetime, exclude: set[str] = frozenset()) -> list[str]:
     """A few of the mistakes units really make, applied to files already in the inbox."""
     import openpyxl
 
     from toolkit import forms
 
-    files = sorted(p for p in inbox.rglob("*.xlsx"))
-    if len(files) < 4:
+    files = sorted(p for p in inbox.rglob("*.xlsx") if path_unit(p) not in exclude)
+    if len(files) < 5:
         return []
-    picked = rng.sample(files, 4)
+    picked = rng.sample(files, 5)
     notes = []
-    typed, percent, empty, resent = picked
+    typed, percent, empty, resent, extra = picked
     for path, change, note in (
         (typed, ("本期状态", "进展顺利"), f"{path_unit(typed)} 在本期状态中手工输入了“进展顺利”"),
         (percent, ("完成进度（%）", "８０％"), f"{path_unit(percent)} 用全角写了完成进度“８０％”"),
@@ -195,13 +212,17 @@ def _add_mistakes(rng: random.Random, inbox: Path, due: datetime) -> list[str]:
         os.utime(path, (mtime, mtime))
         notes.append(note)
     corrected = resent.with_name(f"{resent.stem}（修改版）.xlsx")
-    shutil.copy2(resent, corrected)
+    book = openpyxl.load_workbook(resent)
+    sheet = book[forms.TASK_SHEET]
+    col = next(c.column for c in sheet[forms.TASK_HEADER_ROW] if c.value == "本期进展")
+    _set(sheet, forms.TASK_FIRST_ROW, col, f"{sheet.cell(forms.TASK_FIRST_ROW, col).value or ''}（已补充：完成现场核查。）")
+    book.save(corrected)
     _stamp(corrected, datetime.fromtimestamp(resent.stat().st_mtime) + timedelta(hours=1))
-    notes.append(f"{path_unit(resent)} 报送后又发来一份修改版")
-    word = inbox / "区政府办公室-情况说明.xlsx"
-    word.write_bytes(b"PK\x03\x04" + b"not really a workbook" * 10)
-    _stamp(word, due - timedelta(hours=3))
-    notes.append("有人把一份损坏的文件发了过来（区政府办公室-情况说明.xlsx）")
+    notes.append(f"{path_unit(resent)} 报送后又发来一份内容有改动的修改版（以修改版为准）")
+    stray = inbox / f"{path_unit(extra)}-情况说明.xlsx"
+    stray.write_bytes(b"PK\x03\x04" + b"not really a workbook" * 10)
+    _stamp(stray, due - timedelta(hours=3))
+    notes.append(f"{path_unit(extra)} 的填报表合格，但另附了一份打不开的文件（{stray.name}）")
     return [f"模拟错误：{n}。" for n in notes]
 
 
@@ -265,7 +286,8 @@ def run_demo(source: Workspace, target: Path, echo: Callable[[str], None] = prin
     for i, period_id in enumerate(DEMO_WEEKS):
         monday = date.fromisocalendar(int(period_id[:4]), int(period_id[6:]), 1)
         step(f"{2 + 3 * i}. 下发 {period_id}", forms.issue_forms(ws, period_id, as_of=monday).lines())
-        step(f"{3 + 3 * i}. 模拟各单位填报", simulate_returns(ws, period_id, mistakes=i == len(DEMO_WEEKS) - 1))
+        last = i == len(DEMO_WEEKS) - 1
+        step(f"{3 + 3 * i}. 模拟各单位填报", simulate_returns(ws, period_id, mistakes=last, untouched=int(last)))
         result = collect.collect_period(ws, period_id)
         step(f"{4 + 3 * i}. 回收校验 {period_id}", result.lines())
     if pdf is None:
