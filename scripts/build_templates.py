@@ -503,7 +503,8 @@ def leaders(doc, table_no: int) -> None:
 
 def unit_ranking(doc, table_no: int) -> None:
     heading(doc, "ranking", "主办单位综合排名")
-    para(doc, "按综合得分排序：主办任务按序时推进率计{{ ranking.on_schedule }}分，按时报送率计"
+    para(doc, "按综合得分排序：主办任务按序时推进率计{{ ranking.on_schedule }}分，完成进度领先序时进度的程度计"
+              "{{ ranking.advance }}分（平均领先{{ ranking.advance_span }}个百分点及以上得满分，落后同样多不得分），按时报送率计"
               "{{ ranking.reporting }}分（迟报计一半），报送质量计{{ ranking.quality }}分（校验发现1个问题扣"
               "{{ ranking.problem_penalty }}分），每有1项红色预警任务扣{{ ranking.red_penalty }}分；得分相同的名次并列。"
               "{% if single_task_units %}标*的{{ single_task_units }}个单位只主办1项任务，得分受单项任务影响较大。{% endif %}")
@@ -523,7 +524,7 @@ def indicators(doc, table_no: int) -> None:
               "全部指标见附件。")
     tag(doc, "{%p if indicators_behind %}")
     para(doc, f"表{table_no}　低于序时进度的量化指标", "表题")
-    data_table(doc, [("任务", 12), ("指标", 50), ("主办单位", 28), ("目标值", 17), ("完成值", 17), ("完成率", 16),
+    data_table(doc, [("任务", 12), ("指标", 46), ("主办单位", 28), ("目标值", 21), ("完成值", 17), ("完成率", 16),
                      ("序时\n进度", 16)], "indicators_behind",
                ["{{ r.task_id }}", "{{ r.phrase }}", "{{ r.lead_units }}", "{{ r.target }}{{ r.unit }}",
                 "{{ r.current }}", "{{ r.rate }}", "{{ r.schedule }}"])

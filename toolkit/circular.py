@@ -276,10 +276,12 @@ def leader_rows(ledger: Ledger, statuses) -> list[dict]:
 def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, ranking=None) -> list[dict]:
     """Lead units ranked by the score documented in toolkit.toml [ranking]:
 
-    on_schedule × 按序时推进率 (led tasks 已完成/超序时/序时推进) + reporting × 按时报送率 (each expected report
-    in the collections the circular rests on: on time 1, late ½, missing 0) + max(0, quality − problem_penalty ×
-    problems found in its returns) − red_penalty × red-warned tasks it leads. Equal scores share a rank. The
-    units are the tasks' real holders (progress.task_holders); a collective name is never ranked.
+    on_schedule × 按序时推进率 (led tasks 已完成/超序时/序时推进) + advance × 领先程度 (the mean of 完成进度 − 序时进度
+    over its led tasks, from −advance_span → 0 to +advance_span → 1; a task without a number counts as behind) +
+    reporting × 按时报送率 (each expected report in the collections the circular rests on: on time 1, late ½,
+    missing 0) + max(0, quality − problem_penalty × problems found in its returns) − red_penalty × red-warned
+    tasks it leads. Equal scores share a rank. The units are the tasks' real holders (progress.task_holders); a
+    collective name is never ranked.
     """
     from toolkit.config import RankingConfig
     from toolkit.directory import collective
@@ -305,11 +307,12 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
             counter["on_time"] += status.state in ON_SCHEDULE
             counter["lagging"] += status.state == "滞后"
             counter["red"] += status.warning == "红"
+            counter["lead"] += _lead_share(status, weights.advance_span)
     rows = []
     for unit, c in units.items():
         rate = c["on_time"] / c["tasks"]
         reported = timely[unit] / expected[unit] if expected[unit] else 1.0
-        score = (weights.on_schedule * rate + weights.reporting * reported
+        score = (weights.on_schedule * rate + weights.advance * c["lead"] / c["tasks"] + weights.reporting * reported
                  + max(0.0, weights.quality - weights.problem_penalty * problems[unit])
                  - weights.red_penalty * c["red"])
         rows.append({"unit": unit, "single": c["tasks"] == 1, "shown_unit": unit + ("*" if c["tasks"] == 1 else ""),
@@ -323,6 +326,15 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
             rank, previous_score = position, row["score_value"]
         row["rank"] = rank
     return rows
+
+
+def _lead_share(status: TaskStatus, span: float) -> float:
+    """0–1: how far a task is ahead of 序时 (span points behind → 0, span ahead → 1); no number → 0."""
+    if status.state == "已完成":
+        return 1.0
+    if status.progress is None or status.schedule is None or span <= 0:
+        return 0.0
+    return min(1.0, max(0.0, (status.progress - status.schedule + span) / (2 * span)))
 
 
 def submissions_in(ledger: Ledger, period) -> list:

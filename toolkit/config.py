@@ -75,8 +75,10 @@ class CircularConfig:
 
 @dataclass(frozen=True)
 class RankingConfig:
-    """月调度 unit ranking: score = on_schedule×按序时推进率 + reporting×按时报送率 + quality − penalties."""
-    on_schedule: float = 60.0        # points for leading every task on schedule
+    """月调度 unit ranking: score = on_schedule×按序时推进率 + advance×领先程度 + reporting×按时报送率 + quality − penalties."""
+    on_schedule: float = 50.0        # points for leading every task on schedule
+    advance: float = 10.0            # points for being ahead of 序时 by advance_span points on average (0 when as far behind)
+    advance_span: float = 20.0
     reporting: float = 25.0          # points for every expected report on time (a late one earns half)
     quality: float = 15.0            # points for returns without problems
     problem_penalty: float = 1.0     # taken from `quality` per problem found in the unit's returns
