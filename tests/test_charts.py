@@ -11,6 +11,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import numpy
 import pytest
 
 from conftest import run_toolkit
@@ -155,14 +156,13 @@ def test_printed_chart_tells_every_state_apart_in_greyscale(parsed_workspace):
 
     report_every_state(parsed_workspace, "2024-W12")
     image = Image.open(io.BytesIO(chart_in(week_circular(parsed_workspace)))).convert("RGB")
-    grey = image.convert("L")
-    pixels, grey_pixels = list(image.getdata()), list(grey.getdata())
+    pixels, greys = numpy.asarray(image), numpy.asarray(image.convert("L"))
     fill_greys = {}
     for state, colour in charts.STATE_COLOURS.items():
-        rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
-        found = [g for p, g in zip(pixels, grey_pixels) if p == rgb]
-        assert len(found) > 50, f"{state} 的颜色没有出现在图中"
-        fill_greys[state] = max(set(found), key=found.count)
+        rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        found = greys[(pixels == rgb).all(axis=2)]
+        assert found.size > 50, f"{state} 的颜色没有出现在图中"
+        fill_greys[state] = int(numpy.bincount(found).argmax())
     pairs = {(a, b): abs(fill_greys[a] - fill_greys[b]) for a, b in itertools.combinations(STATES, 2)}
     assert min(pairs.values()) >= GREY_MARGIN, (fill_greys, min(pairs, key=pairs.get))
 
