@@ -166,8 +166,8 @@ def fitted_heights(rows: Sequence[Sequence[Any]], widths: Sequence[float], first
     for r, row in enumerate(rows, start=first_row):
         lines = max((wrapped_lines(value, width) for value, width in zip(row, widths)
                      if width and isinstance(value, str)), default=1)
-        if lines > 1:
-            heights[r] = min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2)
+        if lines > 1:   # whole pixels, as xlsxwriter's set_row stores them
+            heights[r] = 0.75 * int(min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2) * 4 / 3 + 0.5)
     return heights
 
 
