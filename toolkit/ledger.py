@@ -43,8 +43,8 @@ TASK_HEADERS = ["序号", "类别", "任务内容", "牵头领导", "主办单�
 TASK_INTERNAL_COLUMNS = ("主办判定", "顺序", "原文校验码")
 # widths that fit the visible columns on one A3 landscape page width at 80 % or more (10 pt prints ≥ 8 pt)
 TASK_WIDTHS = {"当前状态": 8, "完成进度": 6, "序时进度": 6, "预警": 6, "完成时限": 11, "最近报送": 10}
-TASK_WIDTH_CAPS = {"类别": 10, "任务内容": 40, "牵头领导": 8, "主办单位": 14, "协办单位": 12, "量化指标": 12,
-                   "最新进展": 22, "存在问题": 14, "下步计划": 14, "协办反馈": 10, "核查提示": 8, "子类别": 8,
+TASK_WIDTH_CAPS = {"类别": 10, "任务内容": 40, "牵头领导": 8, "主办单位": 12, "协办单位": 12, "量化指标": 12,
+                   "最新进展": 20, "存在问题": 14, "下步计划": 14, "协办反馈": 10, "核查提示": 8, "子类别": 8,
                    "时限原文": 8}
 A3_PAPER = 8
 # the columns whose whole text a row shows; 协办反馈 (one line per co-unit, dozens for 各镇街) stays in its cell
