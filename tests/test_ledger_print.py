@@ -218,3 +218,31 @@ def test_printed_overview_shows_every_text_whole_and_the_task_sheet_its_marks(ws
     assert not missing, missing
     marks = squeezed(pdf_text(pdf, overview_pages + 1, overview_pages + task_pages))
     assert "●红" in marks and "▲黄" in marks
+
+
+def chart_fills(xml: str) -> list[tuple[str, str]]:
+    """Each series' fill in a chart part: (colour, pattern) — the solid colour, or a pattern's background."""
+    fills = []
+    for series in re.findall(r"<c:ser>.*?</c:ser>", xml, re.S):
+        pattern = re.search(r'<a:pattFill prst="(\w+)">.*?<a:bgClr><a:srgbClr val="(\w+)"', series, re.S)
+        solid = re.search(r'<c:spPr><a:solidFill><a:srgbClr val="(\w+)"', series)
+        fills.append((pattern[2], pattern[1]) if pattern else (solid[1], ""))
+    return fills
+
+
+def test_overview_charts_tell_the_states_apart_in_grey(parsed_workspace):
+    """The stacked charts of 总览: one series per state, each a different grey, the attention states patterned."""
+    import zipfile
+
+    with zipfile.ZipFile(Workspace.at(parsed_workspace).ledger) as package:
+        charts_xml = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/charts/chart")]
+    stacked = [chart_fills(xml) for xml in charts_xml if 'c:grouping val="stacked"' in xml]
+    assert len(stacked) == 2
+    for fills in stacked:
+        greys = [0.299 * int(c[:2], 16) + 0.587 * int(c[2:4], 16) + 0.114 * int(c[4:], 16) for c, _ in fills]
+        assert len(fills) == 6
+        assert min(abs(a - b) for i, a in enumerate(greys) for b in greys[i + 1:]) >= 30
+        assert [bool(p) for _, p in fills] == [False, False, False, True, True, True]
+        assert len({p for _, p in fills if p}) == 3
+    pie = next(xml for xml in charts_xml if "<c:pieChart>" in xml)
+    assert pie.count("<a:pattFill") == 3 and pie.count("<c:dPt>") == 6

@@ -14,7 +14,7 @@ TABLE_WIDTH_PX = (NAME_WIDTH * 7 + 5) + (len(STATES) + 1) * (COUNT_WIDTH * 7 + 5
 ROW_PX = 20                      # a row of the default height, to leave room under a chart
 LINE_PT = 15                     # one line of the 11 pt heading text
 # in a black-and-white print the states differ by grey (charts.STATE_COLOURS) and these three also by pattern
-STATE_PATTERNS = {"滞后": "wide_upward_diagonal", "未启动": "large_grid", "未报送": "percent_20"}
+STATE_PATTERNS = {"滞后": "wide_upward_diagonal", "未启动": "large_grid", "未报送": "light_horizontal"}
 NOTHING_COLLECTED = "尚未回收任何报送，各项任务暂列为“未报送”；回收各单位报送后，本表自动更新。"
 
 
