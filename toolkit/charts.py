@@ -156,7 +156,7 @@ def chart_figure(ledger: Ledger, statuses: dict[str, TaskStatus]):
     """Stacked columns: task states per section of the notice, short enough to sit under the headline on page 1.
 
     Sections side by side (labels wrapped under each column) take far less height than one bar per line; the
-    figure is CHART_WIDTH_MM wide and about 50 mm high for ten sections (never more than CHART_MAX_HEIGHT_MM).
+    figure is CHART_WIDTH_MM wide and about 40 mm high for ten sections (never more than CHART_MAX_HEIGHT_MM).
     Every text is TEXT_PT; each state has its own grey and the lagging ones a hatch, so a black-and-white print
     tells them apart.
     """
@@ -168,12 +168,12 @@ def chart_figure(ledger: Ledger, statuses: dict[str, TaskStatus]):
     labels = list(sections) or ["（无任务）"]
     font = cjk_font()
     text = {"family": font} if font else {}
-    left_mm, right_mm, legend_mm, plot_mm = 12.0, 2.0, 6.0, 24.0
+    left_mm, right_mm, legend_mm, plot_mm = 12.0, 2.0, 5.0, 22.0
     pitch_mm = (CHART_WIDTH_MM - left_mm - right_mm) / len(labels)
     line_mm = TEXT_PT * 0.3528
     per_line = max(2, int(pitch_mm * 0.95 / (line_mm * 1.05)))
     lines = min(4, max(math.ceil(len(label) / per_line) for label in labels))
-    bottom_mm = 2.5 + lines * line_mm * 1.25
+    bottom_mm = 2.5 + lines * line_mm * 1.15
     height_mm = min(CHART_MAX_HEIGHT_MM, legend_mm + plot_mm + bottom_mm)
     figure = Figure(figsize=(CHART_WIDTH_MM / 25.4, height_mm / 25.4), dpi=200)
     # fixed margins in millimetres instead of tight_layout(), which draws the figure twice
@@ -196,7 +196,7 @@ def chart_figure(ledger: Ledger, statuses: dict[str, TaskStatus]):
     axes.set_ylim(0, max(base + [1]) * 1.22)
     axes.set_xlim(-0.6, len(labels) - 0.4)
     axes.set_xticks(list(positions), [wrap_label(label, per_line) for label in labels], fontsize=TEXT_PT,
-                    linespacing=1.1, **text)
+                    linespacing=1.05, **text)
     axes.tick_params(axis="x", length=0, pad=2)
     axes.tick_params(axis="y", labelsize=TEXT_PT, length=2, pad=1)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
