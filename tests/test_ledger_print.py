@@ -149,7 +149,8 @@ def test_task_sheet_prints_on_a3_fitted_to_width_at_8_pt_or_more(parsed_workspac
 
 
 def test_rows_are_as_tall_as_their_wrapped_text(parsed_workspace):
-    """Each row is tall enough for the wrapped text of every column but 协办反馈 (up to Excel's 409 pt)."""
+    """Each row is tall enough for the wrapped text of every column but 协办反馈, 类别 and 子类别 (up to Excel's
+    409 pt)."""
     sheet = workbook(Workspace.at(parsed_workspace))["任务台账"]
     headers = [c.value for c in sheet[1]]
     fitted = [(col, sheet.column_dimensions[sheet.cell(1, col).column_letter].width)
@@ -157,7 +158,8 @@ def test_rows_are_as_tall_as_their_wrapped_text(parsed_workspace):
     assert "任务内容" in ledger_stage.TASK_FITTED_COLUMNS and "协办反馈" not in ledger_stage.TASK_FITTED_COLUMNS
     tall = 0
     for row in range(1, 78):
-        lines = max(sheets.wrapped_lines(str(sheet.cell(row, col).value or ""), width) for col, width in fitted)
+        texts = [(sheet.cell(row, col).value, width) for col, width in fitted]
+        lines = max(sheets.wrapped_lines(text, width) for text, width in texts if isinstance(text, str))
         height = sheet.row_dimensions[row].height
         if lines == 1:
             assert height is None, row

@@ -47,8 +47,9 @@ TASK_WIDTH_CAPS = {"类别": 10, "任务内容": 40, "牵头领导": 8, "主办�
                    "最新进展": 20, "存在问题": 14, "下步计划": 14, "协办反馈": 10, "核查提示": 8, "子类别": 8,
                    "时限原文": 8}
 A3_PAPER = 8
-# the columns whose whole text a row shows; 协办反馈 (one line per co-unit, dozens for 各镇街) stays in its cell
-TASK_FITTED_COLUMNS = tuple(h for h in TASK_HEADERS if h not in TASK_INTERNAL_COLUMNS + ("协办反馈",))
+# the columns whose whole text a row shows; in print, 协办反馈 (one line per co-unit, dozens for 各镇街) and the
+# section titles of 类别 and 子类别 (the same for every task of a section) show as much as the row holds
+TASK_FITTED_COLUMNS = tuple(h for h in TASK_HEADERS if h not in TASK_INTERNAL_COLUMNS + ("协办反馈", "类别", "子类别"))
 # 预警 by conditional formatting: fill, font colour, and the mark shown before 红/黄 (the value stays 红/黄/绿)
 WARNING_LOOKS = {"红": ("#C00000", "#FFFFFF", '"●"@'), "黄": ("#FFC000", "#000000", '"▲"@'),
                  "绿": ("#C6EFCE", "#006100", "@")}
