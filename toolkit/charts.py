@@ -24,10 +24,6 @@ STATE_COLOURS = {"已完成": "#0F4A14", "超序时": "#2B64B8", "序时推进":
                  "未启动": "#EC6A33", "未报送": "#F5F5F5"}
 STATE_HATCHES = {"滞后": "////", "未启动": "xxx", "未报送": "..."}
 EDGE_COLOUR = "#404040"
-FONT_FOLDERS = (Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts",
-                Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Microsoft/Windows/Fonts",
-                Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
-                Path.home() / ".local/share/fonts", Path("/Library/Fonts"), Path.home() / "Library/Fonts")
 CJK_FILE_NAME = re.compile(r"cjk|han|hei|song|kai|ming|fang|yahei|simsun|msyh|wqy|wenkai|droid|pingfang|deng",
                            re.IGNORECASE)
 
@@ -66,13 +62,28 @@ def known_cjk_family(manager) -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
+def font_folders() -> list[Path]:
+    """The usual font folders of Windows, Linux and macOS that exist here."""
+    folders = [Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts", Path("/usr/share/fonts"),
+               Path("/usr/local/share/fonts"), Path("/Library/Fonts")]
+    if os.environ.get("LOCALAPPDATA"):
+        folders.append(Path(os.environ["LOCALAPPDATA"]) / "Microsoft" / "Windows" / "Fonts")
+    try:
+        home = Path.home()
+    except RuntimeError:      # no home folder (a service account): the system folders only
+        home = None
+    if home is not None:
+        folders += [home / ".fonts", home / ".local" / "share" / "fonts", home / "Library" / "Fonts"]
+    return [folder for folder in folders if folder.is_dir()]
+
+
 def system_font_files() -> set[str]:
+    """Font files fontconfig (or the Windows registry) lists, and those in the usual font folders."""
     from matplotlib import font_manager
 
     files = set(font_manager.findSystemFonts())
-    for folder in FONT_FOLDERS:
-        if folder.is_dir():
-            files.update(font_manager.findSystemFonts([str(folder)]))
+    for folder in font_folders():
+        files.update(font_manager.findSystemFonts([str(folder)]))
     return files
 
 
@@ -124,7 +135,7 @@ def missing_font_message(unreadable: dict[str, str]) -> str:
     if broken:
         return (f"找到中文字体文件 {broken[0]}，但无法读取（{unreadable[broken[0]]}），通报中的图表文字会显示为方框。"
                 f"请重新安装该字体；Linux 可安装：sudo apt-get install fonts-noto-cjk。")
-    folders = "、".join(str(folder) for folder in FONT_FOLDERS if folder.is_dir()) or "系统字体文件夹"
+    folders = "、".join(str(folder) for folder in font_folders()) or "系统字体文件夹"
     return (f"系统中没有找到中文字体文件（已查找系统字体列表和 {folders}），通报中的图表文字会显示为方框。"
             f"Linux 请安装：sudo apt-get install fonts-noto-cjk；Windows 一般自带黑体（SimHei）或微软雅黑，"
             f"可在 C:\\Windows\\Fonts 中查看。")
