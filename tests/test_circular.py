@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 
 from conftest import run_toolkit
-from toolkit import circular
+from toolkit import charts, circular
 from toolkit.config import Config
 from toolkit.errors import ToolkitWarning
 from toolkit.models import (CircularRecord, IndicatorRecord, Ledger, NoticeInfo, ProgressRecord, SubmissionRecord,
@@ -201,7 +201,7 @@ def test_rendered_file_keeps_layout_and_fonts_and_leaves_no_tag(kind, tmp_path):
     assert font_of("依据第12周") == "仿宋_GB2312"
     assert font_of("督查通报") == "方正小标宋简体"
     assert f"{kind}　第3期" in text
-    assert doc.inline_shapes and doc.inline_shapes[0].width <= circular.CHART_WIDTH_MM * 36000
+    assert doc.inline_shapes and doc.inline_shapes[0].width <= charts.CHART_WIDTH_MM * 36000
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -346,14 +346,6 @@ def test_ampersand_and_angle_brackets_render(tmp_path):
     assert "A&B<C>局" in text and "A&B<C> 审批未完成" in text
 
 
-def test_no_cjk_font_warns(monkeypatch):
-    from matplotlib import font_manager
-    monkeypatch.setattr(circular, "_cjk_font_cache", [])
-    monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
-    with pytest.warns(ToolkitWarning, match="fonts-noto-cjk"):
-        assert circular.cjk_font() is None
-
-
 def test_missing_libreoffice_warns_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(circular, "find_soffice", lambda: None)
     with pytest.warns(ToolkitWarning, match="libreoffice-writer-nogui"):
@@ -471,19 +463,6 @@ def assert_colophon_at_the_bottom(pdf: Path, pages: int) -> None:
     text_block_bottom = page_height - 35 / 25.4 * 72
     assert text_block_bottom - 12 <= max(bottoms) <= text_block_bottom + 2, (pdf.name, max(bottoms),
                                                                               text_block_bottom)
-
-
-def test_chart_is_short_enough_for_page_one():
-    """150 mm wide and at most 75 mm high (about 40 mm for a few sections), so it fits under the headline."""
-    png = circular.chart_png(small_ledger(), STATUSES)
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    height_mm = circular.CHART_WIDTH_MM * height / width
-    assert 25 <= height_mm <= 50 <= circular.CHART_MAX_HEIGHT_MM
-
-
-def test_chart_labels_wrap_in_balanced_lines():
-    assert circular.wrap_label("聚力都市区融合发展", 4) == "聚力都\n市区融\n合发展"
-    assert circular.wrap_label("加强政府自身建设", 4) == "加强政府\n自身建设"
 
 
 # ------------------------------------------------------------------------------------------ real holders

@@ -16,21 +16,15 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.basis import label as basis_label, span
+from toolkit.charts import chart_image
 from toolkit.errors import ToolkitError, ToolkitWarning
-from toolkit.models import STATES, CircularRecord, Ledger, TaskStatus
+from toolkit.models import CircularRecord, Ledger, TaskStatus
 from toolkit.workspace import Workspace, safe_file_name
 
 KINDS = ("周盘点", "旬推进", "月调度")
 KIND_OF_PERIOD = {"周": "周盘点", "旬": "旬推进", "月": "月调度"}
 ON_SCHEDULE = ("已完成", "超序时", "序时推进")
 MASTHEAD = "督查通报"
-CHART_WIDTH_MM = 150            # within the 156 mm 版心
-CHART_MAX_HEIGHT_MM = 75        # one element among several on page 1
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Serif SC",
-             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UKai CN", "AR PL UMing CN", "LXGW WenKai",
-             "SimHei", "Microsoft YaHei", "SimSun", "DengXian", "PingFang SC", "Heiti SC", "STHeiti")
-STATE_COLOURS = {"已完成": "#2E7D32", "超序时": "#1565C0", "序时推进": "#81C784", "滞后": "#FFB300",
-                 "未启动": "#E64A19", "未报送": "#9E9E9E"}
 FONT_ALIASES = Path(__file__).resolve().parent.parent / "scripts" / "fonts-gongwen.conf"
 INSTALL_HINT = ("未找到 LibreOffice，已生成 Word 文件但未转换 PDF。Linux 请安装："
                 "sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk；"
@@ -450,108 +444,6 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     context.update(reporting(ledger, basis))
     context["n"] = section_numbers(sections_for(kind, context))
     return context
-
-
-# ------------------------------------------------------------------------------------------ the chart
-
-_cjk_font_cache: list[str | None] = []
-
-
-def cjk_font() -> str | None:
-    """The first installed CJK font family matplotlib knows; None (with a warning) when there is none."""
-    if _cjk_font_cache:
-        return _cjk_font_cache[0]
-    from matplotlib import font_manager
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((name for name in CJK_FONTS if name in installed), None)
-    if found is None:
-        warnings.warn("未找到中文字体，通报中的图表文字可能显示为方框。Linux 请安装：sudo apt-get install "
-                      "fonts-noto-cjk；Windows 一般自带黑体（SimHei）或微软雅黑。", ToolkitWarning, stacklevel=2)
-    _cjk_font_cache.append(found)
-    return found
-
-
-def section_label(section: str) -> str:
-    first = re.split(r"[，,。]", section, maxsplit=1)[0] or "其他"
-    return first if len(first) <= 12 else first[:11] + "…"
-
-
-def wrap_label(label: str, per_line: int) -> str:
-    """Balanced lines: 9 characters at 4 a line become 3+3+3, not 4+4+1."""
-    import math
-    lines = math.ceil(len(label) / per_line)
-    size = math.ceil(len(label) / lines)
-    return "\n".join(label[i:i + size] for i in range(0, len(label), size))
-
-
-def chart_png(ledger: Ledger, statuses) -> bytes:
-    """Stacked columns: task states per section of the notice, short enough to sit under the headline on page 1.
-
-    Sections side by side (labels wrapped under each column) take far less height than one bar per line; the
-    figure is CHART_WIDTH_MM wide and about 45 mm high for ten sections (never more than CHART_MAX_HEIGHT_MM).
-    """
-    import io
-    import math
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    sections: dict[str, Counter] = {}
-    for task in ledger.tasks:
-        sections.setdefault(section_label(task.section or "其他"), Counter())[status_of(statuses, task.id).state] += 1
-    labels = list(sections) or ["（无任务）"]
-    font = cjk_font()
-    text = {"family": font} if font else {}
-    left_mm, right_mm, legend_mm, plot_mm = 11.0, 2.0, 5.0, 24.0
-    pitch_mm = (CHART_WIDTH_MM - left_mm - right_mm) / len(labels)
-    label_pt = 8 if pitch_mm >= 9 else 7
-    char_mm = label_pt * 0.3528 * 1.05
-    per_line = max(2, int(pitch_mm * 0.95 / char_mm))
-    lines = min(4, max(math.ceil(len(label) / per_line) for label in labels))
-    bottom_mm = 2.5 + lines * label_pt * 0.3528 * 1.25
-    height_mm = min(CHART_MAX_HEIGHT_MM, legend_mm + plot_mm + bottom_mm)
-    figure = Figure(figsize=(CHART_WIDTH_MM / 25.4, height_mm / 25.4), dpi=200)
-    # fixed margins in millimetres instead of tight_layout(), which draws the figure twice
-    figure.subplots_adjust(left=left_mm / CHART_WIDTH_MM, right=1 - right_mm / CHART_WIDTH_MM,
-                           bottom=bottom_mm / height_mm, top=1 - legend_mm / height_mm)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    positions = range(len(labels))
-    base = [0] * len(labels)
-    for state in STATES:
-        heights = [sections[label][state] if label in sections else 0 for label in labels]
-        if not any(heights):
-            continue
-        axes.bar(positions, heights, bottom=base, color=STATE_COLOURS[state], label=state, width=0.62)
-        base = [a + b for a, b in zip(base, heights)]
-    for x, total in zip(positions, base):   # the section's task count on top of its column
-        axes.annotate(str(total), (x, total), xytext=(0, 1), textcoords="offset points", ha="center",
-                      va="bottom", fontsize=7)
-    axes.set_ylim(0, max(base + [1]) * 1.18)
-    axes.set_xlim(-0.6, len(labels) - 0.4)
-    axes.set_xticks(list(positions), [wrap_label(label, per_line) for label in labels], fontsize=label_pt,
-                    linespacing=1.1, **text)
-    axes.tick_params(axis="x", length=0, pad=2)
-    axes.tick_params(axis="y", labelsize=7, length=2, pad=1)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    axes.set_ylabel("项", fontsize=7, rotation=0, labelpad=6, **text)
-    axes.grid(axis="y", linewidth=0.4, color="#DDDDDD")
-    axes.set_axisbelow(True)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, frameon=False, borderaxespad=0.3,
-                prop={"size": 8, **text}, handlelength=1.2, handleheight=0.8, columnspacing=1.2)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-def chart_image(ledger: Ledger, statuses, tpl):
-    import io
-
-    from docx.shared import Mm
-    from docxtpl import InlineImage
-    return InlineImage(tpl, io.BytesIO(chart_png(ledger, statuses)), width=Mm(CHART_WIDTH_MM))
 
 
 # ------------------------------------------------------------------------------------------ rendering

@@ -827,6 +827,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         evaluated = progress.latest_submitted_period(ledger, period, config)
         holders = progress.task_holders(ledger, directory)
         ledger.status = progress.evaluate(ledger, evaluated, config, holders=holders)
+        ledger.status_period = evaluated.id
         current = progress.indicator_values(ledger, evaluated, holders=holders)
         for record in ledger.indicators:
             if record.id in current:

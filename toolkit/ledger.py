@@ -39,6 +39,21 @@ TASK_SHEET = "任务台账"
 TASK_HEADERS = ["序号", "类别", "任务内容", "牵头领导", "主办单位", "协办单位", "完成时限", "量化指标",
                 "当前状态", "完成进度", "序时进度", "预警", "最新进展", "存在问题", "下步计划", "最近报送",
                 "协办反馈", "核查提示", "子类别", "时限原文", "主办判定", "顺序", "原文校验码"]
+# for the program only: last, hidden in an outline group (read back by header like every column)
+TASK_INTERNAL_COLUMNS = ("主办判定", "顺序", "原文校验码")
+# widths that fit the visible columns on one A3 landscape page width at 80 % or more (10 pt prints ≥ 8 pt)
+TASK_WIDTHS = {"当前状态": 8, "完成进度": 6, "序时进度": 6, "预警": 6, "完成时限": 11, "最近报送": 10}
+TASK_WIDTH_CAPS = {"类别": 10, "任务内容": 40, "牵头领导": 8, "主办单位": 12, "协办单位": 12, "量化指标": 12,
+                   "最新进展": 20, "存在问题": 14, "下步计划": 14, "协办反馈": 10, "核查提示": 8, "子类别": 8,
+                   "时限原文": 8}
+A3_PAPER = 8
+# the columns whose whole text a row shows; in print, 协办反馈 (one line per co-unit, dozens for 各镇街) and the
+# section titles of 类别 and 子类别 (the same for every task of a section) show as much as the row holds
+TASK_FITTED_COLUMNS = tuple(h for h in TASK_HEADERS if h not in TASK_INTERNAL_COLUMNS + ("协办反馈", "类别", "子类别"))
+# 预警 by conditional formatting: fill, font colour, and the mark shown before 红/黄 (the value stays 红/黄/绿)
+WARNING_LOOKS = {"红": ("#C00000", "#FFFFFF", '"●"@'), "黄": ("#FFC000", "#000000", '"▲"@'),
+                 "绿": ("#C6EFCE", "#006100", "@")}
+STATUS_PERIOD_KEY = "任务状态期次"
 ASSIGN_SHEET = "责任分工"
 ASSIGN_HEADERS = ["任务序号", "任务摘要", "单位", "角色", "来源"]
 INDICATOR_SHEET = "量化指标"
@@ -199,6 +214,7 @@ def load_ledger(ws: Workspace, since: date | None = None) -> Ledger:
         progress=history,
         submissions=[_read_submission(r) for r in sheets[SUBMISSION_SHEET] if as_text(r.get("期次"))],
         circulars=[_read_circular(r) for r in sheets[CIRCULAR_SHEET] if as_text(r.get("类型"))],
+        status_period=_info_value(sheets[INFO_SHEET], STATUS_PERIOD_KEY),
     )
     _attach_indicators(ledger)
     return ledger
@@ -222,6 +238,10 @@ def _read_info(rows: list[dict]) -> NoticeInfo:
     return NoticeInfo(title=as_text(values.get("通知标题")) or None, doc_no=as_text(values.get("文号")) or None,
                       date=as_date(values.get("成文日期")), file=as_text(values.get("通知文件")),
                       sha256=as_text(values.get("通知 SHA-256")))
+
+
+def _info_value(info_rows: list[dict], key: str) -> str:
+    return next((as_text(r.get("内容")) for r in info_rows if as_text(r.get("项目")) == key), "")
 
 
 def _read_tasks(rows: list[dict], year: int) -> tuple[list[Task], dict[str, TaskStatus]]:
@@ -659,9 +679,7 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
     book.set_properties({"title": "督查任务台账", "subject": ledger.info.title or "", "comments":
                          f"由督查台账工具箱 {__version__} 生成"})
     _write_overview(book, fmt, ledger)
-    sheets.write_table(book, fmt, TASK_SHEET, TASK_HEADERS, _task_rows(ledger),
-                       caps={"任务内容": 60, "最新进展": 40, "存在问题": 30, "下步计划": 30, "协办反馈": 30,
-                             "核查提示": 30, "主办单位": 24, "协办单位": 30, "量化指标": 30})
+    _write_task_sheet(book, fmt, ledger)
     sheets.write_table(book, fmt, ASSIGN_SHEET, ASSIGN_HEADERS, _assignment_rows(ledger))
     sheets.write_table(book, fmt, INDICATOR_SHEET, INDICATOR_HEADERS, [
         [r.id, r.task_id, r.phrase, number(r.target), r.unit, number(r.current), r.rate]
@@ -680,6 +698,25 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
         [c.kind, c.year, c.number, c.period, c.file, c.issued] for c in ledger.circulars])
     sheets.write_table(book, fmt, INFO_SHEET, ["项目", "内容"], _info_rows(ledger), widths={"内容": 80})
     book.close()
+
+
+def _write_task_sheet(book, fmt, ledger: Ledger) -> None:
+    """任务台账: internal columns hidden, 预警 coloured and marked, rows as tall as their text, A3 landscape."""
+    from toolkit import sheets
+
+    sheet = sheets.write_table(book, fmt, TASK_SHEET, TASK_HEADERS, _task_rows(ledger), widths=TASK_WIDTHS,
+                               caps=TASK_WIDTH_CAPS, hidden=TASK_INTERNAL_COLUMNS,
+                               fit_rows=TASK_FITTED_COLUMNS)
+    _mark_warnings(book, sheet, TASK_HEADERS.index("预警"), len(ledger.tasks))
+    sheet.set_paper(A3_PAPER)
+
+
+def _mark_warnings(book, sheet, column: int, count: int) -> None:
+    """Fill 预警 红/黄/绿 by conditional formatting; 红 and 黄 also bold with ● / ▲, so grey print shows them."""
+    for word, (fill, font, shown) in WARNING_LOOKS.items():
+        look = book.add_format({"bg_color": fill, "font_color": font, "bold": word != "绿", "num_format": shown})
+        sheet.conditional_format(1, column, max(count, 1), column, {"type": "cell", "criteria": "==",
+                                                                      "value": f'"{word}"', "format": look})
 
 
 def _task_rows(ledger: Ledger) -> list[list]:
@@ -707,7 +744,9 @@ def _info_rows(ledger: Ledger) -> list[list]:
         ["通知文件", info.file], ["通知 SHA-256", info.sha256], ["表结构版本", SCHEMA_VERSION],
         ["工具版本", __version__], ["写入时间", datetime.now().replace(microsecond=0)],
         ["可编辑内容", "任务台账：任务内容、完成时限；责任分工：全部（可增删行、改角色，新增行的来源请填“人工”）；"
-                  "量化指标：目标值、单位。其余各列由工具计算，每次运行命令都会重写；“原文校验码”记录通知原文，用于重新解析通知时区分通知的修改和督查室的修改，请勿改动。"],
+                  "量化指标：目标值、单位。其余各列由工具计算，每次运行命令都会重写；“原文校验码”记录通知原文，用于重新解析通知时区分通知的修改和督查室的修改，请勿改动。"
+                  "“主办判定”“顺序”“原文校验码”是程序用列，隐藏在任务台账最右侧，点击列标上方的“+”可展开。"],
+        [STATUS_PERIOD_KEY, ledger.status_period],
         ["注意", "运行 toolkit 命令前请关闭本文件。每次写入前的旧版本保存在 outputs/备份/。"],
         [VIEW_NOTE_KEY, VIEW_NOTE],
     ]
@@ -776,6 +815,7 @@ def _carry_over(old: Ledger, new: Ledger) -> list[str]:
             ind.target, ind.unit, ind.current = previous.target, previous.unit, previous.current
     new.status = {k: v for k, v in old.status.items() if k in kept}
     new.progress, new.submissions, new.circulars = old.progress, old.submissions, old.circulars
+    new.status_period = old.status_period
     notes = [f"保留了 {len(kept)} 项文本未变任务的责任分工、完成时限和历史记录。"]
     if rebuilt:
         notes.append(f"以下任务在新通知中的文本有变化，任务内容和责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")

@@ -177,6 +177,7 @@ class Ledger:
     progress: list[ProgressRecord] = field(default_factory=list)
     submissions: list[SubmissionRecord] = field(default_factory=list)
     circulars: list[CircularRecord] = field(default_factory=list)
+    status_period: str = ""      # the collected period 任务台账's states were evaluated at ("" before any)
 
     def task(self, task_id: str) -> Task:
         return self._task_index()[task_id]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import heapq
 import itertools
+import math
 import os
 import re
 import unicodedata
@@ -25,6 +26,8 @@ MIN_WIDTH = 6
 FAST_ROWS = 500          # tables this long are written by the fast path
 WIDTH_SAMPLE_ROWS = 500   # column widths look at this many rows, plus the longest values of the rest
 WIDTH_LONGEST = 50
+LINE_HEIGHT = 14         # points per line of 10 pt text in a row
+MAX_ROW_HEIGHT = 409     # Excel's tallest row, in points
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,21 +109,33 @@ def write_cell(sheet, row: int, col: int, value: Any, fmt: Formats) -> None:
 
 
 def write_table(book, fmt: Formats, name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-                widths: dict[str, float] | None = None, caps: dict[str, int] | None = None):
-    """One sheet: header row frozen and filtered, columns sized, A4 landscape, header repeated on print."""
+                widths: dict[str, float] | None = None, caps: dict[str, int] | None = None,
+                hidden: Iterable[str] = (), fit_rows: Iterable[str] = ()):
+    """One sheet: header row frozen and filtered, columns sized, A4 landscape, header repeated on print.
+
+    `hidden` columns are hidden in an outline group (the clerk unhides them with the + above the columns);
+    each row is made as tall as the wrapped text of its `fit_rows` columns (LibreOffice does not do it by itself).
+    """
     sheet = book.add_worksheet(name)
+    hidden, fit_rows = set(hidden), set(fit_rows)
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, fmt.header)
-    if len(rows) >= FAST_ROWS and hasattr(book, "fast_tables"):
-        book.fast_tables.append(_FastTable(sheet, rows, fmt))
-    else:
-        _write_rows(sheet, rows, fmt)
+    sizes = []
     for col, header in enumerate(headers):
         width = (widths or {}).get(header)
         if width is None:
             cap = (caps or {}).get(header, MAX_WIDTH)
             width = column_width(header, (row[col] for row in rows if col < len(row)), cap)
-        sheet.set_column(col, col, width)
+        sizes.append(width)
+        sheet.set_column(col, col, width, None, {"hidden": True, "level": 1} if header in hidden else {})
+    fitted = [width if header in fit_rows else 0 for header, width in zip(headers, sizes)]
+    heights = fitted_heights([headers, *rows], fitted, first_row=1) if any(fitted) else {}
+    _set_heights(sheet, {1: heights.pop(1)} if 1 in heights else {})
+    if len(rows) >= FAST_ROWS and hasattr(book, "fast_tables"):
+        book.fast_tables.append(_FastTable(sheet, rows, fmt, heights))
+    else:
+        _write_rows(sheet, rows, fmt)
+        _set_heights(sheet, heights)
     sheet.freeze_panes(1, 0)
     if headers:
         sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
@@ -136,6 +151,29 @@ def _write_rows(sheet, rows: Sequence[Sequence[Any]], fmt: Formats, keep_written
         for col, value in enumerate(row):
             if col not in written:
                 write_cell(sheet, r, col, value, fmt)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a text takes in a wrapped cell `width` Excel units wide (a little generous, so nothing is cut)."""
+    room = max(width - 2, 1)
+    return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
+
+
+def fitted_heights(rows: Sequence[Sequence[Any]], widths: Sequence[float], first_row: int = 2) -> dict[int, float]:
+    """Excel row number → height in points (at most Excel's 409), for the rows whose wrapped text needs more than
+    one line; a column of width 0 is left out."""
+    heights = {}
+    for r, row in enumerate(rows, start=first_row):
+        lines = max((wrapped_lines(value, width) for value, width in zip(row, widths)
+                     if width and isinstance(value, str)), default=1)
+        if lines > 1:   # whole pixels, as xlsxwriter's set_row stores them
+            heights[r] = 0.75 * int(min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2) * 4 / 3 + 0.5)
+    return heights
+
+
+def _set_heights(sheet, heights: dict[int, float]) -> None:
+    for row, height in heights.items():
+        sheet.set_row(row - 1, height)
 
 
 def print_setup(sheet, header_rows: int) -> None:
@@ -172,6 +210,7 @@ class _FastTable:
     sheet: Any               # the xlsxwriter worksheet holding the header row
     rows: Sequence[Sequence[Any]]
     fmt: Formats
+    heights: dict[int, float]   # Excel row number → height of the rows that need more than one line
 
     def styles(self) -> tuple[int, int, int, int]:
         """xf indexes of text, number, date and datetime cells (assigned now, so styles.xml holds them)."""
@@ -195,8 +234,9 @@ def _table_workbook_class():
             for table in self.fast_tables:
                 if any(r >= 1 for r in table.sheet.table):
                     _write_rows(table.sheet, table.rows, table.fmt, keep_written=True)  # cells below the header
-                else:                                                                   # were added: go slowly
-                    spliced.append((table.sheet.name, table.rows, table.styles()))
+                    _set_heights(table.sheet, table.heights)                            # were added: go slowly
+                else:
+                    spliced.append((table.sheet.name, table.rows, table.styles(), table.heights))
             self.fast_tables = []
             super().close()
             if spliced:
@@ -205,7 +245,8 @@ def _table_workbook_class():
     return TableWorkbook
 
 
-def splice_rows(path: Path, tables: list[tuple[str, Sequence[Sequence[Any]], tuple[int, int, int, int]]],
+def splice_rows(path: Path, tables: list[tuple[str, Sequence[Sequence[Any]], tuple[int, int, int, int],
+                                               dict[int, float]]],
                 date_1904: bool = False) -> None:
     """Put each table's rows (from Excel row 2) into the sheet of that name of the .xlsx at `path`."""
     import zipfile
@@ -214,13 +255,14 @@ def splice_rows(path: Path, tables: list[tuple[str, Sequence[Sequence[Any]], tup
     try:
         with zipfile.ZipFile(path) as source:
             parts = _sheet_parts(source)
-            by_part = {parts[name]: (rows, styles) for name, rows, styles in tables}
+            by_part = {parts[name]: (rows, styles, heights) for name, rows, styles, heights in tables}
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
                 for info in source.infolist():
                     data = source.read(info)
                     if info.filename in by_part:
-                        rows, styles = by_part[info.filename]
-                        target.writestr(info, _with_rows(data, rows, styles, date_1904), zipfile.ZIP_DEFLATED, 1)
+                        rows, styles, heights = by_part[info.filename]
+                        target.writestr(info, _with_rows(data, rows, styles, date_1904, heights),
+                                        zipfile.ZIP_DEFLATED, 1)
                     else:
                         target.writestr(info, data)
         os.replace(tmp, path)
@@ -246,8 +288,8 @@ def _sheet_parts(package) -> dict[str, str]:
 
 
 def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
-               date_1904: bool) -> bytes:
-    body, last_row, last_col = _rows_xml(rows, styles, date_1904)
+               date_1904: bool, heights: dict[int, float] | None = None) -> bytes:
+    body, last_row, last_col = _rows_xml(rows, styles, date_1904, heights or {})
     if b"</sheetData>" in sheet_xml:
         head, _, tail = sheet_xml.partition(b"</sheetData>")
         spliced = head + body.encode() + b"</sheetData>" + tail
@@ -270,8 +312,10 @@ _NEEDS_CARE = re.compile(r"^\s|\s$|[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-f
 
 
 def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
-              date_1904: bool) -> tuple[str, int, int]:
-    """The <row> elements from Excel row 2; also the last row and the number of columns written."""
+              date_1904: bool, heights: dict[int, float] | None = None) -> tuple[str, int, int]:
+    """The <row> elements from Excel row 2 (with their `heights`, as xlsxwriter's set_row writes them); also the
+    last row and the number of columns written."""
+    heights = heights or {}
     text_style, number_style, date_style, datetime_style = styles
     letters: list[str] = []
     parts: list[str] = []
@@ -315,7 +359,8 @@ def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
                 cells.append(f'<c r="{letter}{r}" s="{text_style}"/>')
             else:
                 cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr">{_inline(str(value))}</c>')
-        parts.append(f'<row r="{r}">{"".join(cells)}</row>')
+        height = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
+        parts.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
         last_row, last_col = r, max(last_col, len(row))
     return "".join(parts), last_row, last_col
 
