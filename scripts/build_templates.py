@@ -17,7 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-KINDS = ("周盘点", "旬推进", "月调度")
+KINDS = ("周盘点", "旬推进", "月调度", "完成情况报告")
 
 # GB/T 9704-2012 fonts and sizes
 FANGSONG = "仿宋_GB2312"
@@ -446,7 +446,7 @@ def changes(doc) -> None:
 
 LAGGING_HEADERS = [("序号", 12), ("任务摘要", 31), ("牵头领导", 19), ("主办单位", 22), ("完成\n进度", 15),
                    ("序时\n进度", 17), ("预警", 13), ("存在问题", 27)]
-LEFT_ALIGNED = {"任务摘要", "存在问题", "下步计划", "指标", "单位"}   # running text reads better flush left
+LEFT_ALIGNED = {"任务摘要", "存在问题", "下步计划", "指标", "单位", "部分"}   # running text reads better flush left
 LAGGING_CELLS = ["{{ r.id }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}", "{{ r.progress }}",
                  "{{ r.schedule }}", "{{ r.mark }}", "{{ r.problems }}"]
 MARK_NOTE = ("{% if red_lagging_count %}，其中红色预警{{ red_lagging_count }}项（表中标●，排在前面）{% endif %}"
@@ -590,7 +590,71 @@ def colophon(doc) -> None:
     para(doc, "", "版记锚点")   # Word wants a paragraph after a table at the end of the body
 
 
+def report_body(doc) -> None:
+    """完成情况报告 (上半年, 前三季度, 全年): targets, indicators, sections, lagging tasks, units, every task."""
+    masthead(doc, "完成情况报告")
+    para(doc, "现将{{ period_display }}{{ subject }}完成情况报告如下。")
+    heading(doc, "overview", "总体情况")
+    para(doc, BASIS)
+    para(doc, HEADLINE)
+    para(doc, ATTENTION + "{% if not red_push_count %}目前没有红色预警任务。{% endif %}")
+    para(doc, "{{ chart }}", "图表")
+    para(doc, "图1　各部分任务推进状态（柱顶数字为该部分任务数）", "图题")
+    heading(doc, "targets", "主要预期目标")
+    tag(doc, "{%p if targets %}")
+    para(doc, "通知确定的主要预期目标{{ targets|length }}项如下。其完成值不由各单位填报，本台账未采集，以统计部门发布的"
+              "数据为准。")
+    para(doc, "表1　主要预期目标", "表题")
+    data_table(doc, [("指标", 96), ("年度目标", 60)], "targets", ["{{ r.name }}", "{{ r.target }}"])
+    tag(doc, "{%p else %}")
+    para(doc, "通知中没有列出主要预期目标。")
+    tag(doc, "{%p endif %}")
+    heading(doc, "indicators", "量化指标完成情况")
+    tag(doc, "{%p if indicator_rows %}")
+    para(doc, "{{ indicator_rows|length }}项量化指标中，已报送完成值{{ indicators_reported }}项，完成率达到序时进度"
+              "{{ indicators_on_schedule }}项{% if indicators_behind %}，低于序时进度{{ indicators_behind|length }}项"
+              "{% endif %}{% if indicators_unreported %}；尚未报送完成值{{ indicators_unreported }}项{% endif %}。")
+    para(doc, "表2　量化指标完成情况", "表题")
+    data_table(doc, [("任务", 12), ("指标", 44), ("主办单位", 26), ("目标值", 20), ("完成值", 16), ("完成率", 16),
+                     ("差距", 22)], "indicator_rows",
+               ["{{ r.task_id }}", "{{ r.phrase }}", "{{ r.lead_units }}", "{{ r.target }}{{ r.unit }}",
+                "{{ r.current }}", "{{ r.rate }}", "{{ r.gap }}"])
+    tag(doc, "{%p else %}")
+    para(doc, "台账中没有量化指标。")
+    tag(doc, "{%p endif %}")
+    heading(doc, "sections", "分部分推进情况")
+    para(doc, "表3　分部分推进情况", "表题")
+    data_table(doc, [("部分", 56), ("任务数", 16), ("已完成", 16), ("超序时及\n序时推进", 20), ("滞后", 16),
+                     ("未启动", 16), ("未报送", 16)], "section_rows",
+               ["{{ r.section }}", "{{ r.tasks }}", "{{ r.done }}", "{{ r.on_track }}", "{{ r.lagging }}",
+                "{{ r.not_started }}", "{{ r.unreported }}"])
+    heading(doc, "lagging", "滞后任务及原因")
+    tag(doc, "{%p if lagging %}")
+    para(doc, "滞后于序时进度的任务{{ lagging|length }}项" + MARK_NOTE + "，原因和下步措施如下。{{ urge }}；{{ inform }}。")
+    para(doc, "表4　滞后任务及原因", "表题")
+    data_table(doc, [("序号", 12), ("任务摘要", 25), ("主办单位", 20), ("完成\n进度", 15), ("序时\n进度", 17),
+                     ("预警", 13), ("存在问题", 27), ("下步计划", 27)], "lagging",
+               ["{{ r.id }}", "{{ r.summary }}", "{{ r.lead_units }}", "{{ r.progress }}", "{{ r.schedule }}",
+                "{{ r.mark }}", "{{ r.problems }}", "{{ r.plan }}"])
+    tag(doc, "{%p else %}")
+    para(doc, "没有滞后于序时进度的任务。")
+    tag(doc, "{%p endif %}")
+    unit_ranking(doc, 5)
+    para(doc, "{{ closing }}")
+    para(doc, "附件：全部任务推进情况一览表")
+    para(doc, "附件", "附件标识").paragraph_format.page_break_before = True
+    para(doc, "全部任务推进情况一览表", "附件标题")
+    data_table(doc, [("序号", 11), ("任务摘要", 38), ("牵头领导", 18), ("主办单位", 24), ("完成时限", 24),
+                     ("状态", 15), ("完成\n进度", 13), ("预警", 13)], "every_task",
+               ["{{ r.id }}", "{{ r.summary }}", "{{ r.leaders }}", "{{ r.lead_units }}", "{{ r.due }}",
+                "{{ r.state }}", "{{ r.progress }}", "{{ r.mark }}"])
+    colophon(doc)
+
+
 def body(doc, kind: str) -> None:
+    if kind == "完成情况报告":
+        report_body(doc)
+        return
     masthead(doc, kind)
     para(doc, "{{ opening }}")
     overview(doc)

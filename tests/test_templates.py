@@ -1,4 +1,4 @@
-"""The three 通报 templates: GB/T 9704-2012 page, East Asian fonts everywhere, no theme fonts, reproducible."""
+"""The 通报 and 完成情况报告 templates: GB/T 9704-2012 page, East Asian fonts everywhere, no theme fonts, reproducible."""
 from __future__ import annotations
 
 import importlib.util
@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 
 ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("周盘点", "旬推进", "月调度")
+KINDS = ("周盘点", "旬推进", "月调度", "完成情况报告")
 THEME_FONT_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 
 
@@ -35,7 +35,7 @@ def paths(built: Path) -> list[Path]:
     return [built / f"{k}.docx" for k in KINDS] + [ROOT / "templates" / f"{k}.docx" for k in KINDS]
 
 
-def test_script_builds_all_three(built):
+def test_script_builds_every_template(built):
     assert sorted(p.name for p in built.iterdir()) == sorted(f"{k}.docx" for k in KINDS)
 
 

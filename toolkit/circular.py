@@ -21,8 +21,10 @@ from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.models import CircularRecord, Ledger, TaskStatus
 from toolkit.workspace import Workspace, safe_file_name
 
-KINDS = ("周盘点", "旬推进", "月调度")
-KIND_OF_PERIOD = {"周": "周盘点", "旬": "旬推进", "月": "月调度"}
+REPORT = "完成情况报告"
+KINDS = ("周盘点", "旬推进", "月调度", REPORT)
+KIND_OF_PERIOD = {"周": "周盘点", "旬": "旬推进", "月": "月调度", "半年": REPORT, "季度": REPORT, "年": REPORT}
+BASIS_LISTED = 6        # more collections than this are summarised as 第2周至第26周共25次回收
 ON_SCHEDULE = ("已完成", "超序时", "序时推进")
 MASTHEAD = "督查通报"
 FONT_ALIASES = Path(__file__).resolve().parent.parent / "scripts" / "fonts-gongwen.conf"
@@ -357,12 +359,60 @@ def indicator_rows(ledger: Ledger, period, statuses, values: dict[str, float], h
     return rows, reported, on_schedule
 
 
+def report_label(period) -> str:
+    """“2024年上半年（1月1日—6月30日）” → “上半年”; other periods → their short label."""
+    return basis_label(period)
+
+
+def basis_text(collections) -> str:
+    """第11周（3月11日—3月17日）、第12周（…）, or 第2周至第26周共25次回收 when there are many."""
+    if len(collections) > BASIS_LISTED:
+        return f"{basis_label(collections[0])}至{basis_label(collections[-1])}共{len(collections)}次回收"
+    return "、".join(f"{basis_label(c)}（{span(c)}）" for c in collections)
+
+
+def gap_text(current: float | None, target: float | None, unit: str) -> str:
+    """The gap in the target's own terms: 低于目标0.9个百分点, 差80个, 已达到目标, 超出目标5亿元."""
+    if current is None or target is None:
+        return "未报送完成值"
+    difference = round(current - target, 6)
+    measure = "个百分点" if unit == "%" else unit
+    if difference >= 0:
+        return "已达到目标" if difference == 0 else f"超出目标{plain_number(difference)}{measure}"
+    if unit == "%":
+        return f"低于目标{plain_number(-difference)}{measure}"
+    return f"差{plain_number(-difference)}{measure}"
+
+
+def report_context(ledger: Ledger, statuses, indicators: list[dict], holders=None) -> dict:
+    """完成情况报告: headline targets, indicators against their targets, sections, every task (附件)."""
+    values = {i.id: i for i in ledger.indicators}
+    for row in indicators:
+        record = values.get(row["id"])
+        current = None if row["current"] == "—" else float(row["current"])
+        row["gap"] = gap_text(current, record.target if record else None, row["unit"])
+    sections: dict[str, Counter] = {}
+    for task in ledger.tasks:
+        counter = sections.setdefault(task.section or "其他", Counter())
+        counter["tasks"] += 1
+        counter[status_of(statuses, task.id).state] += 1
+    section_rows = [{"section": name, "tasks": c["tasks"], "done": c["已完成"], "on_track": c["超序时"] + c["序时推进"],
+                     "lagging": c["滞后"], "not_started": c["未启动"], "unreported": c["未报送"]}
+                    for name, c in sections.items()]
+    every_task = [task_row(ledger, t, status_of(statuses, t.id), n, holders) | {
+                      "due": cn_date(t.due) if t.due else ""} for n, t in enumerate(ledger.tasks, 1)]
+    targets = [{"name": t.name, "target": f"{plain_number(t.value)}{t.unit}"} for t in ledger.targets]
+    return {"targets": targets, "section_rows": section_rows, "every_task": every_task}
+
+
 def section_numbers(names: list[str]) -> dict[str, str]:
     """Present sections → 一, 二, 三 … in order (an empty category gets no section and no number)."""
     return {name: cn_numeral(n) for n, name in enumerate(names, 1)}
 
 
 def sections_for(kind: str, context: dict) -> list[str]:
+    if kind == REPORT:
+        return ["overview", "targets", "indicators", "sections", "lagging", "ranking"]
     names = ["overview"]
     if context["change_items"]:
         names.append("changes")
@@ -420,9 +470,11 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
         "data_end_date": short_date(basis.data_end, as_of),
         "period_id": period.id, "period_display": period.display, "period_label": period_label(period),
         "period_word": PERIOD_WORD.get(period.kind, "期"),
-        "basis_text": "、".join(f"{basis_label(c)}（{span(c)}）" for c in basis.collections),
+        "basis_text": basis_text(basis.collections),
         "basis_count": len(basis.collections), "basis_overlapping": basis.overlapping,
-        "title": f"{subject}{kind}情况通报",
+        "title": (f"{period.year}年{report_label(period)}{subject}{REPORT}" if kind == REPORT
+                  else f"{subject}{kind}情况通报"),
+        "report_label": report_label(period),
         "recipients": wording.recipients, "cc": listing(list(wording.cc), ""), "closing": wording.closing,
         "urge": wording.urge, "inform": wording.inform,
         "opening": f"现将{period.display}{subject}落实情况通报如下。",
@@ -440,6 +492,8 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
         "requirements": numbered([{"text": text} for text in wording.requirements]),
         "chart": chart_image(ledger, statuses, tpl) if chart else "",
     }
+    if kind == REPORT:
+        context.update(report_context(ledger, statuses, indicators, holders))
     context.update(changes(ledger, statuses, previous_statuses, comparison, unchanged, updated, config, holders))
     context.update(reporting(ledger, basis))
     context["n"] = section_numbers(sections_for(kind, context))
@@ -540,7 +594,7 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     from toolkit.periods import parse_period
 
     config = load_config(ws)
-    period = parse_period(period_text, config)
+    period = parse_period(period_text, config, reporting=True)
     chosen = kinds_for(period, kinds)
     with ledger_lock(ws):
         since = history_start(period, config, extra_periods=1)

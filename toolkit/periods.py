@@ -1,7 +1,10 @@
-"""Reporting periods: ISO weeks, 旬 and months (DESIGN §5).
+"""Reporting periods: ISO weeks, 旬 and months (DESIGN §5), and the report periods 半年, 前几季度 and 全年.
 
 Canonical ids are `2024-W12`, `2024-03上旬` / `2024-03中旬` / `2024-03下旬` and `2024-03`; input also accepts
-`2024年第12周`, `2024年3月上旬` and `2024年3月` (full-width digits too). A period's due date-time follows
+`2024年第12周`, `2024年3月上旬` and `2024年3月` (full-width digits too). Report periods (`2024-H1` 上半年,
+`2024-Q3` 前三季度 — quarters count from 1 January —, `2024` 全年; also `2024年上半年`, `2024年前三季度`,
+`2024年`) are views for circulars and scores, never collection periods: parse_period accepts them only with
+reporting=True. A period's due date-time follows
 Config.due and is then moved to the next working day. Working days come from the clerk's [holidays] table
 for a year listed there, else from chinese_calendar (2004–2026), else weekends only with a warning.
 """
@@ -19,13 +22,18 @@ from .config import Config
 from .errors import ToolkitError, ToolkitWarning
 
 WEEK, XUN, MONTH = "周", "旬", "月"
+HALF, QUARTERS, YEAR = "半年", "季度", "年"
 KINDS = (WEEK, XUN, MONTH)
+REPORT_KINDS = (HALF, QUARTERS, YEAR)
+QUARTER_NAMES = {1: "一季度", 2: "前两季度", 3: "前三季度", 4: "前四季度"}
+CN_COUNTS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 XUN_PARTS = ("上", "中", "下")
 _KIND_ALIASES = {"周": WEEK, "week": WEEK, "w": WEEK, "旬": XUN, "xun": XUN,
-                 "月": MONTH, "month": MONTH, "m": MONTH}
+                 "月": MONTH, "month": MONTH, "m": MONTH, HALF: HALF, QUARTERS: QUARTERS, YEAR: YEAR}
 
 ACCEPTED_FORMS = ("2024-W12（第12周）", "2024-03上旬 / 2024-03中旬 / 2024-03下旬", "2024-03（3月）",
                   "2024年第12周", "2024年3月上旬", "2024年3月")
+REPORT_FORMS = ("2024-H1 / 2024年上半年", "2024-Q3 / 2024年前三季度", "2024 / 2024年（全年）")
 
 _WEEK_ID = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
 _XUN_ID = re.compile(r"(\d{4})-(\d{1,2})([上中下])旬")
@@ -33,6 +41,11 @@ _MONTH_ID = re.compile(r"(\d{4})-(\d{1,2})")
 _WEEK_CN = re.compile(r"(\d{4})年第(\d{1,2})周")
 _XUN_CN = re.compile(r"(\d{4})年(\d{1,2})月([上中下])旬")
 _MONTH_CN = re.compile(r"(\d{4})年(\d{1,2})月(份)?")
+_HALF_ID = re.compile(r"(\d{4})-?H([12])", re.IGNORECASE)
+_HALF_CN = re.compile(r"(\d{4})年([上下])半年")
+_QUARTER_ID = re.compile(r"(\d{4})-?Q([1-4])", re.IGNORECASE)
+_QUARTER_CN = re.compile(r"(\d{4})年(?:前([一二两三四])季度|([一])季度)")
+_YEAR = re.compile(r"(\d{4})(?:年(?:全年|度)?)?")
 
 
 @dataclass(frozen=True)
@@ -61,8 +74,14 @@ class Period:
 
 # -- parsing --------------------------------------------------------------------------------------
 
-def parse_period(text: str, config: Config) -> Period:
+def parse_period(text: str, config: Config, reporting: bool = False) -> Period:
+    """The period a clerk wrote; report periods (半年, 前几季度, 全年) only with `reporting`."""
     kind, year, number, part = _parse_parts(text)
+    if kind in REPORT_KINDS:
+        if not reporting:
+            raise ToolkitError(f"“{text}”是汇总报告期，只能用于 toolkit circular 和 toolkit score；下发、回收和报送"
+                               f"情况请给出周、旬或月，如 {year}-W12、{year}-03上旬、{year}-03。")
+        return report_period(kind, year, number, config)
     if kind == WEEK:
         return week_period(year, number, config)
     if kind == XUN:
@@ -88,7 +107,28 @@ def _parse_parts(text: str) -> tuple[str, int, int, str]:
             part = found.group(3) if kind == XUN else ""
             _check_number(text, kind, year, number)
             return kind, year, number, part
-    raise ToolkitError(f"无法识别报送期“{text}”。可用的写法：{'；'.join(ACCEPTED_FORMS)}。")
+    report = _report_parts(clean)
+    if report is not None:
+        return report
+    raise ToolkitError(f"无法识别报送期“{text}”。可用的写法：{'；'.join(ACCEPTED_FORMS)}；"
+                       f"汇总报告期：{'；'.join(REPORT_FORMS)}。")
+
+
+def _report_parts(clean: str) -> tuple[str, int, int, str] | None:
+    for pattern, kind in ((_HALF_ID, HALF), (_QUARTER_ID, QUARTERS)):
+        found = pattern.fullmatch(clean)
+        if found:
+            return kind, int(found.group(1)), int(found.group(2)), ""
+    found = _HALF_CN.fullmatch(clean)
+    if found:
+        return HALF, int(found.group(1)), 1 if found.group(2) == "上" else 2, ""
+    found = _QUARTER_CN.fullmatch(clean)
+    if found:
+        return QUARTERS, int(found.group(1)), CN_COUNTS[found.group(2) or found.group(3)], ""
+    found = _YEAR.fullmatch(clean)
+    if found:
+        return YEAR, int(found.group(1)), 0, ""
+    return None
 
 
 def _check_number(text: str, kind: str, year: int, number: int) -> None:
@@ -109,6 +149,10 @@ def weeks_in_year(year: int) -> int:
 # -- construction ---------------------------------------------------------------------------------
 
 def _bounds(kind: str, year: int, number: int, part: str = "") -> tuple[date, date]:
+    if kind in REPORT_KINDS:
+        last_month = {HALF: 6 * number, QUARTERS: 3 * number, YEAR: 12}[kind]
+        first_month = 7 if kind == HALF and number == 2 else 1
+        return date(year, first_month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
     if kind == WEEK:
         start = date.fromisocalendar(year, number, 1)
         return start, start + timedelta(days=6)
@@ -145,6 +189,19 @@ def month_period(year: int, month: int, config: Config) -> Period:
                   due=_due(_month_due_day(year, month, config), config.due.month_time, config))
 
 
+def report_period(kind: str, year: int, number: int, config: Config) -> Period:
+    """上半年 2024-H1, 前三季度 2024-Q3, 全年 2024: due on their last day (they are never collected)."""
+    start, end = _bounds(kind, year, number)
+    if kind == HALF:
+        period_id, name = f"{year}-H{number}", "上半年" if number == 1 else "下半年"
+    elif kind == QUARTERS:
+        period_id, name = f"{year}-Q{number}", QUARTER_NAMES[number]
+    else:
+        period_id, name = str(year), "全年"
+    return Period(kind=kind, id=period_id, start=start, end=end, display=f"{year}年{name}（{_span(start, end, year)}）",
+                  due=_due(end, config.due.month_time, config))
+
+
 def _month_due_day(year: int, month: int, config: Config) -> date:
     if config.due.month_next:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -168,6 +225,9 @@ def _due(day: date, at, config: Config) -> datetime:
 
 def period_containing(d: date, kind: str, config: Config) -> Period:
     kind = _kind(kind)
+    if kind in REPORT_KINDS:
+        number = {HALF: 1 if d.month <= 6 else 2, QUARTERS: (d.month + 2) // 3, YEAR: 0}[kind]
+        return report_period(kind, d.year, number, config)
     if kind == WEEK:
         iso = d.isocalendar()
         return week_period(iso.year, iso.week, config)
