@@ -1,0 +1,118 @@
+"""Labels and rules: every word the parser recognises in a notice (field labels, column headers, numbering,
+convention notes, collective names' punctuation), in one place."""
+from __future__ import annotations
+
+import re
+
+CN_DIGITS = "〇零一二三四五六七八九十百"
+
+# ------------------------------------------------------------------------------------------- field labels
+
+LEADER_LABELS = ("牵头领导", "责任领导", "分管领导", "牵头县领导", "牵头区领导", "牵头市领导", "责任县领导",
+                 "责任区领导", "分管县领导", "分管区领导", "牵头县级领导", "责任县级领导", "分管县级领导",
+                 "县级领导", "区级领导", "市级领导", "联系县领导", "联系区领导")
+MIXED_UNIT_LABELS = ("承办单位", "责任单位", "责任部门", "承办部门")
+LEAD_UNIT_LABELS = ("牵头单位", "主办单位", "牵头部门", "主办部门", "牵头责任单位", "主责单位")
+CO_UNIT_LABELS = ("配合单位", "协办单位", "协同单位", "参与单位", "配合部门", "协办部门", "配合责任单位")
+DEADLINE_LABELS = ("完成时限", "完成时间", "完成期限", "时间节点", "时限要求")
+ALL_LABELS = LEADER_LABELS + MIXED_UNIT_LABELS + LEAD_UNIT_LABELS + CO_UNIT_LABELS + DEADLINE_LABELS
+_LABEL = "|".join(sorted(ALL_LABELS, key=len, reverse=True))
+LABEL_RE = re.compile(rf"({_LABEL})\s*[：:]")
+FIELD_LINE_RE = re.compile(rf"^(?:{_LABEL})\s*[：:]")
+TAIL_OPEN_RE = re.compile(rf"[（(]\s*(?:{_LABEL})\s*[：:]")
+
+# ------------------------------------------------------------------------------------------- table headers
+
+# (field, header words) — checked in this order, so 任务类别 is a category and not the task text, and
+# 牵头责任单位 a lead column and not a mixed one
+COLUMN_WORDS = (
+    ("number", ("序号", "编号")),
+    ("leaders", LEADER_LABELS + ("县领导", "区领导", "市领导", "领导")),
+    ("deadline", DEADLINE_LABELS + ("时限",)),
+    ("leads", LEAD_UNIT_LABELS),
+    ("cos", CO_UNIT_LABELS),
+    ("mixed", MIXED_UNIT_LABELS + ("责任主体", "落实单位")),
+    ("section", ("类别", "类型", "分类", "领域", "板块")),
+    ("text", ("重点任务", "工作任务", "任务内容", "主要任务", "具体任务", "工作内容", "重点工作", "目标与任务",
+              "任务目标", "目标任务", "工作目标", "工作事项", "重点事项", "任务")),
+)
+LONGEST_HEADER = 12
+
+
+def columns_of(cells: list[str]) -> dict[str, int]:
+    """The known columns of one table row read as a header: field -> first column index naming it."""
+    columns: dict[str, int] = {}
+    for index, field in enumerate(column_fields(cells)):
+        if field and field not in columns:
+            columns[field] = index
+    return columns
+
+
+def column_fields(cells: list[str]) -> list[str | None]:
+    """Each cell's field when read as a header cell (`分 管 县领导` counts as 分管县领导), else None."""
+    fields = []
+    for cell in cells:
+        words = re.sub(r"\s+", "", cell)
+        if not words or len(words) > LONGEST_HEADER:
+            fields.append(None)
+            continue
+        fields.append(next((f for f, labels in COLUMN_WORDS if any(label in words for label in labels)), None))
+    return fields
+
+
+def is_header(cells: list[str]) -> bool:
+    columns = columns_of(cells)
+    return "text" in columns and len(columns) >= 2
+
+
+COLUMN_NAMES = {"number": "序号", "leaders": "牵头领导", "deadline": "完成时限", "leads": "牵头单位",
+                "cos": "配合单位", "mixed": "责任单位", "section": "类别", "text": "任务内容"}
+
+# ------------------------------------------------------------------------------------------- numbering and structure
+
+SECTION_RE = re.compile(rf"^([{CN_DIGITS}]+)、\s*(\S.*)$")
+SUBSECTION_RE = re.compile(rf"^[（(]\s*([{CN_DIGITS}]+)\s*[）)]\s*(\S.*)$", re.S)
+TASK_RE = re.compile(r"^([0-9０-９]{1,4})\s*[.．、](?![0-9０-９])\s*(\S.*)$", re.S)
+DOC_NO_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔［\[(（]\s*(\d{4})\s*[〕］\])）]\s*\d+\s*号")
+DATE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+END_MATTER_RE = re.compile(r"^(抄送|印发|主题词|附件|（此件|\(此件|[—―─_－-]{6,})")
+
+# A leader named in a heading: 一、王某某县长牵头重点工作 / 二、李某副市长主抓重点工作 / （一）赵某同志分管
+_NAME = r"[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2}?"
+_TITLE = r"(?:常务)?副?(?:县|区|市|镇|乡)长|同志|书记|副?主任|副?部长|常委"
+HEADING_LEADER_RE = re.compile(
+    rf"^(?P<names>{_NAME}(?:[、和]{_NAME})*)(?P<title>{_TITLE})?(?P<verb>牵头|主抓|分管|负责|联系)")
+NOT_A_PERSON_END = "局委办府院部室会所站队处科股司行社厅镇乡区县市街村"
+
+# ------------------------------------------------------------------------------------------- names
+
+NAME_SEPARATORS = "、，,；;\n"   # line breaks separate names; spaces are handled by the name rules
+NONE_VALUES = {"无", "/", "／", "—", "——", "-", "－", "--", "暂无", "\\"}
+LEAD_MARKER_RE = re.compile(r"\s*[（(]\s*(?:牵头|主办)(?:单位)?\s*[）)]\s*$")
+STAR_CHARS = "*＊※★☆"
+UNIT_SUFFIX_RE = re.compile(r"(局|委|办|办公室|府|院|部|室|会|中心|所|站|队|处|社|联|行|公司|集团|镇|乡|街道|"
+                            r"园区|新区|管委会|单位|部门|大队|支队|分局)$")
+# two unit names run together, as a PDF conversion leaves a cell's paragraphs: 县发改局县财政局
+UNITS_RUN_TOGETHER_RE = re.compile(r"(?<=[局委办院会心所站队])(?=[县区市][\u4e00-\u9fff]{2,}"
+                                   r"(?:局|委|办|办公室|院|会|中心|所|站|队)(?:$|[县区市]))")
+LONGEST_NAME = 30
+
+# ------------------------------------------------------------------------------------------- convention notes
+
+_LEAD_WORDS = r"(?:工作)?(?:牵头|主办|汇总|主责)(?:单位|部门)?(?:或(?:工作)?(?:牵头|主办|汇总)(?:单位|部门)?)?"
+_AFTER_NOTE = r"(?:[，,、]?(?:其他|其余|其它)(?:单位)?为?(?:协办|配合|参与|责任)(?:单位)?)?(?:[，,]?(?:以下|下同|以下同)(?:[。.])?)?"
+_IS = r"(?:的|者)?(?:单位)?(?:为|是)?"
+CONVENTION_RES = (
+    ("first", re.compile(rf"(?:(?:各项任务中|责任单位中)?(?:列|排|排序|排名|排列|名列|位列|排在|列在)?(?:在)?"
+                         rf"(?:第一|第1|首)(?:位|个|名)?{_IS}{_LEAD_WORDS}{_AFTER_NOTE})")),
+    ("star", re.compile(rf"(?:(?:标|标注|带|加|有|标有|注有)?[{STAR_CHARS}]号?{_IS}{_LEAD_WORDS}{_AFTER_NOTE})")),
+    ("bold", re.compile(rf"(?:(?:以|用)?(?:黑体|加粗|粗体)(?:字)?(?:标注|显示|标示)?{_IS}{_LEAD_WORDS}{_AFTER_NOTE})")),
+)
+NOTE_PREFIX_RE = re.compile(r"(?:注|备注|说明)\s*[：:]?\s*$")
+LEFTOVER_NOTE_RE = re.compile(r"^(?:以下|下同|以下同)$")
+
+LAYOUTS_TRIED = ("段落式：“一、”标题下以 1. / 1． / 1、 或（一）编号的任务，末尾括注（牵头领导：…；责任单位：…）"
+                 "或另起一行写“牵头领导：… 责任单位：… 完成时限：…”",
+                 "三级提纲：“一、”“（一）”下的 1. 编号任务",
+                 "表格式：Word 表格、Excel 工作表或粘贴到 .txt 的表格（用 Tab 或两个以上空格分列），表头含"
+                 "“重点任务/工作任务/任务内容/重点工作”及“牵头领导/分管领导”“牵头单位/责任单位”等列")

@@ -1,0 +1,235 @@
+"""Paragraph layouts: sections 一、 and subsections （一）, tasks numbered 1. / 1． / 1、 or （一）, each over one or
+more paragraphs, with a bracketed responsibility tail or label lines after it; leaders named in headings."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from toolkit.notice.duties import Duty, RawTask, heading_leaders, read_fields
+from toolkit.notice.indicators import chinese_to_int
+from toolkit.notice.labels import (DATE_RE, END_MATTER_RE, FIELD_LINE_RE, SECTION_RE, SUBSECTION_RE, TAIL_OPEN_RE,
+                                   TASK_RE)
+from toolkit.notice.reading import Para
+
+SHORTEST_HEADING = 60   # a （一） line longer than this is a task or a point, not a subsection heading
+
+
+@dataclass
+class _Context:
+    """Where the parser stands: the current section and subsection, and leaders their headings name."""
+    section: str = ""
+    section_no: str | None = None
+    section_leaders: list[str] = field(default_factory=list)
+    subsection: str | None = None
+    subsection_no: str | None = None
+    subsection_leaders: list[str] = field(default_factory=list)
+
+    @property
+    def leaders(self) -> list[str]:
+        return self.subsection_leaders or self.section_leaders
+
+
+@dataclass
+class _Draft:
+    """A numbered task being collected from paragraphs."""
+    number: str
+    context: _Context
+    body: list[Para] = field(default_factory=list)
+    pending: list[Para] = field(default_factory=list)   # joins the body only if a responsibility part follows
+    fields: list[Para] = field(default_factory=list)    # label lines after the task (牵头领导：…)
+    closed: bool = False                                # the bracketed tail has been seen
+    open_tail: bool = False                             # a tail bracket opened and not yet closed
+    from_heading: bool = False                          # （一） — a task only if a responsibility follows
+
+    @property
+    def has_duty(self) -> bool:
+        return self.closed or bool(self.fields) or self.open_tail
+
+
+def paragraph_tasks(paras: list[Para], formatted: bool) -> tuple[list[RawTask], list[str]]:
+    """The tasks found in the paragraphs, and section 一's text (the headline targets)."""
+    drafts, section_one = _drafts(paras)
+    return [_raw_task(d, formatted) for d in drafts], section_one
+
+
+def _drafts(paras: list[Para]) -> tuple[list[_Draft], list[str]]:
+    drafts: list[_Draft] = []
+    context = _Context()
+    section_one: list[str] = []
+    in_first_section = False
+    current: _Draft | None = None
+    for para in paras:
+        text = para.text
+        if not text:
+            continue
+        if current is not None and current.open_tail:
+            _continue_open_tail(current, para)
+            continue
+        heading = SECTION_RE.match(text)
+        if heading and not TAIL_OPEN_RE.search(text):
+            title, leaders = heading_leaders(heading[2].strip())
+            context = _Context(title, heading[1], leaders)
+            in_first_section, current = heading[1] == "一", None
+            continue
+        sub = SUBSECTION_RE.match(text)
+        if sub:
+            current = _Draft(str(chinese_to_int(sub[1])), context, [para], from_heading=True)
+            _open_or_close(current, text)
+            drafts.append(current)
+            if len(text) <= SHORTEST_HEADING and not current.has_duty:
+                title, leaders = heading_leaders(sub[2].strip())
+                context = _Context(context.section, context.section_no, context.section_leaders,
+                                   title, sub[1], leaders)
+            continue
+        task = TASK_RE.match(text)
+        if task:
+            current = _Draft(_ascii_digits(task[1]), context, [para])
+            _open_or_close(current, text)
+            drafts.append(current)
+            continue
+        if in_first_section:
+            section_one.append(text)
+        if current is not None:
+            was_heading_only = current.from_heading and not current.has_duty
+            if not _continue_draft(current, para):
+                current = None
+            elif was_heading_only and current.has_duty:
+                context = current.context   # the （一） line was a task, not a subsection heading
+    kept = [d for d in drafts if d.has_duty or not d.from_heading]
+    return _drop_sections_without_duties(kept), section_one
+
+
+def _open_or_close(draft: _Draft, text: str) -> None:
+    span = _tail_span(text)
+    draft.closed = span is not None and span[2]
+    draft.open_tail = span is not None and not span[2]
+
+
+def _continue_open_tail(draft: _Draft, para: Para) -> None:
+    """A tail that opened in an earlier paragraph (`（牵头领导：王某。` / `责任单位：县某局）`) runs on."""
+    draft.body.append(para)
+    span = _tail_span("\n".join(p.text for p in draft.body))
+    if span is not None and span[2]:
+        draft.open_tail, draft.closed = False, True
+
+
+def _continue_draft(draft: _Draft, para: Para) -> bool:
+    """Add a following paragraph to the draft; False when the paragraph is not part of the task."""
+    text = para.text
+    if _is_field_line(text):
+        draft.body += draft.pending
+        draft.pending = []
+        draft.fields.append(_unbracketed(para))
+        return True
+    if draft.has_duty or _is_end_matter(text):
+        return False   # a general paragraph between tasks or sections, or the closing matter
+    draft.pending.append(para)
+    span = _tail_span(text)
+    if span is not None:
+        draft.body += draft.pending
+        draft.pending = []
+        draft.closed, draft.open_tail = span[2], not span[2]
+    return True
+
+
+def _is_field_line(text: str) -> bool:
+    """`责任单位：…` on its own line, or the whole line one bracket group `（牵头领导：…；责任单位：…）`."""
+    if FIELD_LINE_RE.match(text):
+        return True
+    span = _tail_span(text)
+    return span is not None and span[0] == 0 and span[2]
+
+
+def _unbracketed(para: Para) -> Para:
+    if not TAIL_OPEN_RE.match(para.text):
+        return para
+    end = len(para.text.rstrip().rstrip("。.；;")) - 1
+    return Para(para.text[1:end], para.bold[1:end] if para.bold is not None else None)
+
+
+def _drop_sections_without_duties(drafts: list[_Draft]) -> list[_Draft]:
+    """Numbered points in sections where no item names a responsibility (总体要求, 保障措施…) are not tasks;
+    a notice where no item names one (a meeting notice, say) has no tasks at all."""
+    def key(d: _Draft):
+        return d.context.section_no, d.context.section
+
+    sections_with_duty = {key(d) for d in drafts if d.has_duty}
+    return [d for d in drafts if key(d) in sections_with_duty]
+
+
+def _tail_span(text: str) -> tuple[int, int, bool] | None:
+    """The responsibility tail: (start of its bracket, end of its content, whether it closes). A closed tail is
+    the bracket group opening with a label and closing the text; an open one never closes at all."""
+    stripped = text.rstrip().rstrip("。.；;")
+    starts = [m.start() for m in TAIL_OPEN_RE.finditer(stripped)]
+    if not starts:
+        return None
+    if stripped.endswith(("）", ")")):
+        return starts[0], len(stripped) - 1, True
+    if _closing_bracket(stripped, starts[-1]) is None:
+        return starts[-1], len(stripped), False
+    return None
+
+
+def _closing_bracket(text: str, start: int) -> int | None:
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "（(":
+            depth += 1
+        elif text[i] in "）)":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _is_end_matter(text: str) -> bool:
+    compact = re.sub(r"\s+", "", text)
+    return bool(END_MATTER_RE.match(compact) or DATE_RE.match(compact)
+                or re.search(r"(人民政府|办公室|委员会)$", compact) and len(compact) <= 30)
+
+
+# --------------------------------------------------------------------------------------------- one task
+
+def _raw_task(draft: _Draft, formatted: bool) -> RawTask:
+    text = "\n".join(p.text for p in draft.body)
+    bold = _joined_bold(draft.body) if formatted else None
+    body_start = _body_start(text)
+    span = _tail_span(text)
+    body = text[body_start:span[0]].strip() if span is not None else text[body_start:].strip()
+    context = draft.context
+    raw = RawTask(draft.number, context.section, context.subsection, context.section_no, context.subsection_no,
+                  _with_own_full_stop(body, text, span), Duty(), list(context.leaders))
+    if span is not None:
+        read_fields(raw.duty, text, span[0] + 1, span[1], bold)
+        if not span[2]:
+            raw.duty.problems.append(f"责任分工的括号没有闭合：“{text[span[0]:span[1]].strip()}”。已按写明的内容读入，请核对")
+    if draft.fields:
+        fields_text = "\n".join(p.text for p in draft.fields)
+        read_fields(raw.duty, fields_text, 0, len(fields_text), _joined_bold(draft.fields) if formatted else None)
+    return raw
+
+
+def _body_start(text: str) -> int:
+    numbered = TASK_RE.match(text) or SUBSECTION_RE.match(text)
+    return numbered.start(2)
+
+
+def _with_own_full_stop(body: str, text: str, span) -> str:
+    """`任务（责任单位：…）。` — the full stop written after the tail ends the task's own sentence."""
+    if span is not None and span[2] and not body.endswith("。") and text.rstrip().endswith("。"):
+        return body + "。"
+    return body
+
+
+def _joined_bold(paras: list[Para]) -> list[bool]:
+    bold: list[bool] = []
+    for i, p in enumerate(paras):
+        if i:
+            bold.append(False)
+        bold += p.bold if p.bold is not None else [False] * len(p.text)
+    return bold
+
+
+def _ascii_digits(text: str) -> str:
+    return text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))

@@ -1,0 +1,272 @@
+"""Table layouts: task tables in a .docx, an .xlsx or pasted into a .txt, columns found by their header text
+(one or two header rows, repeated on each page or not), category rows, numbering continued across tables."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import zip_longest
+
+from toolkit.notice.duties import Duty, RawTask, blank_notes, heading_leaders, read_field, read_fields
+from toolkit.notice.labels import (CN_DIGITS, COLUMN_NAMES, CONVENTION_RES, LABEL_RE, NONE_VALUES, SECTION_RE,
+                                   SUBSECTION_RE, column_fields)
+from toolkit.notice.reading import Para
+
+HEADER_SEARCH_ROWS = 10
+NUMBER_RE = re.compile(r"[（(]?([0-9０-９]{1,4})(?:\.0)?[)）.．、]?")
+NOTE_ROW_RE = re.compile(r"^(?:注|备注|说明)\s*[：:]")
+# the label each column's cells are read with (toolkit/notice/duties.read_field)
+COLUMN_LABEL = {"leaders": "牵头领导", "leads": "牵头单位", "cos": "配合单位", "mixed": "责任单位",
+                "deadline": "完成时限"}
+
+
+@dataclass
+class Header:
+    """A table's header: the rows it takes and the field of each column (None for a column we do not know)."""
+    first: int
+    last: int
+    fields: list[str | None]
+    labels: list[str]
+
+    def columns(self, name: str) -> list[int]:
+        return [i for i, f in enumerate(self.fields) if f == name]
+
+    @property
+    def known(self) -> set[str]:
+        return {f for f in self.fields if f}
+
+    @property
+    def usable(self) -> bool:
+        return "text" in self.known and len(self.known) >= 2
+
+
+@dataclass
+class TableRow:
+    """One task read from a table row (or from consecutive rows sharing a merged task cell)."""
+    number: str | None
+    section: str
+    section_no: str | None
+    text: str
+    leaders_of_heading: list[str]
+    cells: dict[str, list[Para]] = field(default_factory=dict)
+
+    def add(self, name: str, para: Para) -> None:
+        kept = self.cells.setdefault(name, [])
+        if para.text and all(para.text != p.text for p in kept):
+            kept.append(para)
+
+
+@dataclass
+class _State:
+    """What carries over from one table to the next (a table broken over pages)."""
+    header: Header | None = None
+    section: str = ""
+    section_no: str | None = None
+    section_leaders: list[str] = field(default_factory=list)
+    categories: dict[str, str] = field(default_factory=dict)
+    last: TableRow | None = None
+
+
+# --------------------------------------------------------------------------------------------- headers
+
+def find_header(grid: list[list[Para]]) -> Header | None:
+    """The header (one row, or two rows when the second names columns the first groups, e.g. 责任分工 over
+    牵头单位 | 配合单位) naming most known columns; it must include the task text."""
+    best = None
+    for index in range(min(len(grid), HEADER_SEARCH_ROWS)):
+        labels = [c.text for c in grid[index]]
+        fields, last = column_fields(labels), index
+        if index + 1 < len(grid) and _second_header_row(grid[index + 1], grid[index]):
+            below = [c.text for c in grid[index + 1]]
+            fields = [b or a for a, b in zip_longest(fields, column_fields(below))]
+            labels = [b or a or "" for a, b in zip_longest(labels, below)]
+            last = index + 1
+        header = Header(index, last, fields, labels)
+        if header.usable and (best is None or len(header.known) > len(best.known)):
+            best = header
+    return best
+
+
+def _second_header_row(row: list[Para], above: list[Para]) -> bool:
+    fields = column_fields([c.text for c in row])
+    above_texts = [c.text for c in above]
+    if not any(column_fields(above_texts)):
+        return False
+    new = [f for f, c, a in zip_longest(fields, row, above_texts) if c is not None and c.text and c.text != a]
+    return bool(new) and all(new)
+
+
+def _is_header_row(row: list[Para], header: Header) -> bool:
+    """A header printed again (on each page): its cells name the same columns, and it holds no task number."""
+    fields = column_fields([c.text for c in row])
+    return sum(1 for f in fields if f) >= 2 and all(f is None or f == h for f, h in zip(fields, header.fields)) \
+        and not any(_number(row[i].text) for i in header.columns("number") if i < len(row))
+
+
+# --------------------------------------------------------------------------------------------- rows
+
+def table_tasks(tables: list[list[list[Para]]], formatted: bool) -> tuple[list[RawTask], list[str]]:
+    """Task rows of every table with a recognisable header (or continuing the table before it), in order,
+    and the warnings about what was seen but not read (unknown columns, rows without a task text)."""
+    rows: list[TableRow] = []
+    warnings: list[str] = []
+    state = _State()
+    for grid in tables:
+        header = find_header(grid)
+        start = header.last + 1 if header else 0
+        if header is None:
+            if state.header is None or not grid or len(grid[0]) != len(state.header.fields):
+                continue
+            header = state.header   # the same table, carried on over a page break without its header
+        elif header != state.header:
+            warnings += _unknown_columns(grid, header)
+        state.header = header
+        rows += _rows_of(grid[start:], header, state, warnings)
+    return [_raw_task(row, formatted) for row in rows], warnings
+
+
+def _rows_of(grid: list[list[Para]], header: Header, state: _State, warnings: list[str]) -> list[TableRow]:
+    rows: list[TableRow] = []
+
+    def cell(row, name) -> Para:
+        index = next(iter(header.columns(name)), None)
+        return row[index] if index is not None and index < len(row) else Para("", None)
+
+    for row in grid:
+        values = [c.text for c in row if c.text]
+        if not values or _is_header_row(row, header) or _is_note_row(values):
+            continue
+        number_text = cell(row, "number").text
+        number = _number(number_text)
+        heading = _category_heading(values, number_text, cell(row, "text").text)
+        if number is None and heading:
+            _start_category(state, *heading)
+            continue
+        text = cell(row, "text").text
+        if "section" in header.known and cell(row, "section").text:
+            _start_category(state, cell(row, "section").text.replace("\n", ""), None)
+        previous = state.last
+        if previous is not None and previous.text == text and previous.number == number:
+            _add_cells(previous, row, header)   # the task cell is merged over rows that list more units
+            continue
+        if number is None and not number_text and previous is not None and previous.number is not None:
+            _continue_row(previous, row, header)   # a row broken over a page: the rest of the task above
+            continue
+        if not text:
+            warnings.append(_row_without_text(number, row, header))
+            continue
+        task = TableRow(number, state.section, state.section_no, text, list(state.section_leaders))
+        _add_cells(task, row, header)
+        rows.append(task)
+        state.last = task
+    return rows
+
+
+def _start_category(state: _State, title: str, numeral: str | None) -> None:
+    title, leaders = heading_leaders(title)
+    state.section, state.section_leaders = title, leaders
+    state.section_no = state.categories.setdefault(title, numeral or str(len(state.categories) + 1))
+
+
+def _add_cells(task: TableRow, row: list[Para], header: Header) -> None:
+    for name in COLUMN_LABEL:
+        for index in header.columns(name):
+            if index < len(row):
+                task.add(name, row[index])
+
+
+def _continue_row(task: TableRow, row: list[Para], header: Header) -> None:
+    text = next((row[i].text for i in header.columns("text") if i < len(row)), "")
+    if text and text != task.text:
+        task.text += text
+    _add_cells(task, row, header)
+
+
+def _is_note_row(values: list[str]) -> bool:
+    first = re.sub(r"\s+", "", values[0])
+    return len(set(values)) == 1 and (bool(NOTE_ROW_RE.match(first))
+                                      or any(rule.search(first) for _, rule in CONVENTION_RES))
+
+
+def _row_without_text(number: str | None, row: list[Para], header: Header) -> str:
+    where = f"序号为 {number} 的行" if number else "有一行"
+    content = "；".join(f"{header.labels[i] or COLUMN_NAMES.get(header.fields[i] or '', '')}：{c.text}"
+                       for i, c in enumerate(row) if c.text and i < len(header.fields))
+    return f"任务表中{where}没有任务内容，没有作为任务读入（该行写有：{content}）。请核对通知，需要时在台账中补充。"
+
+
+def _unknown_columns(grid: list[list[Para]], header: Header) -> list[str]:
+    """A column we do not know (备注, 工作措施 …), or a second task-text or deadline column, is reported."""
+    warnings = []
+    for index in _unread_columns(header):
+        filled = [row[index].text for row in grid[header.last + 1:] if index < len(row) and row[index].text]
+        if not filled and not header.labels[index]:
+            continue
+        label = header.labels[index].replace("\n", "") or f"第{index + 1}列（没有表头）"
+        example = f"，如“{filled[0][:30]}”" if filled else ""
+        warnings.append(f"任务表的“{label}”列不是可识别的列（或与前面的列重复），其中 {len(filled)} 格内容没有读入"
+                        f"台账{example}。如需保留，请在台账中手工补充。")
+    return warnings
+
+
+def _unread_columns(header: Header) -> list[int]:
+    single = ("number", "text", "section", "deadline")
+    return [i for i, f in enumerate(header.fields) if f is None or (f in single and i != header.columns(f)[0])]
+
+
+def _number(text: str) -> str | None:
+    m = NUMBER_RE.fullmatch(text.strip())
+    return m[1].translate(str.maketrans("０１２３４５６７８９", "0123456789")) if m else None
+
+
+def _category_heading(values: list[str], number: str, text: str) -> tuple[str, str | None] | None:
+    """A category row: one text merged across the row, a lone 一、工业经济, or 一 | 工业经济 with no units.
+
+    Returns (category, its numeral or None)."""
+    numeral = re.fullmatch(rf"[（(]?([{CN_DIGITS}]+)[）)、.．]?", number.strip())
+    if numeral and text and len(set(values)) == 2:
+        return text.replace("\n", ""), numeral[1]
+    if len(set(values)) != 1:
+        return None
+    for pattern in (SECTION_RE, SUBSECTION_RE):
+        m = pattern.match(values[0])
+        if m:
+            return m[2].strip(), m[1]
+    return (values[0].replace("\n", ""), None) if len(values) > 1 else None
+
+
+# --------------------------------------------------------------------------------------------- one task
+
+def _raw_task(row: TableRow, formatted: bool) -> RawTask:
+    raw = RawTask(row.number, row.section, None, row.section_no, None, row.text, Duty(), row.leaders_of_heading)
+    for name, label in COLUMN_LABEL.items():
+        paras = row.cells.get(name, [])
+        for para in paras[:1] if name == "deadline" else paras:   # merged rows: the first row's deadline
+            _read_cell(raw.duty, name, label, para, formatted)
+    if raw.duty.deadline in NONE_VALUES:
+        raw.duty.deadline = None
+    return raw
+
+
+def _read_cell(duty: Duty, name: str, label: str, para: Para, formatted: bool) -> None:
+    """A cell is read as its column says, unless it carries its own labels (牵头单位：…　配合单位：…)."""
+    bold = para.bold if formatted and name == "mixed" else None
+    if name != "deadline" and LABEL_RE.search(para.text):
+        read_fields(duty, para.text, 0, len(para.text), bold)
+        return
+    text = blank_notes(para.text, 0, len(para.text))
+    read_field(duty, label, text, 0, len(text), bold)
+    if name == "deadline" and duty.deadline:
+        duty.deadline = duty.deadline.strip()
+
+
+def title_above_header(tables: list[list[list[Para]]]) -> str | None:
+    """A sheet's title: the first row above the header that holds one text (usually merged across)."""
+    for grid in tables:
+        header = find_header(grid)
+        if header is None:
+            continue
+        for row in grid[:header.first]:
+            values = {c.text for c in row if c.text}
+            if len(values) == 1:
+                return values.pop().replace("\n", "")
+    return None
