@@ -137,11 +137,17 @@ def _units_in(raw: str, duty: Duty) -> list[tuple[str, bool]]:
         name = name[:-1]
     parts = _split_spaced_units(name)
     if len(parts) == 1:
-        parts = UNITS_RUN_TOGETHER_RE.split(parts[0])
+        parts = _split_run_together(parts[0])
     for part in parts:
         if len(part) > LONGEST_NAME:
             duty.problems.append(f"责任单位“{part}”太长，不像一个单位名称，已原样保留，请核对后在台账“责任分工”表中拆分")
     return [(part, marked) for part in parts]
+
+
+def _split_run_together(name: str) -> list[str]:
+    """`县文旅局县交通局` (a cell's two paragraphs run together) is two units when every part is a unit name."""
+    parts = UNITS_RUN_TOGETHER_RE.split(name)
+    return parts if all(UNIT_SUFFIX_RE.search(p) and len(p) <= LONGEST_NAME for p in parts) else [name]
 
 
 def _split_spaced_units(name: str) -> list[str]:
@@ -268,13 +274,12 @@ def apply_deadline(task: Task, year: int) -> None:
 # --------------------------------------------------------------------------------------------- headings
 
 def heading_leaders(title: str) -> tuple[str, list[str]]:
-    """`王某某县长牵头重点工作` → ("县长牵头重点工作", ["王某某"]); `赵 某同志分管` → ("分管", ["赵某"]).
-    A heading naming no leader comes back unchanged with no leaders."""
+    """`王某某县长牵头重点工作` → ("牵头重点工作", ["王某某"]); `赵 某同志分管` → ("分管", ["赵某"]): the leader with
+    the title written after the name is taken out. A heading naming no leader comes back unchanged."""
     m = HEADING_LEADER_RE.match(title)
     if not m:
         return title, []
     names = ["".join(n.split()) for n in re.split("[、和]", m["names"])]
     if any(n[-1] in NOT_A_PERSON_END or n[0] in "县区市各全省镇乡本该" for n in names):
         return title, []
-    rest = title[m.end("names"):]
-    return rest.removeprefix("同志").strip() or rest.strip(), names
+    return title[m.end("title") if m["title"] else m.end("names"):].strip(), names

@@ -88,7 +88,7 @@ NOT_A_PERSON_END = "局委办府院部室会所站队处科股司行社厅镇乡
 
 NAME_SEPARATORS = "、，,；;\n"   # line breaks separate names; spaces are handled by the name rules
 NONE_VALUES = {"无", "/", "／", "—", "——", "-", "－", "--", "暂无", "\\"}
-LEAD_MARKER_RE = re.compile(r"\s*[（(]\s*(?:牵头|主办)(?:单位)?\s*[）)]\s*$")
+LEAD_MARKER_RE = re.compile(r"\s*[（(]\s*(?:牵头|主办)(?:单位)?\s*[）)]?\s*$")   # ） missing: an unclosed bracket
 STAR_CHARS = "*＊※★☆"
 UNIT_SUFFIX_RE = re.compile(r"(局|委|办|办公室|府|院|部|室|会|中心|所|站|队|处|社|联|行|公司|集团|镇|乡|街道|"
                             r"园区|新区|管委会|单位|部门|大队|支队|分局)$")

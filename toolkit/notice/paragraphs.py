@@ -62,7 +62,7 @@ def _drafts(paras: list[Para]) -> tuple[list[_Draft], list[str]]:
         text = para.text
         if not text:
             continue
-        if current is not None and current.open_tail:
+        if current is not None and current.open_tail and _continues_open_tail(text):
             _continue_open_tail(current, para)
             continue
         heading = SECTION_RE.match(text)
@@ -103,6 +103,14 @@ def _open_or_close(draft: _Draft, text: str) -> None:
     span = _tail_span(text)
     draft.closed = span is not None and span[2]
     draft.open_tail = span is not None and not span[2]
+
+
+def _continues_open_tail(text: str) -> bool:
+    """A line carrying on an open tail starts with a label or closes the bracket; anything else (the next task,
+    a heading, the signature) leaves the tail unclosed, which is reported."""
+    if SECTION_RE.match(text) or SUBSECTION_RE.match(text) or TASK_RE.match(text) or _is_end_matter(text):
+        return False
+    return bool(FIELD_LINE_RE.match(text)) or text.rstrip().rstrip("。.；;").endswith(("）", ")"))
 
 
 def _continue_open_tail(draft: _Draft, para: Para) -> None:

@@ -64,6 +64,7 @@ class _State:
     section_leaders: list[str] = field(default_factory=list)
     categories: dict[str, str] = field(default_factory=dict)
     last: TableRow | None = None
+    reported: set[str] = field(default_factory=set)   # unknown columns already warned about
 
 
 # --------------------------------------------------------------------------------------------- headers
@@ -117,8 +118,8 @@ def table_tasks(tables: list[list[list[Para]]], formatted: bool) -> tuple[list[R
             if state.header is None or not grid or len(grid[0]) != len(state.header.fields):
                 continue
             header = state.header   # the same table, carried on over a page break without its header
-        elif header != state.header:
-            warnings += _unknown_columns(grid, header)
+        else:
+            warnings += _unknown_columns(grid, header, state.reported)
         state.header = header
         rows += _rows_of(grid[start:], header, state, warnings)
     return [_raw_task(row, formatted) for row in rows], warnings
@@ -194,14 +195,16 @@ def _row_without_text(number: str | None, row: list[Para], header: Header) -> st
     return f"任务表中{where}没有任务内容，没有作为任务读入（该行写有：{content}）。请核对通知，需要时在台账中补充。"
 
 
-def _unknown_columns(grid: list[list[Para]], header: Header) -> list[str]:
-    """A column we do not know (备注, 工作措施 …), or a second task-text or deadline column, is reported."""
+def _unknown_columns(grid: list[list[Para]], header: Header, reported: set[str]) -> list[str]:
+    """A column we do not know (备注, 工作措施 …), or a second task-text or deadline column, is reported once."""
     warnings = []
+    data = [row for row in grid[header.last + 1:] if not _is_header_row(row, header)]
     for index in _unread_columns(header):
-        filled = [row[index].text for row in grid[header.last + 1:] if index < len(row) and row[index].text]
-        if not filled and not header.labels[index]:
-            continue
+        filled = [row[index].text for row in data if index < len(row) and row[index].text]
         label = header.labels[index].replace("\n", "") or f"第{index + 1}列（没有表头）"
+        if (not filled and not header.labels[index]) or label in reported:
+            continue
+        reported.add(label)
         example = f"，如“{filled[0][:30]}”" if filled else ""
         warnings.append(f"任务表的“{label}”列不是可识别的列（或与前面的列重复），其中 {len(filled)} 格内容没有读入"
                         f"台账{example}。如需保留，请在台账中手工补充。")
