@@ -447,6 +447,51 @@ def test_layout8_line_breaks_inside_cells_are_kept(tmp_path):
     assert [t.due.isoformat() for t in notice.tasks] == ["2024-12-31", "2024-12-31"]
 
 
+# ----------------------------------------------------------------------------------------------- more shapes
+
+def test_leader_after_a_heading_inline_labels_and_role_words_after_names(tmp_path):
+    notice = parse_notice(write_txt(tmp_path, [
+        "一、工业经济（牵头领导：王某某）",
+        "1.新培育规上工业企业15家。责任单位：县工信局、县统计局",
+        "2.实施技改项目20个　牵头单位：县工信局　配合单位：县财政局",
+        "二、社会事业",
+        "牵头领导：李某，下同",
+        "3.新增城镇就业2000人。（责任单位：县人社局牵头，县财政局、县教体局配合）",
+        "4.开展全民健身活动。（责任单位：县文体局等单位）",
+    ]))
+    assert rows_of(notice) == [
+        ("1", "工业经济", None, "新培育规上工业企业15家。", ["王某某"], ["县工信局"], ["县统计局"], "position", None),
+        ("2", "工业经济", None, "实施技改项目20个", ["王某某"], ["县工信局"], ["县财政局"], "field", None),
+        ("3", "社会事业", None, "新增城镇就业2000人。", ["李某"], ["县人社局"], ["县财政局", "县教体局"], "marker", None),
+        ("4", "社会事业", None, "开展全民健身活动。", ["李某"], ["县文体局"], [], "position", None),
+    ]
+    assert notice.warnings == []
+
+
+def test_tasks_numbered_like_sections_with_a_unit_line(tmp_path):
+    notice = parse_notice(write_txt(tmp_path, [
+        "一、完成城区绿化提升工程",
+        "责任单位：县住建局、县城管局",
+        "二、建设县域医共体（牵头领导：赵某；责任单位：县卫健局）",
+    ]))
+    assert rows_of(notice) == [
+        ("1", "", None, "完成城区绿化提升工程", [], ["县住建局"], ["县城管局"], "position", None),
+        ("2", "", None, "建设县域医共体", ["赵某"], ["县卫健局"], [], "position", None),
+    ]
+
+
+def test_a_responsibility_tail_broken_over_two_lines(tmp_path):
+    notice = parse_notice(write_txt(tmp_path, [
+        "一、重点任务",
+        "1.新开工项目25个。（牵头领导：王某。",
+        "责任单位：县发改局、县财政局）",
+        "2.新建公园3个。（牵头领导：王某。责任单位：县住建局）",
+    ]))
+    assert [(t.text, t.lead_units, t.co_units) for t in notice.tasks] == [
+        ("新开工项目25个。", ["县发改局"], ["县财政局"]), ("新建公园3个。", ["县住建局"], [])]
+    assert notice.warnings == []
+
+
 # ----------------------------------------------------------------------------------------------- never silent
 
 def test_every_unit_of_every_layout_is_placed_or_warned(tmp_path):

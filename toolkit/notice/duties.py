@@ -13,6 +13,7 @@ from toolkit.notice.labels import (CO_UNIT_LABELS, CONVENTION_RES, DEADLINE_LABE
                                    LEAD_UNIT_LABELS, LEADER_LABELS, LEFTOVER_NOTE_RE, LONGEST_NAME, NAME_SEPARATORS,
                                    NONE_VALUES, NOTE_PREFIX_RE, STAR_CHARS, UNIT_SUFFIX_RE, UNITS_RUN_TOGETHER_RE)
 
+ROLE_SUFFIX_RE = re.compile(r"(?:(?P<lead>牵头|主办|负责)|(?P<co>配合|协办|参与))$")
 NAME_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -133,8 +134,10 @@ def _units_in(raw: str, duty: Duty) -> list[tuple[str, bool]]:
     if name[:1] in STAR_CHARS or name[-1:] in STAR_CHARS:
         marked, name = True, name.strip(STAR_CHARS).strip()
     name = name.translate(NAME_PUNCTUATION)
-    if len(name) > 2 and name.endswith("等"):
-        name = name[:-1]
+    role = ROLE_SUFFIX_RE.search(name)
+    if role and len(name) - len(role[0]) >= 2:   # 县人社局牵头 / 县财政局配合
+        marked, name = marked or bool(role["lead"]), name[:role.start()]
+    name = re.sub(r"(?<=..)等(?:相关|有关|其他)?(?:单位|部门)?$", "", name)
     parts = _split_spaced_units(name)
     if len(parts) == 1:
         parts = _split_run_together(parts[0])
@@ -171,7 +174,7 @@ def leader_names(value: str, duty: Duty) -> list[str]:
     names = []
     for a, b in _name_spans(value, 0, len(value), duty):
         piece = value[a:b].translate(NAME_PUNCTUATION)
-        if piece in NONE_VALUES:
+        if piece in NONE_VALUES or LEFTOVER_NOTE_RE.match(piece):
             continue
         names += _spaced_names(piece)
     return names

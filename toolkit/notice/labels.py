@@ -20,6 +20,9 @@ _LABEL = "|".join(sorted(ALL_LABELS, key=len, reverse=True))
 LABEL_RE = re.compile(rf"({_LABEL})\s*[：:]")
 FIELD_LINE_RE = re.compile(rf"^(?:{_LABEL})\s*[：:]")
 TAIL_OPEN_RE = re.compile(rf"[（(]\s*(?:{_LABEL})\s*[：:]")
+# labels written after the task's last sentence without brackets: `…。责任单位：县某局` (a leader or unit label)
+_WHO = "|".join(sorted(LEADER_LABELS + MIXED_UNIT_LABELS + LEAD_UNIT_LABELS + CO_UNIT_LABELS, key=len, reverse=True))
+INLINE_TAIL_RE = re.compile(rf"[。；;\s]\s*((?:{_WHO})\s*[：:])")
 
 # ------------------------------------------------------------------------------------------- table headers
 
@@ -81,7 +84,7 @@ END_MATTER_RE = re.compile(r"^(抄送|印发|主题词|附件|（此件|\(此件
 _NAME = r"[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2}?"
 _TITLE = r"(?:常务)?副?(?:县|区|市|镇|乡)长|同志|书记|副?主任|副?部长|常委"
 HEADING_LEADER_RE = re.compile(
-    rf"^(?P<names>{_NAME}(?:[、和]{_NAME})*)(?P<title>{_TITLE})?(?P<verb>牵头|主抓|分管|负责|联系)")
+    rf"^(?:由)?(?P<names>{_NAME}(?:[、和]{_NAME})*)(?P<title>{_TITLE})?(?P<verb>牵头|主抓|分管|负责|联系)")
 NOT_A_PERSON_END = "局委办府院部室会所站队处科股司行社厅镇乡区县市街村"
 
 # ------------------------------------------------------------------------------------------- names

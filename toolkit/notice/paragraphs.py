@@ -3,12 +3,12 @@ more paragraphs, with a bracketed responsibility tail or label lines after it; l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from toolkit.notice.duties import Duty, RawTask, heading_leaders, read_fields
 from toolkit.notice.indicators import chinese_to_int
-from toolkit.notice.labels import (DATE_RE, END_MATTER_RE, FIELD_LINE_RE, SECTION_RE, SUBSECTION_RE, TAIL_OPEN_RE,
-                                   TASK_RE)
+from toolkit.notice.labels import (DATE_RE, END_MATTER_RE, FIELD_LINE_RE, INLINE_TAIL_RE, SECTION_RE, SUBSECTION_RE,
+                                   TAIL_OPEN_RE, TASK_RE)
 from toolkit.notice.reading import Para
 
 SHORTEST_HEADING = 60   # a （一） line longer than this is a task or a point, not a subsection heading
@@ -39,7 +39,8 @@ class _Draft:
     fields: list[Para] = field(default_factory=list)    # label lines after the task (牵头领导：…)
     closed: bool = False                                # the bracketed tail has been seen
     open_tail: bool = False                             # a tail bracket opened and not yet closed
-    from_heading: bool = False                          # （一） — a task only if a responsibility follows
+    from_heading: bool = False                          # 一、/（一） — a task only if a responsibility follows
+    inner: _Context | None = None                       # the context under it, when it is a heading
 
     @property
     def has_duty(self) -> bool:
@@ -65,23 +66,15 @@ def _drafts(paras: list[Para]) -> tuple[list[_Draft], list[str]]:
         if current is not None and current.open_tail and _continues_open_tail(text):
             _continue_open_tail(current, para)
             continue
-        heading = SECTION_RE.match(text)
-        if heading and not TAIL_OPEN_RE.search(text):
-            title, leaders = heading_leaders(heading[2].strip())
-            context = _Context(title, heading[1], leaders)
-            in_first_section, current = heading[1] == "一", None
-            continue
-        sub = SUBSECTION_RE.match(text)
-        if sub:
-            current = _Draft(str(chinese_to_int(sub[1])), context, [para], from_heading=True)
-            _open_or_close(current, text)
+        heading = SECTION_RE.match(text) or SUBSECTION_RE.match(text)
+        task = None if heading else TASK_RE.match(text)
+        if current is not None and current.from_heading and (task or heading and heading.re is SUBSECTION_RE):
+            context = _absorb_heading(current, drafts, context, child_is_subsection=task is None)
+        if heading:
+            current, context = _heading(heading, para, context)
             drafts.append(current)
-            if len(text) <= SHORTEST_HEADING and not current.has_duty:
-                title, leaders = heading_leaders(sub[2].strip())
-                context = _Context(context.section, context.section_no, context.section_leaders,
-                                   title, sub[1], leaders)
+            in_first_section = heading[1] == "一" if heading.re is SECTION_RE else in_first_section
             continue
-        task = TASK_RE.match(text)
         if task:
             current = _Draft(_ascii_digits(task[1]), context, [para])
             _open_or_close(current, text)
@@ -94,15 +87,54 @@ def _drafts(paras: list[Para]) -> tuple[list[_Draft], list[str]]:
             if not _continue_draft(current, para):
                 current = None
             elif was_heading_only and current.has_duty:
-                context = current.context   # the （一） line was a task, not a subsection heading
+                context = current.context   # the heading line was a task (or names a leader; see _absorb_heading)
     kept = [d for d in drafts if d.has_duty or not d.from_heading]
     return _drop_sections_without_duties(kept), section_one
 
 
+def _heading(match: re.Match, para: Para, context: _Context) -> tuple[_Draft, _Context]:
+    """一、… or （一）…: a heading, or a task numbered that way when a responsibility follows. The draft is kept
+    either way; the context moves into the heading unless the line carries units of its own (then it is a task)."""
+    is_section = match.re is SECTION_RE
+    outer = _Context() if is_section else replace(context, subsection=None, subsection_no=None,
+                                                   subsection_leaders=[])
+    draft = _Draft(str(chinese_to_int(match[1])), outer, [para], from_heading=True)
+    _open_or_close(draft, para.text)
+    tail = _tail(para.text)
+    title_end = tail.start if tail is not None else len(para.text)
+    if (tail is not None and _has_units(draft)) or (not is_section and len(para.text) > SHORTEST_HEADING):
+        return draft, context if is_section else outer
+    title, leaders = heading_leaders(para.text[match.start(2):title_end].strip())
+    if is_section:
+        draft.inner = _Context(title, match[1], leaders)
+    else:
+        draft.inner = replace(outer, subsection=title, subsection_no=match[1], subsection_leaders=leaders)
+    return draft, draft.inner
+
+
+def _absorb_heading(draft: _Draft, drafts: list[_Draft], context: _Context, child_is_subsection: bool) -> _Context:
+    """A heading followed by its own numbered items, with only a leader after it (`一、工业经济（牵头领导：王某）`
+    or a `牵头领导：王某` line): the leader is the heading's, for every task under it, and the heading is no task."""
+    if draft.inner is None or not draft.has_duty or draft.pending or len(draft.body) > 1 or _has_units(draft):
+        return context
+    if child_is_subsection and draft.inner.subsection_no is not None:
+        return context   # （一） after （一）: siblings, both tasks
+    leaders = _raw_task(draft, False).duty.leaders
+    drafts.remove(draft)
+    if draft.inner.subsection_no is not None:
+        return replace(draft.inner, subsection_leaders=leaders)
+    return replace(draft.inner, section_leaders=leaders)
+
+
+def _has_units(draft: _Draft) -> bool:
+    duty = _raw_task(draft, False).duty
+    return bool(duty.leads or duty.cos or duty.mixed)
+
+
 def _open_or_close(draft: _Draft, text: str) -> None:
-    span = _tail_span(text)
-    draft.closed = span is not None and span[2]
-    draft.open_tail = span is not None and not span[2]
+    tail = _tail(text)
+    draft.closed = tail is not None and tail.closed
+    draft.open_tail = tail is not None and not tail.closed
 
 
 def _continues_open_tail(text: str) -> bool:
@@ -116,8 +148,8 @@ def _continues_open_tail(text: str) -> bool:
 def _continue_open_tail(draft: _Draft, para: Para) -> None:
     """A tail that opened in an earlier paragraph (`（牵头领导：王某。` / `责任单位：县某局）`) runs on."""
     draft.body.append(para)
-    span = _tail_span("\n".join(p.text for p in draft.body))
-    if span is not None and span[2]:
+    tail = _tail("\n".join(p.text for p in draft.body))
+    if tail is not None and tail.closed:
         draft.open_tail, draft.closed = False, True
 
 
@@ -132,11 +164,11 @@ def _continue_draft(draft: _Draft, para: Para) -> bool:
     if draft.has_duty or _is_end_matter(text):
         return False   # a general paragraph between tasks or sections, or the closing matter
     draft.pending.append(para)
-    span = _tail_span(text)
-    if span is not None:
+    tail = _tail(text)
+    if tail is not None:
         draft.body += draft.pending
         draft.pending = []
-        draft.closed, draft.open_tail = span[2], not span[2]
+        draft.closed, draft.open_tail = tail.closed, not tail.closed
     return True
 
 
@@ -144,8 +176,8 @@ def _is_field_line(text: str) -> bool:
     """`责任单位：…` on its own line, or the whole line one bracket group `（牵头领导：…；责任单位：…）`."""
     if FIELD_LINE_RE.match(text):
         return True
-    span = _tail_span(text)
-    return span is not None and span[0] == 0 and span[2]
+    tail = _tail(text)
+    return tail is not None and tail.start == 0 and tail.closed and tail.bracketed
 
 
 def _unbracketed(para: Para) -> Para:
@@ -165,17 +197,31 @@ def _drop_sections_without_duties(drafts: list[_Draft]) -> list[_Draft]:
     return [d for d in drafts if key(d) in sections_with_duty]
 
 
-def _tail_span(text: str) -> tuple[int, int, bool] | None:
-    """The responsibility tail: (start of its bracket, end of its content, whether it closes). A closed tail is
-    the bracket group opening with a label and closing the text; an open one never closes at all."""
+@dataclass
+class _Tail:
+    """The responsibility part at the end of a task: `（牵头领导：…）`, one never closed, or `。责任单位：…`."""
+    start: int
+    end: int
+    closed: bool = True
+    bracketed: bool = True
+
+    @property
+    def content_start(self) -> int:
+        return self.start + 1 if self.bracketed else self.start
+
+
+def _tail(text: str) -> _Tail | None:
+    """A closed tail is the bracket group opening with a label and closing the text; an open one never closes
+    at all; an inline one is labels written after the task's last sentence without brackets."""
     stripped = text.rstrip().rstrip("。.；;")
     starts = [m.start() for m in TAIL_OPEN_RE.finditer(stripped)]
-    if not starts:
-        return None
-    if stripped.endswith(("）", ")")):
-        return starts[0], len(stripped) - 1, True
-    if _closing_bracket(stripped, starts[-1]) is None:
-        return starts[-1], len(stripped), False
+    if starts and stripped.endswith(("）", ")")):
+        return _Tail(starts[0], len(stripped) - 1)
+    if starts and _closing_bracket(stripped, starts[-1]) is None:
+        return _Tail(starts[-1], len(stripped), closed=False)
+    inline = INLINE_TAIL_RE.search(stripped)
+    if inline and not starts:
+        return _Tail(inline.start(1), len(stripped), bracketed=False)
     return None
 
 
@@ -203,15 +249,16 @@ def _raw_task(draft: _Draft, formatted: bool) -> RawTask:
     text = "\n".join(p.text for p in draft.body)
     bold = _joined_bold(draft.body) if formatted else None
     body_start = _body_start(text)
-    span = _tail_span(text)
-    body = text[body_start:span[0]].strip() if span is not None else text[body_start:].strip()
+    tail = _tail(text)
+    body = text[body_start:tail.start].strip() if tail is not None else text[body_start:].strip()
     context = draft.context
     raw = RawTask(draft.number, context.section, context.subsection, context.section_no, context.subsection_no,
-                  _with_own_full_stop(body, text, span), Duty(), list(context.leaders))
-    if span is not None:
-        read_fields(raw.duty, text, span[0] + 1, span[1], bold)
-        if not span[2]:
-            raw.duty.problems.append(f"责任分工的括号没有闭合：“{text[span[0]:span[1]].strip()}”。已按写明的内容读入，请核对")
+                  _with_own_full_stop(body, text, tail), Duty(), list(context.leaders))
+    if tail is not None:
+        read_fields(raw.duty, text, tail.content_start, tail.end, bold)
+        if not tail.closed:
+            raw.duty.problems.append(f"责任分工的括号没有闭合：“{text[tail.start:tail.end].strip()}”。"
+                                     f"已按写明的内容读入，请核对")
     if draft.fields:
         fields_text = "\n".join(p.text for p in draft.fields)
         read_fields(raw.duty, fields_text, 0, len(fields_text), _joined_bold(draft.fields) if formatted else None)
@@ -219,13 +266,14 @@ def _raw_task(draft: _Draft, formatted: bool) -> RawTask:
 
 
 def _body_start(text: str) -> int:
-    numbered = TASK_RE.match(text) or SUBSECTION_RE.match(text)
+    numbered = TASK_RE.match(text) or SUBSECTION_RE.match(text) or SECTION_RE.match(text)
     return numbered.start(2)
 
 
-def _with_own_full_stop(body: str, text: str, span) -> str:
+def _with_own_full_stop(body: str, text: str, tail: _Tail | None) -> str:
     """`任务（责任单位：…）。` — the full stop written after the tail ends the task's own sentence."""
-    if span is not None and span[2] and not body.endswith("。") and text.rstrip().endswith("。"):
+    if tail is not None and tail.closed and tail.bracketed and not body.endswith("。") \
+            and text.rstrip().endswith("。"):
         return body + "。"
     return body
 
