@@ -542,6 +542,15 @@ def test_a_task_without_units_is_warned(tmp_path):
     assert any(w.startswith("第1项任务没有找到责任单位") for w in notice.warnings)
 
 
+def test_a_run_on_task_text_is_warned_and_read_quickly(tmp_path):
+    run_on = "推进重点项目建设，新开工项目25个，完成投资30亿元，" * 2000
+    started = time.monotonic()
+    notice = parse_notice(write_txt(tmp_path, ["一、重点任务", f"1.{run_on}（牵头领导：王某。责任单位：县发改局）"]))
+    assert time.monotonic() - started < 5
+    assert notice.tasks[0].lead_units == ["县发改局"] and notice.tasks[0].indicators == []
+    assert any(w.startswith("第1项任务：任务文字有 54000 字") for w in notice.warnings)
+
+
 # ----------------------------------------------------------------------------------------------- parse --check
 
 def test_check_prints_the_task_table_and_warnings_and_writes_nothing(tmp_path):
@@ -598,3 +607,12 @@ def test_a_notice_just_under_the_limits_is_read(tmp_path):
     with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as package:
         package.writestr("word/media/image1.png", b"\0" * (40 * 1024 * 1024))
     assert [t.lead_units for t in parse_notice(path).tasks] == [["县发改局"]]
+
+
+def test_readme_lists_every_layout_and_shows_check():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    formats = readme.split("### 能读取的通知格式")[1].split("\n## ")[0]
+    for example in ("（一）新培育规上工业企业15家", "王某某县长牵头重点工作", "列第一位的为工作牵头单位或汇总单位",
+                    "标*的为牵头单位", "县各有关单位", "王 某李 某", "分 管 县领导", "12月底前完工", "\t工作任务\t"):
+        assert example in formats, example
+    assert "toolkit parse 通知 --check" in readme and "主办依据" in readme

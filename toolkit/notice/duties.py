@@ -16,6 +16,7 @@ from toolkit.notice.labels import (CO_UNIT_LABELS, CONVENTION_RES, DEADLINE_LABE
 ROLE_SUFFIX_RE = re.compile(r"(?:(?P<lead>牵头|主办|负责)|(?P<co>配合|协办|参与))$")
 NAME_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
 HAN = re.compile(r"[\u4e00-\u9fff]")
+LONGEST_TASK_TEXT = 20_000   # characters; the longest task of the bundled notice has 973
 
 
 @dataclass
@@ -238,7 +239,11 @@ def fill_task(task: Task, raw: RawTask, convention: str | None, year: int) -> No
     task.deadline = duty.deadline
     assign_roles(task, duty, convention)
     apply_deadline(task, year)
-    task.indicators = extract_indicators(task.text)
+    if len(task.text) > LONGEST_TASK_TEXT:   # indicator rules look back over the text: keep them off run-ons
+        duty.problems.append(f"任务文字有 {len(task.text)} 字，远超一般任务，可能是几项任务连在一起（编号没有识别出来），"
+                             f"没有提取量化指标，请核对通知原文")
+    else:
+        task.indicators = extract_indicators(task.text)
 
 
 def assign_roles(task: Task, duty: Duty, convention: str | None = None) -> None:
