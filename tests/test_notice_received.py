@@ -492,6 +492,17 @@ def test_a_responsibility_tail_broken_over_two_lines(tmp_path):
     assert notice.warnings == []
 
 
+def test_labels_inside_a_table_cell_short_labels_and_other_separators(tmp_path):
+    table = [["序号", "工作任务", "责任领导", "责任分工", "时间安排"],
+             ["1", "推进城乡供水一体化", "王某某同志", "牵头：县水利局\n配合：县财政局、各乡镇（街道）", "年底前"],
+             ["2", "新建公园3个", "李某/赵某", "县住建局/县城管局", "9月底前"]]
+    notice = parse_notice(write_docx(tmp_path, [table]))
+    assert rows_of(notice) == [
+        ("1", "", None, "推进城乡供水一体化", ["王某某"], ["县水利局"], ["县财政局", "各乡镇（街道）"], "field", "年底前"),
+        ("2", "", None, "新建公园3个", ["李某", "赵某"], ["县住建局"], ["县城管局"], "position", "9月底前"),
+    ]
+
+
 # ----------------------------------------------------------------------------------------------- never silent
 
 def test_every_unit_of_every_layout_is_placed_or_warned(tmp_path):
@@ -549,6 +560,23 @@ def test_a_run_on_task_text_is_warned_and_read_quickly(tmp_path):
     assert time.monotonic() - started < 5
     assert notice.tasks[0].lead_units == ["县发改局"] and notice.tasks[0].indicators == []
     assert any(w.startswith("第1项任务：任务文字有 54000 字") for w in notice.warnings)
+
+
+def test_a_table_without_a_header_is_warned_when_tasks_come_from_tables(tmp_path):
+    tasks = [["序号", "重点任务", "牵头领导", "责任单位"], ["1", "新建幼儿园2所", "王某", "县教体局"],
+             ["2", "新增城镇就业2000人", "李某", "县人社局"]]
+    stray = [["新建公园3个", "县住建局"], ["改造老旧小区12个", "县住建局"]]
+    notice = parse_notice(write_docx(tmp_path, [tasks, stray]))
+    assert [t.id for t in notice.tasks] == ["1", "2"]
+    assert any(w.startswith("第2个表格没有可识别的表头") and "新建公园3个" in w for w in notice.warnings)
+
+
+def test_tasks_of_the_layout_not_chosen_are_warned(tmp_path):
+    table = [["序号", "重点任务", "牵头领导", "责任单位"], ["1", "新建幼儿园2所", "王某", "县教体局"],
+             ["2", "新增城镇就业2000人", "李某", "县人社局"]]
+    notice = parse_notice(write_docx(tmp_path, ["一、其他事项", "1.做好防汛准备。（责任单位：县水利局）", table]))
+    assert [t.text for t in notice.tasks] == ["新建幼儿园2所", "新增城镇就业2000人"]
+    assert any("段落中另有 1 项" in w and "做好防汛准备" in w for w in notice.warnings)
 
 
 # ----------------------------------------------------------------------------------------------- parse --check

@@ -28,15 +28,25 @@ def parse_notice(path: str | Path) -> Notice:
     warnings: list[str] = []
     if rows and len(rows) >= len(drafts):   # a notice whose tasks sit in a table (maybe beside a few points)
         info.title = info.title or title_above_header(source.tables)
-        raws, warnings = rows, table_warnings
+        raws, warnings = rows, table_warnings + _left_out(drafts, "段落中", "按表格读取")
     else:
-        raws = drafts
+        raws, warnings = drafts, _left_out(rows, "表格中", "按段落读取")
     if not raws:
         raise ToolkitError(_nothing_found(paras, source, path))
     convention = find_convention(_all_texts(source))
     tasks = _tasks(raws, convention[0] if convention else None, year, warnings)
     warnings += _numbering_warnings(tasks)
     return Notice(info=info, targets=extract_targets("\n".join(section_one)), tasks=tasks, warnings=warnings)
+
+
+def _left_out(raws: list[RawTask], where: str, chosen: str) -> list[str]:
+    """Tasks of the layout not chosen that name a responsibility are reported, never dropped without a word."""
+    named = [r for r in raws if r.duty.found]
+    if not named:
+        return []
+    examples = "；".join(f"“{r.text[:20]}”" for r in named[:3])
+    return [f"通知的任务{chosen}，{where}另有 {len(named)} 项写明了责任分工的条目没有读入（如{examples}）。"
+            f"请核对，需要时在台账中补充。"]
 
 
 def _all_texts(source: Source):

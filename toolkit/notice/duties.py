@@ -177,7 +177,7 @@ def leader_names(value: str, duty: Duty) -> list[str]:
         piece = value[a:b].translate(NAME_PUNCTUATION)
         if piece in NONE_VALUES or LEFTOVER_NOTE_RE.match(piece):
             continue
-        names += _spaced_names(piece)
+        names += [name.removesuffix("同志") for name in _spaced_names(piece)]
     return names
 
 

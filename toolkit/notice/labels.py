@@ -12,8 +12,8 @@ LEADER_LABELS = ("牵头领导", "责任领导", "分管领导", "牵头县领�
                  "责任区领导", "分管县领导", "分管区领导", "牵头县级领导", "责任县级领导", "分管县级领导",
                  "县级领导", "区级领导", "市级领导", "联系县领导", "联系区领导")
 MIXED_UNIT_LABELS = ("承办单位", "责任单位", "责任部门", "承办部门")
-LEAD_UNIT_LABELS = ("牵头单位", "主办单位", "牵头部门", "主办部门", "牵头责任单位", "主责单位")
-CO_UNIT_LABELS = ("配合单位", "协办单位", "协同单位", "参与单位", "配合部门", "协办部门", "配合责任单位")
+LEAD_UNIT_LABELS = ("牵头单位", "主办单位", "牵头部门", "主办部门", "牵头责任单位", "主责单位", "牵头", "主办")
+CO_UNIT_LABELS = ("配合单位", "协办单位", "协同单位", "参与单位", "配合部门", "协办部门", "配合责任单位", "配合", "协办")
 DEADLINE_LABELS = ("完成时限", "完成时间", "完成期限", "时间节点", "时限要求")
 ALL_LABELS = LEADER_LABELS + MIXED_UNIT_LABELS + LEAD_UNIT_LABELS + CO_UNIT_LABELS + DEADLINE_LABELS
 _LABEL = "|".join(sorted(ALL_LABELS, key=len, reverse=True))
@@ -31,10 +31,10 @@ INLINE_TAIL_RE = re.compile(rf"[。；;\s]\s*((?:{_WHO})\s*[：:])")
 COLUMN_WORDS = (
     ("number", ("序号", "编号")),
     ("leaders", LEADER_LABELS + ("县领导", "区领导", "市领导", "领导")),
-    ("deadline", DEADLINE_LABELS + ("时限",)),
-    ("leads", LEAD_UNIT_LABELS),
-    ("cos", CO_UNIT_LABELS),
-    ("mixed", MIXED_UNIT_LABELS + ("责任主体", "落实单位")),
+    ("deadline", DEADLINE_LABELS + ("时限", "时间安排")),
+    ("leads", tuple(label for label in LEAD_UNIT_LABELS if len(label) > 2)),   # not 牵头 inside 一、王某牵头
+    ("cos", tuple(label for label in CO_UNIT_LABELS if len(label) > 2)),
+    ("mixed", MIXED_UNIT_LABELS + ("责任主体", "落实单位", "责任分工")),
     ("section", ("类别", "类型", "分类", "领域", "板块")),
     ("text", ("重点任务", "工作任务", "任务内容", "主要任务", "具体任务", "工作内容", "重点工作", "目标与任务",
               "任务目标", "目标任务", "工作目标", "工作事项", "重点事项", "任务")),
@@ -89,7 +89,7 @@ NOT_A_PERSON_END = "局委办府院部室会所站队处科股司行社厅镇乡
 
 # ------------------------------------------------------------------------------------------- names
 
-NAME_SEPARATORS = "、，,；;\n"   # line breaks separate names; spaces are handled by the name rules
+NAME_SEPARATORS = "、，,；;/／\n"   # line breaks separate names; spaces are handled by the name rules
 NONE_VALUES = {"无", "/", "／", "—", "——", "-", "－", "--", "暂无", "\\"}
 LEAD_MARKER_RE = re.compile(r"\s*[（(]\s*(?:牵头|主办)(?:单位)?\s*[）)]?\s*$")   # ） missing: an unclosed bracket
 STAR_CHARS = "*＊※★☆"

@@ -90,7 +90,7 @@ def find_header(grid: list[list[Para]]) -> Header | None:
 def _second_header_row(row: list[Para], above: list[Para]) -> bool:
     fields = column_fields([c.text for c in row])
     above_texts = [c.text for c in above]
-    if not any(column_fields(above_texts)):
+    if not any(column_fields(above_texts)) or len({c.text for c in row}) == 1:
         return False
     new = [f for f, c, a in zip_longest(fields, row, above_texts) if c is not None and c.text and c.text != a]
     return bool(new) and all(new)
@@ -111,11 +111,12 @@ def table_tasks(tables: list[list[list[Para]]], formatted: bool) -> tuple[list[R
     rows: list[TableRow] = []
     warnings: list[str] = []
     state = _State()
-    for grid in tables:
+    for number, grid in enumerate(tables, start=1):
         header = find_header(grid)
         start = header.last + 1 if header else 0
         if header is None:
             if state.header is None or not grid or len(grid[0]) != len(state.header.fields):
+                warnings += _skipped_table(number, grid)
                 continue
             header = state.header   # the same table, carried on over a page break without its header
         else:
@@ -180,6 +181,14 @@ def _continue_row(task: TableRow, row: list[Para], header: Header) -> None:
     if text and text != task.text:
         task.text += text
     _add_cells(task, row, header)
+
+
+def _skipped_table(number: int, grid: list[list[Para]]) -> list[str]:
+    texts = [c.text for row in grid for c in row if c.text]
+    if len(grid) < 2 or not texts:
+        return []
+    return [f"第{number}个表格没有可识别的表头（如“重点任务”“牵头单位”），没有读入，表中第一格为“{texts[0][:30]}”。"
+            f"如其中有任务，请给表格加上表头后重新运行，或在台账中手工补充。"]
 
 
 def _is_note_row(values: list[str]) -> bool:
