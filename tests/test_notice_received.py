@@ -323,6 +323,13 @@ def test_layout4_leader_in_a_table_category_row(tmp_path):
     ]
 
 
+def test_layout4_title_written_before_the_leaders_name(tmp_path):
+    notice = parse_notice(write_txt(tmp_path, ["一、重点任务", "（一）县委常委、常务副县长王某某牵头（2项）",
+                                               "1.新开工项目25个。（责任单位：县发改局）"]))
+    task = notice.tasks[0]
+    assert (task.leaders, task.section, task.subsection) == (["王某某"], "重点任务", "牵头（2项）")
+
+
 @pytest.mark.parametrize("heading", ["一、全力推进项目建设", "一、县发改局牵头事项", "一、各乡镇负责事项"])
 def test_layout4_headings_without_a_person_name_no_leader(tmp_path, heading):
     notice = parse_notice(write_txt(tmp_path, [heading, "1.新开工项目25个。（责任单位：县发改局）"]))
@@ -384,6 +391,17 @@ def test_layout5_first_rule_reaches_the_ledger_source(tmp_path):
     assert run_toolkit(tmp_path, "parse", str(path)).returncode == 0
     rows = {(a.task_id, a.unit): (a.role, a.source) for a in load_ledger(Workspace.at(str(tmp_path))).assignments}
     assert rows == {("1", "县发改局"): ("主办", "首位约定"), ("1", "县财政局"): ("协办", "首位约定")}
+
+
+def test_layout5_note_in_a_column_header_and_a_quoted_star(tmp_path):
+    first = [["序号", "重点任务", "牵头领导", "责任单位（排名第一的为牵头单位）"],
+             ["1", "新建幼儿园2所", "王某某\n（副县长）", "县教体局、县财政局"]]
+    task = parse_notice(write_docx(tmp_path, [first], name="a.docx")).tasks[0]
+    assert (task.leaders, task.lead_units, task.co_units, task.lead_rule) == (
+        ["王某某（副县长）"], ["县教体局"], ["县财政局"], "first")
+    star = parse_notice(write_txt(tmp_path, ["一、重点任务", "1.新建公园3个。（牵头领导：王某。责任单位："
+                                             "县住建局、县城管局*（标注“*”的为牵头单位））"])).tasks[0]
+    assert (star.lead_units, star.co_units, star.lead_rule) == (["县城管局"], ["县住建局"], "marker")
 
 
 # ----------------------------------------------------------------------------------------------- layout 6

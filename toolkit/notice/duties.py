@@ -177,6 +177,9 @@ def leader_names(value: str, duty: Duty) -> list[str]:
         piece = value[a:b].translate(NAME_PUNCTUATION)
         if piece in NONE_VALUES or LEFTOVER_NOTE_RE.match(piece):
             continue
+        if names and piece.startswith("（") and piece.endswith("）"):
+            names[-1] += piece   # 王某某 / （副县长） on two lines of a cell: the title stays with the name
+            continue
         names += [name.removesuffix("同志") for name in _spaced_names(piece)]
     return names
 

@@ -55,7 +55,7 @@ def column_fields(cells: list[str]) -> list[str | None]:
     """Each cell's field when read as a header cell (`分 管 县领导` counts as 分管县领导), else None."""
     fields = []
     for cell in cells:
-        words = re.sub(r"\s+", "", cell)
+        words = re.sub(r"[（(][^）)]*[）)]", "", re.sub(r"\s+", "", cell))   # 责任单位（排名第一的为牵头单位）
         if not words or len(words) > LONGEST_HEADER:
             fields.append(None)
             continue
@@ -83,8 +83,9 @@ END_MATTER_RE = re.compile(r"^(抄送|印发|主题词|附件|（此件|\(此件
 # A leader named in a heading: 一、王某某县长牵头重点工作 / 二、李某副市长主抓重点工作 / （一）赵某同志分管
 _NAME = r"[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2}?"
 _TITLE = r"(?:常务)?副?(?:县|区|市|镇|乡)长|同志|书记|副?主任|副?部长|常委"
+_TITLE_BEFORE = r"(?:[县区市]委常委[、，]?)?(?:[县区市]政府)?(?:常务)?副?[县区市]长|[县区市]委(?:副)?书记"
 HEADING_LEADER_RE = re.compile(
-    rf"^(?:由)?(?P<names>{_NAME}(?:[、和]{_NAME})*)(?P<title>{_TITLE})?(?P<verb>牵头|主抓|分管|负责|联系)")
+    rf"^(?:由)?(?:{_TITLE_BEFORE})?(?P<names>{_NAME}(?:[、和]{_NAME})*)(?P<title>{_TITLE})?(?P<verb>牵头|主抓|分管|负责|联系)")
 NOT_A_PERSON_END = "局委办府院部室会所站队处科股司行社厅镇乡区县市街村"
 
 # ------------------------------------------------------------------------------------------- names
@@ -108,8 +109,10 @@ _IS = r"(?:的|者)?(?:单位)?(?:为|是)?"
 CONVENTION_RES = (
     ("first", re.compile(rf"(?:(?:各项任务中|责任单位中)?(?:列|排|排序|排名|排列|名列|位列|排在|列在)?(?:在)?"
                          rf"(?:第一|第1|首)(?:位|个|名)?{_IS}{_LEAD_WORDS}{_AFTER_NOTE})")),
-    ("star", re.compile(rf"(?:(?:标|标注|带|加|有|标有|注有)?[{STAR_CHARS}]号?{_IS}{_LEAD_WORDS}{_AFTER_NOTE})")),
-    ("bold", re.compile(rf"(?:(?:以|用)?(?:黑体|加粗|粗体)(?:字)?(?:标注|显示|标示)?{_IS}{_LEAD_WORDS}{_AFTER_NOTE})")),
+    ("star", re.compile(rf"(?:(?:标|标注|带|加|有|标有|注有)?[“\"‘']?[{STAR_CHARS}]号?[”\"’']?号?{_IS}{_LEAD_WORDS}"
+                        rf"{_AFTER_NOTE})")),
+    ("bold", re.compile(rf"(?:(?:以|用)?(?:字体)?(?:黑体|加粗|粗体)(?:字)?(?:标注|显示|标示)?{_IS}{_LEAD_WORDS}"
+                        rf"{_AFTER_NOTE})")),
 )
 NOTE_PREFIX_RE = re.compile(r"(?:注|备注|说明)\s*[：:]?\s*$")
 LEFTOVER_NOTE_RE = re.compile(r"^(?:以下|下同|以下同)$")
