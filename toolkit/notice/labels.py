@@ -79,6 +79,25 @@ TASK_RE = re.compile(r"^([0-9０-９]{1,4})\s*[.．、](?![0-9０-９])\s*(\S.*)
 DOC_NO_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔［\[(（]\s*(\d{4})\s*[〕］\])）]\s*\d+\s*号")
 DATE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 END_MATTER_RE = re.compile(r"^(抄送|印发|主题词|附件|（此件|\(此件|[—―─_－-]{6,})")
+NOTE_LINE_RE = re.compile(r"^(?:注|备注|说明)\s*[：:]")
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def ascii_digits(text: str) -> str:
+    return text.translate(FULL_WIDTH_DIGITS)
+
+
+def is_end_matter(text: str) -> bool:
+    """The signature, date, 抄送/印发 and the like that close a notice."""
+    compact = re.sub(r"\s+", "", text)
+    return bool(END_MATTER_RE.match(compact) or DATE_RE.match(compact)
+                or re.search(r"(人民政府|办公室|委员会)$", compact) and len(compact) <= 30)
+
+
+def is_note(text: str) -> bool:
+    """`注：…` below a table, or a convention note standing alone."""
+    compact = re.sub(r"\s+", "", text)
+    return bool(NOTE_LINE_RE.match(compact)) or any(rule.search(compact) for _, rule in CONVENTION_RES)
 
 # A leader named in a heading: 一、王某某县长牵头重点工作 / 二、李某副市长主抓重点工作 / （一）赵某同志分管
 _NAME = r"[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2}?"

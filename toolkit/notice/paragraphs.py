@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 
 from toolkit.notice.duties import Duty, RawTask, heading_leaders, read_fields
 from toolkit.notice.indicators import chinese_to_int
-from toolkit.notice.labels import (DATE_RE, END_MATTER_RE, FIELD_LINE_RE, INLINE_TAIL_RE, SECTION_RE, SUBSECTION_RE,
-                                   TAIL_OPEN_RE, TASK_RE)
+from toolkit.notice.labels import (FIELD_LINE_RE, INLINE_TAIL_RE, SECTION_RE, SUBSECTION_RE, TAIL_OPEN_RE, TASK_RE,
+                                   ascii_digits, is_end_matter)
 from toolkit.notice.reading import Para
 
 SHORTEST_HEADING = 60   # a （一） line longer than this is a task or a point, not a subsection heading
@@ -76,7 +76,7 @@ def _drafts(paras: list[Para]) -> tuple[list[_Draft], list[str]]:
             in_first_section = heading[1] == "一" if heading.re is SECTION_RE else in_first_section
             continue
         if task:
-            current = _Draft(_ascii_digits(task[1]), context, [para])
+            current = _Draft(ascii_digits(task[1]), context, [para])
             _open_or_close(current, text)
             drafts.append(current)
             continue
@@ -140,7 +140,7 @@ def _open_or_close(draft: _Draft, text: str) -> None:
 def _continues_open_tail(text: str) -> bool:
     """A line carrying on an open tail starts with a label or closes the bracket; anything else (the next task,
     a heading, the signature) leaves the tail unclosed, which is reported."""
-    if SECTION_RE.match(text) or SUBSECTION_RE.match(text) or TASK_RE.match(text) or _is_end_matter(text):
+    if SECTION_RE.match(text) or SUBSECTION_RE.match(text) or TASK_RE.match(text) or is_end_matter(text):
         return False
     return bool(FIELD_LINE_RE.match(text)) or text.rstrip().rstrip("。.；;").endswith(("）", ")"))
 
@@ -161,7 +161,7 @@ def _continue_draft(draft: _Draft, para: Para) -> bool:
         draft.pending = []
         draft.fields.append(_unbracketed(para))
         return True
-    if draft.has_duty or _is_end_matter(text):
+    if draft.has_duty or is_end_matter(text):
         return False   # a general paragraph between tasks or sections, or the closing matter
     draft.pending.append(para)
     tail = _tail(text)
@@ -237,12 +237,6 @@ def _closing_bracket(text: str, start: int) -> int | None:
     return None
 
 
-def _is_end_matter(text: str) -> bool:
-    compact = re.sub(r"\s+", "", text)
-    return bool(END_MATTER_RE.match(compact) or DATE_RE.match(compact)
-                or re.search(r"(人民政府|办公室|委员会)$", compact) and len(compact) <= 30)
-
-
 # --------------------------------------------------------------------------------------------- one task
 
 def _raw_task(draft: _Draft, formatted: bool) -> RawTask:
@@ -285,7 +279,3 @@ def _joined_bold(paras: list[Para]) -> list[bool]:
             bold.append(False)
         bold += p.bold if p.bold is not None else [False] * len(p.text)
     return bold
-
-
-def _ascii_digits(text: str) -> str:
-    return text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.notice.labels import (DATE_RE, END_MATTER_RE, SECTION_RE, SUBSECTION_RE, CONVENTION_RES, is_header)
+from toolkit.notice.labels import SECTION_RE, SUBSECTION_RE, is_end_matter, is_header, is_note
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024       # a notice is a few hundred KB of text
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024   # .docx / .xlsx once unzipped
@@ -178,11 +178,7 @@ def _continues(row: list[str], cells: list[str], width: int) -> bool:
 
 
 def _ends_table(cells: list[str]) -> bool:
-    compact = re.sub(r"\s+", "", cells[0])
-    return len(cells) == 1 and bool(END_MATTER_RE.match(compact) or DATE_RE.match(compact)
-                                    or compact.startswith(("注：", "注:", "说明：", "备注："))
-                                    or any(rule.search(compact) for _, rule in CONVENTION_RES)
-                                    or re.search(r"(人民政府|办公室)$", compact))
+    return len(cells) == 1 and (is_end_matter(cells[0]) or is_note(cells[0]))
 
 
 # --------------------------------------------------------------------------------------------- .docx

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from toolkit.notice.duties import Duty, RawTask, blank_notes, heading_leaders, read_field, read_fields
-from toolkit.notice.labels import (CN_DIGITS, COLUMN_NAMES, CONVENTION_RES, LABEL_RE, NONE_VALUES, SECTION_RE,
-                                   SUBSECTION_RE, column_fields)
+from toolkit.notice.labels import (CN_DIGITS, COLUMN_NAMES, LABEL_RE, NONE_VALUES, SECTION_RE, SUBSECTION_RE,
+                                   ascii_digits, column_fields, is_note)
 from toolkit.notice.reading import Para
 
 HEADER_SEARCH_ROWS = 10
 NUMBER_RE = re.compile(r"[（(]?([0-9０-９]{1,4})(?:\.0)?[)）.．、]?")
-NOTE_ROW_RE = re.compile(r"^(?:注|备注|说明)\s*[：:]")
 # the label each column's cells are read with (toolkit/notice/duties.read_field)
 COLUMN_LABEL = {"leaders": "牵头领导", "leads": "牵头单位", "cos": "配合单位", "mixed": "责任单位",
                 "deadline": "完成时限"}
@@ -192,9 +191,7 @@ def _skipped_table(number: int, grid: list[list[Para]]) -> list[str]:
 
 
 def _is_note_row(values: list[str]) -> bool:
-    first = re.sub(r"\s+", "", values[0])
-    return len(set(values)) == 1 and (bool(NOTE_ROW_RE.match(first))
-                                      or any(rule.search(first) for _, rule in CONVENTION_RES))
+    return len(set(values)) == 1 and is_note(values[0])
 
 
 def _row_without_text(number: str | None, row: list[Para], header: Header) -> str:
@@ -227,7 +224,7 @@ def _unread_columns(header: Header) -> list[int]:
 
 def _number(text: str) -> str | None:
     m = NUMBER_RE.fullmatch(text.strip())
-    return m[1].translate(str.maketrans("０１２３４５６７８９", "0123456789")) if m else None
+    return ascii_digits(m[1]) if m else None
 
 
 def _category_heading(values: list[str], number: str, text: str) -> tuple[str, str | None] | None:
