@@ -126,7 +126,12 @@ def main(ctx, workspace, debug):
 旧台账先备份，文本未变任务的责任分工调整和历史记录都会保留。
 
 \b
+建议先加 --check 预览：列出每项任务的牵头领导、主办和协办单位、完成时限、
+按什么判定主办，以及全部提醒，不写任何文件（有提醒时退出码为 1）。
+
+\b
 示例：
+  toolkit parse inputs/通知.docx --check
   toolkit parse inputs/济兖政发〔2024〕1号.txt
   toolkit parse inputs/通知.docx --force
   toolkit parse inputs/任务分解表.xlsx
