@@ -33,8 +33,7 @@ def parse_notice(path: str | Path) -> Notice:
         raws, warnings = drafts, _left_out(rows, "表格中", "按段落读取")
     if not raws:
         raise ToolkitError(_nothing_found(paras, source, path))
-    convention = find_convention(_all_texts(source))
-    tasks = _tasks(raws, convention[0] if convention else None, year, warnings)
+    tasks = _tasks(raws, find_convention(_all_texts(source)), year, warnings)
     warnings += _numbering_warnings(tasks)
     return Notice(info=info, targets=extract_targets("\n".join(section_one)), tasks=tasks, warnings=warnings)
 

@@ -9,9 +9,9 @@ from datetime import date
 from toolkit.models import Task
 from toolkit.notice.indicators import extract_indicators, find_deadline
 from toolkit.notice.labels import (CO_UNIT_LABELS, CONVENTION_RES, DEADLINE_LABELS, HEADING_LEADER_RE, LABEL_RE,
-                                   LEAD_MARKER_RE, NOT_A_PERSON_END,
-                                   LEAD_UNIT_LABELS, LEADER_LABELS, LEFTOVER_NOTE_RE, LONGEST_NAME, NAME_SEPARATORS,
-                                   NONE_VALUES, NOTE_PREFIX_RE, STAR_CHARS, UNIT_SUFFIX_RE, UNITS_RUN_TOGETHER_RE)
+                                   LEAD_MARKER_RE, LEAD_UNIT_LABELS, LEADER_LABELS, LEFTOVER_NOTE_RE, LONGEST_NAME,
+                                   NAME_SEPARATORS, NONE_VALUES, NOT_A_PERSON_END, NOTE_PREFIX_RE, STAR_CHARS,
+                                   UNIT_SUFFIX_RE, UNITS_RUN_TOGETHER_RE)
 
 ROLE_SUFFIX_RE = re.compile(r"(?:(?P<lead>牵头|主办|负责)|(?P<co>配合|协办|参与))$")
 NAME_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
@@ -49,13 +49,12 @@ class RawTask:
 
 # --------------------------------------------------------------------------------------------- conventions
 
-def find_convention(texts) -> tuple[str, str] | None:
-    """The notice's own rule for telling the lead unit (first listed / marked * / bold) and the note stating it."""
+def find_convention(texts) -> str | None:
+    """The notice's own rule for telling the lead unit: first | star | bold (列第一位的为牵头单位 / 标*的… / 黑体…)."""
     for text in texts:
         for rule, pattern in CONVENTION_RES:
-            m = pattern.search(text)
-            if m:
-                return rule, m.group(0)
+            if pattern.search(text):
+                return rule
     return None
 
 
@@ -131,7 +130,7 @@ def unit_names(text: str, start: int, stop: int, bold: list[bool] | None,
 
 def _units_in(raw: str, duty: Duty) -> list[tuple[str, bool]]:
     marked = bool(LEAD_MARKER_RE.search(raw))
-    name = LEAD_MARKER_RE.sub("", raw).strip()
+    name = LEAD_MARKER_RE.sub("", raw).strip().rstrip("。.")
     if name[:1] in STAR_CHARS or name[-1:] in STAR_CHARS:
         marked, name = True, name.strip(STAR_CHARS).strip()
     name = name.translate(NAME_PUNCTUATION)
@@ -174,7 +173,7 @@ def leader_names(value: str, duty: Duty) -> list[str]:
     a PDF conversion) gives 王某 and 李某; titles in brackets stay with the name."""
     names = []
     for a, b in _name_spans(value, 0, len(value), duty):
-        piece = value[a:b].translate(NAME_PUNCTUATION)
+        piece = value[a:b].translate(NAME_PUNCTUATION).rstrip("。.")
         if piece in NONE_VALUES or LEFTOVER_NOTE_RE.match(piece):
             continue
         if names and piece.startswith("（") and piece.endswith("）"):
@@ -185,6 +184,7 @@ def leader_names(value: str, duty: Duty) -> list[str]:
 
 
 def _spaced_names(piece: str) -> list[str]:
+    """Names in one piece of a leader list, where spaces may pad a two-character name or separate names."""
     tokens = piece.split()
     if len(tokens) == 1 or all(len(t) == 1 for t in tokens) or not all(HAN.match(t[0]) for t in tokens):
         return ["".join(tokens)] if tokens else []
