@@ -580,6 +580,21 @@ def test_a_run_on_task_text_is_warned_and_read_quickly(tmp_path):
     assert any(w.startswith("第1项任务：任务文字有 54000 字") for w in notice.warnings)
 
 
+def test_a_row_broken_over_a_page_joins_the_task_above_and_is_reported(tmp_path):
+    table = [["序号", "重点任务", "牵头领导", "牵头单位", "配合单位"],
+             ["1", "新建5G基站200个，实现乡镇", "王某", "县工信局", "县发改局"],
+             ["", "以上区域全覆盖", "", "", "县住建局"],
+             ["2", "建设智慧停车场3处", "王某", "县住建局", "县公安局"],
+             ["", "", "", "", "县城管局"]]
+    notice = parse_notice(write_docx(tmp_path, [table]))
+    assert rows_of(notice) == [
+        ("1", "", None, "新建5G基站200个，实现乡镇以上区域全覆盖", ["王某"], ["县工信局"], ["县发改局", "县住建局"],
+         "field", None),
+        ("2", "", None, "建设智慧停车场3处", ["王某"], ["县住建局"], ["县公安局", "县城管局"], "field", None),
+    ]
+    assert len(notice.warnings) == 1 and "序号 1 下面一行没有序号" in notice.warnings[0]
+
+
 def test_a_table_without_a_header_is_warned_when_tasks_come_from_tables(tmp_path):
     tasks = [["序号", "重点任务", "牵头领导", "责任单位"], ["1", "新建幼儿园2所", "王某", "县教体局"],
              ["2", "新增城镇就业2000人", "李某", "县人社局"]]

@@ -73,7 +73,8 @@ def _drafts(paras: list[Para]) -> tuple[list[_Draft], list[str]]:
         if heading:
             current, context = _heading(heading, para, context)
             drafts.append(current)
-            in_first_section = heading[1] == "一" if heading.re is SECTION_RE else in_first_section
+            if heading.re is SECTION_RE:
+                in_first_section = heading[1] == "一"
             continue
         if task:
             current = _Draft(ascii_digits(task[1]), context, [para])
@@ -103,7 +104,7 @@ def _heading(match: re.Match, para: Para, context: _Context) -> tuple[_Draft, _C
     tail = _tail(para.text)
     title_end = tail.start if tail is not None else len(para.text)
     if (tail is not None and _has_units(draft)) or (not is_section and len(para.text) > SHORTEST_HEADING):
-        return draft, context if is_section else outer
+        return draft, outer
     title, leaders = heading_leaders(para.text[match.start(2):title_end].strip())
     if is_section:
         draft.inner = _Context(title, match[1], leaders)

@@ -150,7 +150,7 @@ def _rows_of(grid: list[list[Para]], header: Header, state: _State, warnings: li
             _add_cells(previous, row, header)   # the task cell is merged over rows that list more units
             continue
         if number is None and not number_text and previous is not None and previous.number is not None:
-            _continue_row(previous, row, header)   # a row broken over a page: the rest of the task above
+            warnings += _continue_row(previous, row, header)   # a row broken over a page: the rest of the task
             continue
         if not text:
             warnings.append(_row_without_text(number, row, header))
@@ -175,11 +175,15 @@ def _add_cells(task: TableRow, row: list[Para], header: Header) -> None:
                 task.add(name, row[index])
 
 
-def _continue_row(task: TableRow, row: list[Para], header: Header) -> None:
-    text = next((row[i].text for i in header.columns("text") if i < len(row)), "")
-    if text and text != task.text:
-        task.text += text
+def _continue_row(task: TableRow, row: list[Para], header: Header) -> list[str]:
+    """A row without a number adds its units to the task above; its task text, if any, is appended and reported."""
     _add_cells(task, row, header)
+    text = next((row[i].text for i in header.columns("text") if i < len(row)), "")
+    if not text or text == task.text:
+        return []
+    task.text += text
+    return [f"任务表中序号 {task.number} 下面一行没有序号，按跨页断开的同一项任务接在其后（“{text[:30]}”）。"
+            f"如果那是另一项任务，请在台账中拆分。"]
 
 
 def _skipped_table(number: int, grid: list[list[Para]]) -> list[str]:
