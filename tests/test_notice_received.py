@@ -521,6 +521,23 @@ def test_labels_inside_a_table_cell_short_labels_and_other_separators(tmp_path):
     ]
 
 
+def test_text_inside_a_hyperlink_in_a_docx_is_read(tmp_path):
+    import docx
+    from docx.oxml import OxmlElement
+
+    path = write_docx(tmp_path, ["一、重点任务", "1.新开工项目25个。（牵头领导：王某。责任单位：县发改局、）"])
+    document = docx.Document(str(path))
+    paragraph = next(p for p in document.paragraphs if p.text.startswith("1."))
+    link = OxmlElement("w:hyperlink")
+    link.append(paragraph.add_run("县财政局")._r)
+    paragraph.runs[0]._r.addnext(link)   # the unit sits in a hyperlink, between the two runs of the tail
+    paragraph.runs[0].text = "1.新开工项目25个。（牵头领导：王某。责任单位：县发改局、"
+    paragraph.add_run("）")
+    document.save(str(path))
+    task = parse_notice(path).tasks[0]
+    assert (task.lead_units, task.co_units) == (["县发改局"], ["县财政局"])
+
+
 # ----------------------------------------------------------------------------------------------- never silent
 
 def test_every_unit_of_every_layout_is_placed_or_warned(tmp_path):

@@ -1,5 +1,4 @@
-"""Building the Notice: the header (title, 文号, date), choosing between paragraph and table layouts, task ids,
-lead conventions, and the warnings that name each task and quote what could not be placed."""
+"""Assembling the Notice: header (title, 文号, date), layout choice, task ids, and warnings naming each task."""
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,4 @@
-"""Responsibilities: reading `label：value` fields and name lists into leaders, lead and co-units and a deadline,
-normalising names, stripping and applying convention notes, and deciding the lead (lead_rule) of each task."""
+"""Responsibilities: fields and name lists into leaders, lead and co-units, deadline and lead_rule; convention notes."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,4 @@
-"""Labels and rules: every word the parser recognises in a notice (field labels, column headers, numbering,
-convention notes, collective names' punctuation), in one place."""
+"""Labels and rules: every word the parser recognises (field labels, column headers, numbering, notes), in one place."""
 from __future__ import annotations
 
 import re

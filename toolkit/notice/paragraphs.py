@@ -1,5 +1,4 @@
-"""Paragraph layouts: sections 一、 and subsections （一）, tasks numbered 1. / 1． / 1、 or （一）, each over one or
-more paragraphs, with a bracketed responsibility tail or label lines after it; leaders named in headings."""
+"""Paragraph layouts: 一、/（一）/1. numbering, tasks over several paragraphs, tails and label lines, heading leaders."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,4 @@
-"""Reading a notice file: .txt, .docx or .xlsx into paragraphs and tables (cells with bold where known),
-after refusing files too large to be a notice."""
+"""Reading a notice file (.txt, .docx, .xlsx) into paragraphs and tables, after refusing files too large to read."""
 from __future__ import annotations
 
 import re
@@ -199,7 +198,8 @@ def read_docx(path: Path) -> Source:
 
 
 # runs directly in the paragraph and inside hyperlinks, tracked insertions and smart tags: all of them are text
-_RUNS_XPATH = "./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r | ./w:sdt/w:sdtContent/w:r"
+_RUNS_XPATH = ("./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r"
+               " | ./w:sdt/w:sdtContent/w:r")
 
 
 def _para_of(paragraph) -> Para:

@@ -1,5 +1,4 @@
-"""Table layouts: task tables in a .docx, an .xlsx or pasted into a .txt, columns found by their header text
-(one or two header rows, repeated on each page or not), category rows, numbering continued across tables."""
+"""Table layouts: task tables in .docx, .xlsx or pasted into .txt, their headers, category rows and page breaks."""
 from __future__ import annotations
 
 import re
@@ -141,6 +140,7 @@ def _rows_of(grid: list[list[Para]], header: Header, state: _State, warnings: li
         heading = _category_heading(values, number_text, cell(row, "text").text)
         if number is None and heading:
             _start_category(state, *heading)
+            state.last = None   # a category row ends the task above: a row after it starts a new one
             continue
         text = cell(row, "text").text
         if "section" in header.known and cell(row, "section").text:
