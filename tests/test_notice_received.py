@@ -236,6 +236,30 @@ def test_layout2_header_words(tmp_path, task_word, leader_word, unit_word, deadl
         assert (task.lead_units, task.co_units, task.lead_rule) == (["县民政局", "县卫健局"], [], "field")
 
 
+def test_layout2_two_task_columns_the_merged_one_is_the_category(tmp_path):
+    table = [["序号", "重点工作", "具体任务", "责任领导", "责任单位", "工作措施"],
+             ["1", "工业经济", "新培育规上工业企业15家", "王某", "县工信局", "开展入企服务"],
+             ["2", None, "实施技改项目20个", "王某", "县工信局、县财政局", ""],
+             ["3", "社会民生", "新增城镇就业2000人", "李某", "县人社局", ""]]
+    notice = parse_notice(write_docx(tmp_path, [table]))
+    assert rows_of(notice) == [
+        ("1", "工业经济", None, "新培育规上工业企业15家", ["王某"], ["县工信局"], [], "position", None),
+        ("2", "工业经济", None, "实施技改项目20个", ["王某"], ["县工信局"], ["县财政局"], "position", None),
+        ("3", "社会民生", None, "新增城镇就业2000人", ["李某"], ["县人社局"], [], "position", None),
+    ]
+    assert len(notice.warnings) == 1 and "“工作措施”列" in notice.warnings[0] and "开展入企服务" in notice.warnings[0]
+
+
+def test_layout2_numbers_in_chinese_or_inside_the_task_cell(tmp_path):
+    chinese = [["序号", "重点任务", "牵头领导", "责任单位"],
+               ["（一）", "新建幼儿园2所", "王某", "县教体局"], ["（二）", "新增城镇就业2000人", "李某", "县人社局"]]
+    inside = [["重点任务", "牵头领导", "责任单位"],
+              ["1.新建幼儿园2所", "王某", "县教体局"], ["2.新增城镇就业2000人", "李某", "县人社局"]]
+    for table in (chinese, inside):
+        notice = parse_notice(write_docx(tmp_path, [table]))
+        assert [(t.id, t.text) for t in notice.tasks] == [("1", "新建幼儿园2所"), ("2", "新增城镇就业2000人")]
+
+
 def test_layout2_three_columns_are_enough(tmp_path):
     table = [["工作任务", "县级领导", "责任单位"],
              ["推进农村人居环境整治", "王某", "县农业农村局\n各乡镇（街道）"],

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from toolkit.notice.duties import Duty, RawTask, blank_notes, heading_leaders, read_field, read_fields
-from toolkit.notice.labels import (CN_DIGITS, COLUMN_NAMES, LABEL_RE, NONE_VALUES, SECTION_RE, SUBSECTION_RE,
+from toolkit.notice.indicators import chinese_to_int
+from toolkit.notice.labels import (CN_DIGITS, COLUMN_NAMES, LABEL_RE, NONE_VALUES, SECTION_RE, SUBSECTION_RE, TASK_RE,
                                    ascii_digits, column_fields, is_note)
 from toolkit.notice.reading import Para
 
@@ -82,7 +83,26 @@ def find_header(grid: list[list[Para]]) -> Header | None:
         header = Header(index, last, fields, labels)
         if header.usable and (best is None or len(header.known) > len(best.known)):
             best = header
+    if best is not None:
+        _settle_text_columns(best, grid[best.last + 1:])
     return best
+
+
+def _settle_text_columns(header: Header, data: list[list[Para]]) -> None:
+    """重点工作 | 具体任务: of two task-text columns the one whose cells differ row by row is the task; the other,
+    repeated over rows (merged), is the category when the table has none."""
+    columns = header.columns("text")
+    if len(columns) < 2:
+        return
+
+    def distinct(index: int) -> int:
+        return len({row[index].text for row in data if index < len(row) and row[index].text})
+
+    task = max(columns, key=distinct)
+    for index in columns:
+        if index != task:
+            repeated = distinct(index) < distinct(task)
+            header.fields[index] = "section" if repeated and "section" not in header.known else None
 
 
 def _second_header_row(row: list[Para], above: list[Para]) -> bool:
@@ -143,6 +163,7 @@ def _rows_of(grid: list[list[Para]], header: Header, state: _State, warnings: li
             state.last = None   # a category row ends the task above: a row after it starts a new one
             continue
         text = cell(row, "text").text
+        number, text = _number_of_task(number, number_text, text, header)
         if "section" in header.known and cell(row, "section").text:
             _start_category(state, cell(row, "section").text.replace("\n", ""), None)
         previous = state.last
@@ -224,6 +245,18 @@ def _unknown_columns(grid: list[list[Para]], header: Header, reported: set[str])
 def _unread_columns(header: Header) -> list[int]:
     single = ("number", "text", "section", "deadline")
     return [i for i, f in enumerate(header.fields) if f is None or (f in single and i != header.columns(f)[0])]
+
+
+def _number_of_task(number: str | None, number_text: str, text: str, header: Header) -> tuple[str | None, str]:
+    """（一） in the number column of a task row is its number; without a number column, `1.新建…` in the task
+    cell gives the number and the text after it."""
+    numeral = re.fullmatch(rf"[（(]?([{CN_DIGITS}]+)[）)、.．]?", number_text.strip())
+    if number is None and numeral:
+        return str(chinese_to_int(numeral[1])), text
+    printed = TASK_RE.match(text)
+    if number is None and not header.columns("number") and printed:
+        return ascii_digits(printed[1]), printed[2]
+    return number, text
 
 
 def _number(text: str) -> str | None:
