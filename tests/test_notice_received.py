@@ -534,6 +534,13 @@ def test_a_responsibility_tail_broken_over_two_lines(tmp_path):
     assert notice.warnings == []
 
 
+def test_a_tail_wrapped_inside_a_unit_name(tmp_path):
+    notice = parse_notice(write_txt(tmp_path, [
+        "一、重点任务", "1.新开工项目25个。（牵头领导：王某。责任单位：县发", "改局、县财政局）"]))
+    task = notice.tasks[0]
+    assert (task.text, task.lead_units, task.co_units) == ("新开工项目25个。", ["县发改局"], ["县财政局"])
+
+
 def test_labels_inside_a_table_cell_short_labels_and_other_separators(tmp_path):
     table = [["序号", "工作任务", "责任领导", "责任分工", "时间安排"],
              ["1", "推进城乡供水一体化", "王某某同志", "牵头：县水利局\n配合：县财政局、各乡镇（街道）", "年底前"],

@@ -146,8 +146,14 @@ def _continues_open_tail(text: str) -> bool:
 
 
 def _continue_open_tail(draft: _Draft, para: Para) -> None:
-    """A tail that opened in an earlier paragraph (`（牵头领导：王某。` / `责任单位：县某局）`) runs on."""
-    draft.body.append(para)
+    """A tail that opened in an earlier paragraph (`（牵头领导：王某。` / `责任单位：县某局）`) runs on; a line
+    broken inside a name (`县发` / `改局`, as text copied from a PDF) is joined back without a break."""
+    last = draft.body[-1]
+    if last.text[-1:] not in "、，,；;。：:" and not FIELD_LINE_RE.match(para.text):
+        bold = last.bold + para.bold if last.bold is not None and para.bold is not None else None
+        draft.body[-1] = Para(last.text + para.text, bold)
+    else:
+        draft.body.append(para)
     tail = _tail("\n".join(p.text for p in draft.body))
     if tail is not None and tail.closed:
         draft.open_tail, draft.closed = False, True
