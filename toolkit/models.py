@@ -86,7 +86,7 @@ class Assignment:
     task_id: str
     unit: str
     role: str                    # 主办 | 协办
-    source: str                  # 粗体 | 位置推定 | 标注 | 字段 | 人工
+    source: str                  # 粗体 | 位置推定 | 首位约定 | 标注 | 字段 | 人工
 
 
 @dataclass

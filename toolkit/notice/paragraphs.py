@@ -266,7 +266,8 @@ def _raw_task(draft: _Draft, formatted: bool) -> RawTask:
 
 
 def _body_start(text: str) -> int:
-    numbered = TASK_RE.match(text) or SUBSECTION_RE.match(text) or SECTION_RE.match(text)
+    first_line = text.split("\n", 1)[0]   # the numbering is on the draft's first line
+    numbered = TASK_RE.match(first_line) or SUBSECTION_RE.match(first_line) or SECTION_RE.match(first_line)
     return numbered.start(2)
 
 
