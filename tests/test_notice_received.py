@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import run_toolkit
 from toolkit.errors import ToolkitError
@@ -725,3 +726,25 @@ def test_readme_lists_every_layout_and_shows_check():
                     "标*的为牵头单位", "县各有关单位", "王 某李 某", "分 管 县领导", "12月底前完工", "\t工作任务\t"):
         assert example in formats, example
     assert "toolkit parse 通知 --check" in readme and "主办依据" in readme
+
+
+# ----------------------------------------------------------------------------------------------- no crash
+
+PIECES = ["一、", "（一）", "(二)", "1.", "2、", "（", "）", "牵头领导：", "责任单位：", "牵头：", "配合单位:", "完成时限：",
+          "王 某", "李某某", "县发改局", "县财政局*", "、", "，", "。", "；", "\t", "  ", "\n", "序号", "重点任务",
+          "分管县领导", "列第一位的为牵头单位", "下同", "各乡镇（街道）", "注：", "6月底前", "标*的为牵头单位",
+          "王某某县长牵头", "同志", "等", "/", "无", "2024年3月1日", "人民政府", "抄送："]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=60))
+def test_any_text_made_of_notice_words_parses_or_is_refused_in_chinese(tmp_path, pieces):
+    """Whatever the clerk pastes, the parser either gives tasks or a ToolkitError, never an internal error."""
+    path = tmp_path / "n.txt"
+    path.write_text("".join(pieces), encoding="utf-8")
+    try:
+        notice = parse_notice(path)
+    except ToolkitError as exc:
+        assert "没有识别出任务" in exc.message
+        return
+    assert all(t.id and isinstance(t.text, str) for t in notice.tasks)
