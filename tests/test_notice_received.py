@@ -511,6 +511,19 @@ def test_leader_after_a_heading_inline_labels_and_role_words_after_names(tmp_pat
     assert notice.warnings == []
 
 
+def test_square_bracket_tails_and_units_joined_by_he_or_ji(tmp_path):
+    notice = parse_notice(write_txt(tmp_path, [
+        "一、重点任务",
+        "1.新开工项目25个。【牵头领导：王某；责任单位：县发展和改革局、县财政局及各乡镇（街道）】",
+        "2.推进城乡供水一体化【责任单位：县水利局和县住房和城乡建设局】",
+    ]))
+    assert rows_of(notice) == [
+        ("1", "重点任务", None, "新开工项目25个。", ["王某"], ["县发展和改革局"], ["县财政局", "各乡镇（街道）"],
+         "position", None),
+        ("2", "重点任务", None, "推进城乡供水一体化", [], ["县水利局"], ["县住房和城乡建设局"], "position", None),
+    ]
+
+
 def test_tasks_numbered_like_sections_with_a_unit_line(tmp_path):
     notice = parse_notice(write_txt(tmp_path, [
         "一、完成城区绿化提升工程",

@@ -10,7 +10,7 @@ from toolkit.notice.indicators import extract_indicators, find_deadline
 from toolkit.notice.labels import (CO_UNIT_LABELS, CONVENTION_RES, DEADLINE_LABELS, HEADING_LEADER_RE, LABEL_RE,
                                    LEAD_MARKER_RE, LEAD_UNIT_LABELS, LEADER_LABELS, LEFTOVER_NOTE_RE, LONGEST_NAME,
                                    NAME_SEPARATORS, NONE_VALUES, NOT_A_PERSON_END, NOTE_PREFIX_RE, STAR_CHARS,
-                                   UNIT_SUFFIX_RE, UNITS_RUN_TOGETHER_RE)
+                                   UNIT_SUFFIX_RE, UNITS_JOINED_RE, UNITS_RUN_TOGETHER_RE)
 
 ROLE_SUFFIX_RE = re.compile(r"(?:(?P<lead>牵头|主办|负责)|(?P<co>配合|协办|参与))$")
 NAME_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
@@ -147,9 +147,15 @@ def _units_in(raw: str, duty: Duty) -> list[tuple[str, bool]]:
 
 
 def _split_run_together(name: str) -> list[str]:
-    """`县文旅局县交通局` (a cell's two paragraphs run together) is two units when every part is a unit name."""
-    parts = UNITS_RUN_TOGETHER_RE.split(name)
-    return parts if all(UNIT_SUFFIX_RE.search(p) and len(p) <= LONGEST_NAME for p in parts) else [name]
+    """`县文旅局县交通局` (a cell's two paragraphs run together) or `县财政局及各乡镇（街道）` is two units when
+    every part is a unit name."""
+    parts = [p for joined in UNITS_JOINED_RE.split(name) for p in UNITS_RUN_TOGETHER_RE.split(joined)]
+    return parts if all(_looks_like_unit(p) for p in parts) else [name]
+
+
+def _looks_like_unit(name: str) -> bool:
+    bare = re.sub(r"（[^（）]*）$", "", name)   # 各乡镇（街道）
+    return len(name) <= LONGEST_NAME and bool(UNIT_SUFFIX_RE.search(bare) or bare.startswith(("各", "相关", "有关")))
 
 
 def _split_spaced_units(name: str) -> list[str]:

@@ -18,7 +18,8 @@ ALL_LABELS = LEADER_LABELS + MIXED_UNIT_LABELS + LEAD_UNIT_LABELS + CO_UNIT_LABE
 _LABEL = "|".join(sorted(ALL_LABELS, key=len, reverse=True))
 LABEL_RE = re.compile(rf"({_LABEL})\s*[：:]")
 FIELD_LINE_RE = re.compile(rf"^(?:{_LABEL})\s*[：:]")
-TAIL_OPEN_RE = re.compile(rf"[（(]\s*(?:{_LABEL})\s*[：:]")
+OPENING, CLOSING = "（(【[", "）)】]"   # a responsibility tail may be bracketed 【责任单位：…】 as well
+TAIL_OPEN_RE = re.compile(rf"[{re.escape(OPENING)}]\s*(?:{_LABEL})\s*[：:]")
 # labels written after the task's last sentence without brackets: `…。责任单位：县某局` (a leader or unit label)
 _WHO = "|".join(sorted(LEADER_LABELS + MIXED_UNIT_LABELS + LEAD_UNIT_LABELS + CO_UNIT_LABELS, key=len, reverse=True))
 INLINE_TAIL_RE = re.compile(rf"[。；;\s]\s*((?:{_WHO})\s*[：:])")
@@ -115,6 +116,8 @@ STAR_CHARS = "*＊※★☆"
 UNIT_SUFFIX_RE = re.compile(r"(局|委|办|办公室|府|院|部|室|会|中心|所|站|队|处|社|联|行|公司|集团|镇|乡|街道|"
                             r"园区|新区|管委会|单位|部门|大队|支队|分局)$")
 # two unit names run together, as a PDF conversion leaves a cell's paragraphs: 县发改局县财政局
+# two units joined by 和/及/与 (the 和 inside 县发展和改革局 is not between two unit names)
+UNITS_JOINED_RE = re.compile(r"(?<=[局委办院会心所站队府部室])(?:以及|和|及|与)(?=[县区市各相有])")
 UNITS_RUN_TOGETHER_RE = re.compile(r"(?<=[局委办院会心所站队])(?=[县区市][\u4e00-\u9fff]{2,}"
                                    r"(?:局|委|办|办公室|院|会|中心|所|站|队)(?:$|[县区市]))")
 LONGEST_NAME = 30

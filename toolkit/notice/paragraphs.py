@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, replace
 
 from toolkit.notice.duties import Duty, RawTask, heading_leaders, read_fields
 from toolkit.notice.indicators import chinese_to_int
-from toolkit.notice.labels import (FIELD_LINE_RE, INLINE_TAIL_RE, SECTION_RE, SUBSECTION_RE, TAIL_OPEN_RE, TASK_RE,
+from toolkit.notice.labels import (CLOSING, FIELD_LINE_RE, INLINE_TAIL_RE, OPENING, SECTION_RE, SUBSECTION_RE,
+                                   TAIL_OPEN_RE, TASK_RE,
                                    ascii_digits, is_end_matter)
 from toolkit.notice.reading import Para
 
@@ -142,7 +143,7 @@ def _continues_open_tail(text: str) -> bool:
     a heading, the signature) leaves the tail unclosed, which is reported."""
     if SECTION_RE.match(text) or SUBSECTION_RE.match(text) or TASK_RE.match(text) or is_end_matter(text):
         return False
-    return bool(FIELD_LINE_RE.match(text)) or text.rstrip().rstrip("。.；;").endswith(("）", ")"))
+    return bool(FIELD_LINE_RE.match(text)) or text.rstrip().rstrip("。.；;")[-1:] in CLOSING
 
 
 def _continue_open_tail(draft: _Draft, para: Para) -> None:
@@ -221,7 +222,7 @@ def _tail(text: str) -> _Tail | None:
     at all; an inline one is labels written after the task's last sentence without brackets."""
     stripped = text.rstrip().rstrip("。.；;")
     starts = [m.start() for m in TAIL_OPEN_RE.finditer(stripped)]
-    if starts and stripped.endswith(("）", ")")):
+    if starts and stripped[-1:] in CLOSING:
         return _Tail(starts[0], len(stripped) - 1)
     if starts and _closing_bracket(stripped, starts[-1]) is None:
         return _Tail(starts[-1], len(stripped), closed=False)
@@ -234,9 +235,9 @@ def _tail(text: str) -> _Tail | None:
 def _closing_bracket(text: str, start: int) -> int | None:
     depth = 0
     for i in range(start, len(text)):
-        if text[i] in "（(":
+        if text[i] in OPENING:
             depth += 1
-        elif text[i] in "）)":
+        elif text[i] in CLOSING:
             depth -= 1
             if depth == 0:
                 return i
