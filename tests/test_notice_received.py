@@ -355,7 +355,8 @@ def test_layout4_title_written_before_the_leaders_name(tmp_path):
     assert (task.leaders, task.section, task.subsection) == (["王某某"], "重点任务", "牵头（2项）")
 
 
-@pytest.mark.parametrize("heading", ["一、全力推进项目建设", "一、县发改局牵头事项", "一、各乡镇负责事项"])
+@pytest.mark.parametrize("heading", ["一、全力推进项目建设", "一、县发改局牵头事项", "一、各乡镇负责事项",
+                                     "一、压实牵头责任", "一、加强联系"])
 def test_layout4_headings_without_a_person_name_no_leader(tmp_path, heading):
     notice = parse_notice(write_txt(tmp_path, [heading, "1.新开工项目25个。（责任单位：县发改局）"]))
     assert notice.tasks[0].leaders == [] and notice.tasks[0].section == heading[2:]

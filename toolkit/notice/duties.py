@@ -291,9 +291,9 @@ def apply_deadline(task: Task, year: int) -> None:
 
 def heading_leaders(title: str) -> tuple[str, list[str]]:
     """`王某某县长牵头重点工作` → ("牵头重点工作", ["王某某"]); `赵 某同志分管` → ("分管", ["赵某"]): the leader with
-    the title written after the name is taken out. A heading naming no leader comes back unchanged."""
+    the title written after the name is taken out. A heading without a title (县长, 同志 …) names no leader."""
     m = HEADING_LEADER_RE.match(title)
-    if not m:
+    if not m or not (m["title"] or m["before"]):   # 加强联系, 压实牵头责任: no title, no person
         return title, []
     names = ["".join(n.split()) for n in re.split("[、和]", m["names"])]
     if any(n[-1] in NOT_A_PERSON_END or n[0] in "县区市各全省镇乡本该" for n in names):
