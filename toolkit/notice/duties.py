@@ -9,11 +9,10 @@ from toolkit.models import Task
 from toolkit.notice.indicators import extract_indicators, find_deadline
 from toolkit.notice.labels import (CO_UNIT_LABELS, CONVENTION_RES, DEADLINE_LABELS, HEADING_LEADER_RE, LABEL_RE,
                                    LEAD_MARKER_RE, LEAD_UNIT_LABELS, LEADER_LABELS, LEFTOVER_NOTE_RE, LONGEST_NAME,
-                                   NAME_SEPARATORS, NONE_VALUES, NOT_A_PERSON_END, NOTE_PREFIX_RE, STAR_CHARS,
-                                   UNIT_SUFFIX_RE, UNITS_JOINED_RE, UNITS_RUN_TOGETHER_RE)
+                                   NAME_PUNCTUATION, NAME_SEPARATORS, NONE_VALUES, NOT_A_PERSON_END, NOT_A_PERSON_START,
+                                   NOTE_PREFIX_RE, ROLE_SUFFIX_RE, STAR_CHARS, TRAILING_DENG_RE, UNIT_SUFFIX_RE,
+                                   UNITS_JOINED_RE, UNITS_RUN_TOGETHER_RE)
 
-ROLE_SUFFIX_RE = re.compile(r"(?:(?P<lead>牵头|主办|负责)|(?P<co>配合|协办|参与))$")
-NAME_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LONGEST_TASK_TEXT = 20_000   # characters; the longest task of the bundled notice has 973
 
@@ -136,7 +135,7 @@ def _units_in(raw: str, duty: Duty) -> list[tuple[str, bool]]:
     role = ROLE_SUFFIX_RE.search(name)
     if role and len(name) - len(role[0]) >= 2:   # 县人社局牵头 / 县财政局配合
         marked, name = marked or bool(role["lead"]), name[:role.start()]
-    name = re.sub(r"(?<=..)等(?:相关|有关|其他)?(?:单位|部门)?$", "", name)
+    name = TRAILING_DENG_RE.sub("", name)
     parts = _split_spaced_units(name)
     if len(parts) == 1:
         parts = _split_run_together(parts[0])
@@ -296,6 +295,6 @@ def heading_leaders(title: str) -> tuple[str, list[str]]:
     if not m or not (m["title"] or m["before"]):   # 加强联系, 压实牵头责任: no title, no person
         return title, []
     names = ["".join(n.split()) for n in re.split("[、和]", m["names"])]
-    if any(n[-1] in NOT_A_PERSON_END or n[0] in "县区市各全省镇乡本该" for n in names):
+    if any(n[-1] in NOT_A_PERSON_END or n[0] in NOT_A_PERSON_START for n in names):
         return title, []
     return title[m.end("title") if m["title"] else m.end("names"):].strip(), names

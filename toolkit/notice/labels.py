@@ -106,6 +106,7 @@ _TITLE_BEFORE = r"(?:[县区市]委常委[、，]?)?(?:[县区市]政府)?(?:常
 HEADING_LEADER_RE = re.compile(
     rf"^(?:由)?(?P<before>{_TITLE_BEFORE})?(?P<names>{_NAME}(?:[、和]{_NAME})*)(?P<title>{_TITLE})?(?P<verb>牵头|主抓|分管|负责|联系)")
 NOT_A_PERSON_END = "局委办府院部室会所站队处科股司行社厅镇乡区县市街村"
+NOT_A_PERSON_START = "县区市各全省镇乡本该"
 
 # ------------------------------------------------------------------------------------------- names
 
@@ -113,6 +114,9 @@ NAME_SEPARATORS = "、，,；;/／\n"   # line breaks separate names; spaces are
 NONE_VALUES = {"无", "/", "／", "—", "——", "-", "－", "--", "暂无", "\\"}
 LEAD_MARKER_RE = re.compile(r"\s*[（(]\s*(?:牵头|主办)(?:单位)?\s*[）)]?\s*$")   # ） missing: an unclosed bracket
 STAR_CHARS = "*＊※★☆"
+ROLE_SUFFIX_RE = re.compile(r"(?:(?P<lead>牵头|主办|负责)|(?P<co>配合|协办|参与))$")   # 县人社局牵头
+TRAILING_DENG_RE = re.compile(r"(?<=..)等(?:相关|有关|其他)?(?:单位|部门)?$")          # 县文体局等单位
+NAME_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
 UNIT_SUFFIX_RE = re.compile(r"(局|委|办|办公室|府|院|部|室|会|中心|所|站|队|处|社|联|行|公司|集团|镇|乡|街道|"
                             r"园区|新区|管委会|单位|部门|大队|支队|分局)$")
 # two unit names run together, as a PDF conversion leaves a cell's paragraphs: 县发改局县财政局
