@@ -1,4 +1,4 @@
-"""Tests of toolkit/indicators.py against the real notice 济兖政发〔2024〕1号 and hand-made text."""
+"""Tests of toolkit/notice/indicators.py against the real notice 济兖政发〔2024〕1号 and hand-made text."""
 from __future__ import annotations
 
 import re
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from toolkit.errors import ToolkitWarning
-from toolkit.indicators import (chinese_to_int, extract_indicators, extract_targets,
-                                find_candidates, find_deadline, rejection_reason)
+from toolkit.notice.indicators import (chinese_to_int, extract_indicators, extract_targets,
+                                       find_candidates, find_deadline, rejection_reason)
 
 NOTICE = Path(__file__).resolve().parent.parent / "inputs" / "济兖政发〔2024〕1号.txt"
 TASK_LINE = re.compile(r"^(\d+)\.(.*)$")

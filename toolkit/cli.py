@@ -126,7 +126,12 @@ def main(ctx, workspace, debug):
 旧台账先备份，文本未变任务的责任分工调整和历史记录都会保留。
 
 \b
+建议先加 --check 预览：列出每项任务的牵头领导、主办和协办单位、完成时限、
+按什么判定主办，以及全部提醒，不写任何文件（有提醒时退出码为 1）。
+
+\b
 示例：
+  toolkit parse inputs/通知.docx --check
   toolkit parse inputs/济兖政发〔2024〕1号.txt
   toolkit parse inputs/通知.docx --force
   toolkit parse inputs/任务分解表.xlsx
@@ -134,9 +139,10 @@ def main(ctx, workspace, debug):
 """)
 @click.argument("notice", metavar="通知文件", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="台账已存在时仍重新生成（旧台账自动备份）。")
+@click.option("--check", "check_only", is_flag=True, help="只预览将生成的任务表和全部提醒，不写任何文件。")
 @click.option("--json", "as_json", is_flag=True, help="只把解析结果以 JSON 打印到标准输出，不写任何文件。")
 @click.pass_obj
-def parse(session: Session, notice: Path, force: bool, as_json: bool):
+def parse(session: Session, notice: Path, force: bool, check_only: bool, as_json: bool):
     from toolkit import notice as notice_stage
 
     if not notice.exists() and (session.ws.root / notice).exists():
@@ -146,6 +152,8 @@ def parse(session: Session, notice: Path, force: bool, as_json: bool):
         data = json.dumps(notice_stage.notice_to_json(parsed), ensure_ascii=False, indent=1)
         sys.stdout.buffer.write(data.encode("utf-8") + b"\n")
         return
+    if check_only:
+        finish(run(session, lambda: notice_stage.check_notice(notice)))
     finish(run(session, lambda: notice_stage.parse_into_ledger(session.ws, notice, force)))
 
 

@@ -287,7 +287,7 @@ def _clerk_due(r: dict, year: int) -> date | None:
     value = r.get("完成时限")
     due = as_date(value)
     if due is None and as_text(value):
-        from toolkit.indicators import find_deadline
+        from toolkit.notice.indicators import find_deadline
 
         due = find_deadline(as_text(value), year)[1]
         if due is None:

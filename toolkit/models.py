@@ -9,12 +9,13 @@ LEAD = "主办"
 CO = "协办"
 SOURCE_BOLD = "粗体"          # .docx: the unit was printed in bold
 SOURCE_POSITION = "位置推定"  # .txt: first unit assumed to be the lead; the clerk should check
-SOURCE_MARKER = "标注"        # the notice marks the lead with （牵头）
+SOURCE_MARKER = "标注"        # the notice marks the lead with （牵头） or *
+SOURCE_FIRST = "首位约定"     # the notice says the first listed unit leads (列第一位的为牵头单位)
 SOURCE_FIELD = "字段"         # separate 牵头单位 / 配合单位 fields or columns
 SOURCE_CLERK = "人工"         # added or changed by the clerk in the ledger
 
 LEAD_RULE_SOURCE = {"bold": SOURCE_BOLD, "position": SOURCE_POSITION,
-                    "marker": SOURCE_MARKER, "field": SOURCE_FIELD}
+                    "marker": SOURCE_MARKER, "field": SOURCE_FIELD, "first": SOURCE_FIRST}
 
 # Task states (DESIGN §6) in display order
 STATES = ("已完成", "超序时", "序时推进", "滞后", "未启动", "未报送")
@@ -49,7 +50,7 @@ class Task:
     leaders: list[str] = field(default_factory=list)
     lead_units: list[str] = field(default_factory=list)
     co_units: list[str] = field(default_factory=list)
-    lead_rule: str = "position"  # bold | marker | field | position
+    lead_rule: str = "position"  # bold | marker | field | first | position
     deadline: str | None = None  # as written in the notice
     due: date | None = None      # the deadline as a date (default: year end of the notice)
     indicators: list[Indicator] = field(default_factory=list)
@@ -85,7 +86,7 @@ class Assignment:
     task_id: str
     unit: str
     role: str                    # 主办 | 协办
-    source: str                  # 粗体 | 位置推定 | 标注 | 字段 | 人工
+    source: str                  # 粗体 | 位置推定 | 首位约定 | 标注 | 字段 | 人工
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""Quantitative indicators, headline targets and deadlines in a notice's text.
+"""Indicators and deadlines: quantitative commitments, headline targets and deadlines in a notice's text.
 
-The structural parser (toolkit/notice.py) calls three functions:
+The notice parser (toolkit/notice/) calls three functions:
 
 - extract_indicators(task body)  -> the task's numeric commitments for the year
 - extract_targets(section 一)     -> the headline targets (主要预期目标)
