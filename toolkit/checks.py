@@ -1,6 +1,6 @@
 """Pure checks for returned workbooks: format sniffing, size limits, value normalisation, the problem record.
 
-Nothing here reads the ledger or writes a file; collect.py does that.
+Nothing here reads the ledger or writes a file; toolkit/collect/ does that.
 """
 from __future__ import annotations
 
