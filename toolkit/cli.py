@@ -46,11 +46,22 @@ def run(session: Session, action):
             if session.debug:
                 raise
             _print_warnings(caught)
+            if _echo_clerk_os_error(exc):      # a full disk, a read-only folder …: the clerk's own sentence
+                sys.exit(EXIT_FAILED)
             click.echo(f"错误：程序内部错误（{type(exc).__name__}: {exc}）。台账写入是原子操作，不会被写坏。"
                        f"请加 --debug 重新运行，把输出发给维护人员。", err=True)
             sys.exit(EXIT_FAILED)
     _print_warnings(caught)
     return outcome
+
+
+def _echo_clerk_os_error(exc: Exception) -> bool:
+    from toolkit.oserrors import clerk_error, is_clerk_fixable, os_error_in
+
+    if not is_clerk_fixable(exc):
+        return False
+    click.echo(f"错误：{clerk_error(os_error_in(exc)).message}", err=True)
+    return True
 
 
 def _print_warnings(caught) -> None:

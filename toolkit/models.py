@@ -177,6 +177,8 @@ class Ledger:
     progress: list[ProgressRecord] = field(default_factory=list)
     submissions: list[SubmissionRecord] = field(default_factory=list)
     circulars: list[CircularRecord] = field(default_factory=list)
+    store_state: str = ""        # the history database state this ledger was written with ("共 N 行（编号至 M）")
+    clerk_columns: dict[str, dict[str, object]] = field(default_factory=dict)   # 任务台账 header → task id → value
 
     def task(self, task_id: str) -> Task:
         return self._task_index()[task_id]

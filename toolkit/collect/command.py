@@ -1,20 +1,25 @@
 """The `toolkit collect` command: archive every returned file, judge it, merge the good rows, write the reports."""
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from toolkit.checks import Problem
-from toolkit.collect.inbox import archive_file, modified_time, returned_files, sha256_of
+from toolkit.checks import FileRejected, Problem
+from toolkit.collect.inbox import (Inbox, Returned, archive_file, is_package, modified_time, open_package, scan_inbox,
+                                   settle_seconds, sha256_of, still_copying_note)
 from toolkit.collect.judging import (PASSED, REJECTED, WITH_NOTICES, Context, FileVerdict, judge_all,
                                      mark_earlier_collections, mark_superseded)
 from toolkit.collect.merging import merge_rows, update_submissions
 from toolkit.collect.reports import (REPORT_NAME, RETURN_DIR, SUMMARY_NAME, write_problem_report,
                                      write_return_notes, write_summary)
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
-from toolkit.workspace import Workspace
+from toolkit.oserrors import writing
+from toolkit.workspace import Workspace, safe_file_name
 
 
 def _no_track(iterable: Iterable, total: int, description: str) -> Iterable:
@@ -66,6 +71,7 @@ class CollectOutcome:
             lines.append("迟报单位：" + "、".join(self.late_units))
         if self.missing_units:
             lines.append("未报送单位：" + "、".join(self.missing_units))
+        lines += self._inbox_lines()
         if self.report:
             lines.append(f"校验报告：{self.report}")
         if self.summary:
@@ -75,31 +81,45 @@ class CollectOutcome:
         return lines
 
 
+    def _inbox_lines(self) -> list[str]:
+        lines = []
+        waiting = [v.name for v in self.verdicts if any(p.code == "still-copying" for p in v.problems)]
+        if waiting:
+            lines.append(f"仍在复制中、留待下次收取的文件 {len(waiting)} 个：" + "、".join(waiting))
+        inside = list(dict.fromkeys(u for v in self.verdicts if v.rejected for u in v.units_inside))
+        if inside:
+            lines.append("被退回的压缩包中有以下单位的文件（本次未采用，见校验报告）：" + "、".join(inside))
+        return lines
+
+
 def collect_period(ws: Workspace, period_text: str, source: Path | None = None, received: datetime | None = None,
-                   track=None) -> CollectOutcome:
-    """`toolkit collect PERIOD [--from DIR] [--received DATETIME]`: archive, judge, merge, report."""
+                   track=None, clock=time.time) -> CollectOutcome:
+    """`toolkit collect PERIOD [--from DIR] [--received DATETIME]`: archive, judge, merge, report.
+
+    `clock` (seconds since the epoch) decides which files are still being copied; tests pass their own.
+    """
     from toolkit import progress
     from toolkit.config import load_config
     from toolkit.directory import load_directory, unit_tasks
     from toolkit.forms import office_key
-    from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
+    from toolkit.ledger import history_start, ledger_lock, load_ledger, refuse_if_open, save_ledger
     from toolkit.periods import parse_period
 
     track = track or _no_track
     config = load_config(ws)
     period = parse_period(period_text, config)
     folder = Path(source) if source else ws.returns(period.id)
-    if not folder.is_dir():
-        raise ToolkitError(f"找不到回收文件夹 {folder}。请把各单位报送的文件放到该文件夹（可含子文件夹），"
-                           f"或用 --from 指定文件夹。")
-    files = returned_files(folder)
+    inbox = _inbox_or_refuse(folder, source is not None)
+    refuse_if_open(ws)           # before anything is written: no 校验报告 marked 通过 for a collect that cannot finish
     outcome = CollectOutcome(period.id, period.display, period.due, folder)
     with ledger_lock(ws):
         ledger = load_ledger(ws, since=history_start(period, config))
         directory = load_directory(ws)
         ctx = _context(ws, ledger, directory, period, config, unit_tasks(ledger, directory), office_key(ws))
-        verdicts = _archive_all(files, folder, ws.archive(period.id), received, track)
-        judge_all(verdicts, ctx, track)
+        with tempfile.TemporaryDirectory(prefix=f".解压.{os.getpid()}.", dir=ws.outputs) as staging:
+            verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
+                                    clock, track)
+            judge_all(verdicts, ctx, track)
         mark_earlier_collections(verdicts, ledger, period.id)
         mark_superseded(verdicts)
         counted = [r for v in verdicts if v.counted and not v.rejected for r in v.records]
@@ -116,12 +136,22 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         outcome.verdicts = verdicts
         _fill_submission_summary(outcome, ledger, period.id)
         _write_outputs(ws, outcome, ledger, period)   # before the ledger: a report open in Excel stops us first
-        try:
+        with writing(ws.ledger, unchanged="台账和进展记录数据库保持原样。"):
             save_ledger(ws, ledger)
-        except OSError as exc:
-            raise ToolkitError(f"台账 {ws.ledger} 无法写入（{exc.strerror or exc}）。请确认台账未被其他程序打开、"
-                               "磁盘有空间且文件不是只读，然后重新运行；台账保持原样。") from exc
     return outcome
+
+
+def _inbox_or_refuse(folder: Path, given: bool) -> Inbox:
+    """The inbox's files and links; a missing or empty inbox is said as such, with where the files go."""
+    if not folder.is_dir():
+        raise ToolkitError(f"找不到回收文件夹 {folder}。请把各单位报送的文件放到该文件夹（可含子文件夹），"
+                           f"或用 --from 指定文件夹。")
+    inbox = scan_inbox(folder)
+    if not inbox.files and not inbox.links:
+        raise ToolkitError(f"回收文件夹 {folder} 是空的，没有可收取的文件，台账未作改动。请把各单位报回的文件"
+                           f"（任意文件名，可带子文件夹，.xlsx/.xls/.et/.ods 或 .zip 压缩包）放进该文件夹后重新运行"
+                           + ("。" if given else "，或用 --from 指定存放回收文件的文件夹。"))
+    return inbox
 
 
 def _context(ws, ledger, directory, period, config, held, key) -> Context:
@@ -140,19 +170,53 @@ def _context(ws, ledger, directory, period, config, held, key) -> Context:
                    directory=directory, key=key, limits=config.limits)
 
 
-def _archive_all(files: list[Path], folder: Path, archive_dir: Path, received: datetime | None,
-                 track) -> list[FileVerdict]:
-    verdicts = []
-    for path in track(files, len(files), "归档回收文件"):
-        try:
-            sha = sha256_of(path)
-            archive_file(path, sha, archive_dir)
-        except OSError as exc:
-            raise ToolkitError(f"无法归档回收文件 {path}（{exc.strerror or exc}）。每个文件都须先归档再校验，"
-                               f"请检查 {archive_dir} 所在磁盘的空间和权限后重新运行；台账未作改动。") from exc
-        modified = modified_time(path)
-        verdicts.append(FileVerdict(path, path.relative_to(folder).as_posix(), sha, received or modified, modified))
+def _archive_all(inbox: Inbox, folder: Path, archive_dir: Path, staging: Path, received: datetime | None, limits,
+                 clock, track) -> list[FileVerdict]:
+    """Every file archived before it is judged; a package's members too (under 包名/成员名); links and files still
+    being copied come back as verdicts with their note, not archived."""
+    seconds = settle_seconds(limits)
+    verdicts = [_verdict_of(link, received) for link in inbox.links]
+    for path in track(inbox.files, len(inbox.files), "归档回收文件"):
+        name = path.relative_to(folder).as_posix()
+        before = path.stat()
+        sha = sha256_of(path)
+        waiting = still_copying_note(path, before, seconds, clock)
+        if waiting:
+            verdicts.append(_verdict_of(Returned(path, name, modified_time(path), preset=(
+                "still-copying", f"{waiting}，本次未收取，留待下次运行 collect 时收取。")), received))
+            continue
+        _archive(path, sha, archive_dir)
+        returned = Returned(path, name, modified_time(path), sha)
+        verdicts += [_verdict_of(r, received) for r in _unpacked(returned, archive_dir, staging, limits)]
     return verdicts
+
+
+def _unpacked(returned: Returned, archive_dir: Path, staging: Path, limits) -> list[Returned]:
+    """A package's members (each archived under 归档/<PERIOD>/<包名>/), or the file itself."""
+    if not is_package(returned.path):
+        return [returned]
+    try:
+        members = open_package(returned.path, returned.name, staging / returned.sha256[:12], limits)
+    except FileRejected as rejected:
+        returned.preset = (rejected.code, rejected.message)
+        return [returned]
+    folder = archive_dir / safe_file_name(returned.path.name)
+    for member in members:
+        if member.path.is_file():
+            member.sha256 = sha256_of(member.path)
+            _archive(member.path, member.sha256, folder)
+    return [m for m in members if m.judge]
+
+
+def _archive(path: Path, sha: str, archive_dir: Path) -> None:
+    with writing(archive_dir, needed_bytes=path.stat().st_size,
+                 unchanged="每个文件都须先归档再校验，台账未作改动。"):
+        archive_file(path, sha, archive_dir)
+
+
+def _verdict_of(returned: Returned, received: datetime | None) -> FileVerdict:
+    return FileVerdict(returned.path, returned.name, returned.sha256, received or returned.modified,
+                       returned.modified, preset=returned.preset)
 
 
 def _fill_submission_summary(outcome: CollectOutcome, ledger, period_id: str) -> None:
@@ -164,6 +228,11 @@ def _fill_submission_summary(outcome: CollectOutcome, ledger, period_id: str) ->
 
 def _write_outputs(ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
     folder = ws.period_dir(period.id)
+    with writing(folder, unchanged="台账未作改动。"):
+        _write_reports(folder, outcome, ledger, period)
+
+
+def _write_reports(folder: Path, outcome: CollectOutcome, ledger, period) -> None:
     outcome.report = folder / REPORT_NAME
     write_problem_report(outcome.report, outcome.problems)
     outcome.summary = folder / SUMMARY_NAME

@@ -40,6 +40,8 @@ class FileVerdict:
     records: list = field(default_factory=list)      # accepted ProgressRecords
     rejected: bool = False          # a file-level error
     counted: bool = True            # False when superseded or a duplicate
+    preset: tuple[str, str] | None = None   # (code, message) found in the inbox: link, still copying, package …
+    units_inside: list[str] = field(default_factory=list)   # units named in a rejected package
 
     @property
     def status(self) -> str:
@@ -63,8 +65,7 @@ def judge_file(verdict: FileVerdict, ctx: Context) -> None:
     try:
         book = read_book(verdict.path, ctx.limits)
     except FileRejected as rejected:
-        verdict.unit = _unit_from_name(verdict.path, ctx.directory) or ""
-        verdict.reject(rejected.code, rejected.message)
+        reject_with_units(verdict, rejected.code, rejected.message, ctx)
         return
     identity = meta_identity(book)
     if identity is None and book.format == "xlsx":
@@ -80,6 +81,55 @@ def judge_file(verdict: FileVerdict, ctx: Context) -> None:
                     "表格缺少下发时的身份信息，且无法从“填报单位”或文件名识别单位，全部内容未采用。"
                     "请在下发的原表上填写后重新报送。")
     _judge_rows(verdict, book, ctx)
+
+
+ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
+
+
+def reject_with_units(verdict: FileVerdict, code: str, message: str, ctx: Context) -> None:
+    """A file-level rejection; for a package, the units whose files it holds are named (not only 未报送)."""
+    verdict.unit = _unit_from_name(verdict.path, ctx.directory) or ""
+    if verdict.path.suffix.lower() in ARCHIVE_SUFFIXES or code == "unsupported-archive":
+        verdict.units_inside = units_inside_package(verdict.path, ctx.directory)
+        if verdict.units_inside:
+            verdict.unit = verdict.unit or verdict.units_inside[0]
+            message += f"压缩包中有以下单位的文件：{'、'.join(verdict.units_inside)}，它们的报送本次均未采用。"
+    verdict.reject(code, message)
+
+
+def apply_preset(verdict: FileVerdict, ctx: Context) -> None:
+    """A problem found in the inbox (link, still copying, package trouble) instead of judging the file."""
+    from toolkit.checks import LEVELS, NOTICE
+
+    code, message = verdict.preset
+    verdict.counted = False
+    if LEVELS[code] == NOTICE:
+        verdict.unit = _unit_from_name(Path(verdict.name), ctx.directory) or ""
+        verdict.add(code, message)
+    else:
+        reject_with_units(verdict, code, message, ctx)
+
+
+def units_inside_package(path: Path, directory) -> list[str]:
+    """Units named by a package's member names (.zip) or, for .rar/.7z, in the clear-text names inside its bytes."""
+    import zipfile
+
+    from toolkit.collect.inbox import member_name
+
+    names: list[str] = []
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                names = [member_name(i) for i in archive.infolist()]
+        elif directory is not None:
+            data = path.read_bytes()[: 64 << 20]
+            names = [u.name for u in directory.units
+                     if any(n.encode(e) in data for n in (u.name, *u.aliases) if len(n) >= 2
+                            for e in ("utf-8", "gbk", "utf-16-le"))]
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return []
+    found = [_unit_from_name(Path(n.replace("\\", "/").rsplit("/", 1)[-1] or n), directory) for n in names]
+    return list(dict.fromkeys(u for u in found if u))
 
 
 def _identity_accepted(verdict: FileVerdict, identity: dict[str, str], ctx: Context) -> bool:
@@ -422,6 +472,10 @@ def _judge_indicators(verdict: FileVerdict, book: Book, preferred: str, held: di
 # ---------------------------------------------------------------- judging the files of one run
 
 def judge_all(verdicts: list[FileVerdict], ctx: Context, track) -> None:
+    for verdict in verdicts:
+        if verdict.preset is not None:
+            apply_preset(verdict, ctx)
+    verdicts = [v for v in verdicts if v.preset is None]
     first_of: dict[str, FileVerdict] = {}
     # of identical copies, the earliest and plainest name (民政局.xlsx before 民政局(1).xlsx) is the original
     for verdict in sorted(verdicts, key=lambda v: (v.modified, len(v.name), v.name)):
