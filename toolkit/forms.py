@@ -567,7 +567,7 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
     period text, the week containing `as_of` is issued.
     """
     from toolkit.config import load_config
-    from toolkit.directory import load_directory, unit_tasks, unresolved_collectives
+    from toolkit.directory import load_directory, unit_tasks, unknown_unit_notes, unresolved_collectives
     from toolkit.ledger import load_ledger
     from toolkit import periods
 
@@ -585,7 +585,8 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
 
     held = unit_tasks(ledger, directory)
     forms = plan_forms(ledger, held, period.start, periods.period_end_of)
-    notes = _unresolved_note(unresolved_collectives(ledger, directory))
+    notes = (unknown_unit_notes(ledger, directory, ws.directory.name)
+             + _unresolved_note(unresolved_collectives(ledger, directory)))
     if not forms:
         raise ToolkitError("台账中没有任何单位承担任务，无法下发。请检查 台账.xlsx 的“责任分工”表后重试。")
 

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from toolkit import __version__
+from toolkit.faults import checkpoint
 from toolkit.errors import LedgerLockedError, ToolkitError, ToolkitWarning
 from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment, CircularRecord, IndicatorRecord,
                             Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
@@ -189,6 +190,7 @@ def load_ledger(ws: Workspace, since: date | None = None, check_store: bool = Tr
                           ToolkitWarning, stacklevel=2)
     info = _read_info(sheets[INFO_SHEET])
     tasks, status = _read_tasks(sheets[TASK_SHEET], info.date.year if info.date else date.today().year)
+    clerk_columns = read_clerk_columns(sheets[TASK_SHEET])
     assignments = _read_assignments(sheets[ASSIGN_SHEET])
     _units_from_assignments(tasks, assignments)
     ledger = Ledger(
@@ -203,6 +205,7 @@ def load_ledger(ws: Workspace, since: date | None = None, check_store: bool = Tr
     )
     _attach_indicators(ledger)
     ledger.store_state = _info_value(sheets[INFO_SHEET], STORE_STATE_KEY)
+    ledger.clerk_columns = clerk_columns
     if check_store:
         from toolkit.store_sync import reconcile_with_store
 
@@ -266,6 +269,16 @@ def retire_other_format_ledgers(ws: Workspace) -> list[Path]:
     return moved
 
 
+def sheet_progress(ws: Workspace) -> list[ProgressRecord]:
+    """The rows the ledger's 进展记录 sheet shows (a view of the store), read from the sheet itself."""
+    from python_calamine import CalamineWorkbook
+
+    with open(ledger_source(ws), "rb") as handle:
+        book = CalamineWorkbook.from_filelike(handle)
+    rows = _records(book.get_sheet_by_name(PROGRESS_SHEET).to_python(), PROGRESS_SHEET)
+    return [_read_progress(r) for r in rows if as_text(r.get("期次"))]
+
+
 def _records(rows: list[list], sheet: str) -> list[dict]:
     """Rows as dicts keyed by header text, so a clerk's reordered or added columns do not matter."""
     if not rows:
@@ -311,6 +324,31 @@ def _read_tasks(rows: list[dict], year: int) -> tuple[list[Task], dict[str, Task
         )
     tasks.sort(key=lambda t: t.seq)
     return tasks, status
+
+
+def read_clerk_columns(rows: list[dict], known: tuple[str, ...] | list[str] = ()) -> dict[str, dict[str, object]]:
+    """Columns the clerk added to 任务台账 (备注, 督查意见 …), by header → task id → value, in sheet order."""
+    known_headers = set(known or TASK_HEADERS) | {EXCEL_ROW, ""}
+    columns: dict[str, dict[str, object]] = {}
+    for r in rows:
+        task_id = as_text(r.get("序号"))
+        for header, value in r.items():
+            if header in known_headers:
+                continue
+            column = columns.setdefault(header, {})
+            if task_id and value not in ("", None):
+                column[task_id] = value
+    return columns
+
+
+def with_clerk_columns(headers: list[str], rows: list[list], ledger: Ledger) -> tuple[list[str], list[list]]:
+    """The clerk's own columns written back after the known ones, matched by 序号 (wherever that column is)."""
+    extra = [h for h in ledger.clerk_columns if h not in headers]
+    if not extra:
+        return headers, rows
+    id_column = headers.index("序号")
+    return ([*headers, *extra],
+            [[*row, *(ledger.clerk_columns[h].get(as_text(row[id_column]), "") for h in extra)] for row in rows])
 
 
 def _read_assignments(rows: list[dict]) -> list[Assignment]:
@@ -621,6 +659,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
                 conn.execute(statement)
         last_before = _last_id(conn)
         _insert_history(conn, ledger.progress, path)
+        checkpoint("save:inserted")
         ledger.store_state = store_state_text(*_store_counts(conn))
     except sqlite3.Error as exc:
         with contextlib.suppress(NameError, sqlite3.Error):
@@ -629,10 +668,12 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
         write_ledger(tmp, ledger)
+        checkpoint("save:written")
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise store_error(path, exc) from exc
+        checkpoint("save:committed")
         try:
             _put_in_place(ws, tmp)
         except BaseException:
@@ -646,6 +687,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
         conn.close()
         if tmp.exists():
             tmp.unlink()
+    checkpoint("save:replaced")
     _after_save(ws)
     return ws.ledger
 
@@ -660,6 +702,7 @@ def _after_save(ws: Workspace) -> None:
 def _put_in_place(ws: Workspace, tmp: Path) -> None:
     """Back up the previous ledger, then replace it with the written temporary file atomically."""
     backup = _backup(ws)
+    checkpoint("save:backed-up")
     try:
         os.replace(tmp, ws.ledger)
     except PermissionError as exc:
@@ -771,6 +814,11 @@ def _acquire(lock: Path) -> None:
                             f"如确认没有命令在运行，可删除该锁文件。")
 
 
+def lock_is_stale(lock: Path) -> bool:
+    """The lock file's process is gone (a killed run)."""
+    return _lock_is_stale(lock)
+
+
 def _lock_is_stale(lock: Path) -> bool:
     try:
         pid = int(lock.read_text().strip() or "0")
@@ -811,7 +859,8 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
     book.set_properties({"title": "督查任务台账", "subject": ledger.info.title or "", "comments":
                          f"由督查台账工具箱 {__version__} 生成"})
     _write_overview(book, fmt, ledger)
-    sheets.write_table(book, fmt, TASK_SHEET, TASK_HEADERS, _task_rows(ledger),
+    task_headers, task_rows = with_clerk_columns(TASK_HEADERS, _task_rows(ledger), ledger)
+    sheets.write_table(book, fmt, TASK_SHEET, task_headers, task_rows,
                        caps={"任务内容": 60, "最新进展": 40, "存在问题": 30, "下步计划": 30, "协办反馈": 30,
                              "核查提示": 30, "主办单位": 24, "协办单位": 30, "量化指标": 30})
     sheets.write_table(book, fmt, ASSIGN_SHEET, ASSIGN_HEADERS, _assignment_rows(ledger))
@@ -929,6 +978,7 @@ def _carry_over(old: Ledger, new: Ledger) -> list[str]:
             ind.target, ind.unit, ind.current = previous.target, previous.unit, previous.current
     new.status = {k: v for k, v in old.status.items() if k in kept}
     new.progress, new.submissions, new.circulars = old.progress, old.submissions, old.circulars
+    new.clerk_columns = old.clerk_columns
     notes = [f"保留了 {len(kept)} 项文本未变任务的责任分工、完成时限和历史记录。"]
     if rebuilt:
         notes.append(f"以下任务在新通知中的文本有变化，任务内容和责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")

@@ -17,6 +17,7 @@ from toolkit.collect.judging import (PASSED, REJECTED, WITH_NOTICES, Context, Fi
 from toolkit.collect.merging import merge_rows, update_submissions
 from toolkit.collect.reports import (REPORT_NAME, RETURN_DIR, SUMMARY_NAME, write_problem_report,
                                      write_return_notes, write_summary)
+from toolkit.faults import checkpoint
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
 from toolkit.oserrors import writing
 from toolkit.workspace import Workspace, safe_file_name
@@ -113,13 +114,16 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     refuse_if_open(ws)           # before anything is written: no 校验报告 marked 通过 for a collect that cannot finish
     outcome = CollectOutcome(period.id, period.display, period.due, folder)
     with ledger_lock(ws):
+        checkpoint("collect:locked")
         ledger = load_ledger(ws, since=history_start(period, config))
         directory = load_directory(ws)
         ctx = _context(ws, ledger, directory, period, config, unit_tasks(ledger, directory), office_key(ws))
         with tempfile.TemporaryDirectory(prefix=f".解压.{os.getpid()}.", dir=ws.outputs) as staging:
             verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
                                     clock, track)
+            checkpoint("collect:archived")
             judge_all(verdicts, ctx, track)
+        checkpoint("collect:judged")
         mark_earlier_collections(verdicts, ledger, period.id)
         mark_superseded(verdicts)
         counted = [r for v in verdicts if v.counted and not v.rejected for r in v.records]
@@ -136,6 +140,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         outcome.verdicts = verdicts
         _fill_submission_summary(outcome, ledger, period.id)
         _write_outputs(ws, outcome, ledger, period)   # before the ledger: a report open in Excel stops us first
+        checkpoint("collect:reports")
         with writing(ws.ledger, unchanged="台账和进展记录数据库保持原样。"):
             save_ledger(ws, ledger)
     return outcome
@@ -212,6 +217,7 @@ def _archive(path: Path, sha: str, archive_dir: Path) -> None:
     with writing(archive_dir, needed_bytes=path.stat().st_size,
                  unchanged="每个文件都须先归档再校验，台账未作改动。"):
         archive_file(path, sha, archive_dir)
+    checkpoint("collect:one-archived")
 
 
 def _verdict_of(returned: Returned, received: datetime | None) -> FileVerdict:

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from toolkit.checks import FileRejected, check_zip_limits, is_ignored
+from toolkit.faults import checkpoint
 
 # Workbook formats are zips too; a zip holding none of these parts is a package of files.
 _WORKBOOK_PARTS = ("[Content_Types].xml", "mimetype", "xl/", "word/", "ppt/", "META-INF/")
@@ -126,6 +127,7 @@ def archive_file(path: Path, sha256: str, archive_dir: Path, name: str | None = 
     if not target.exists():
         tmp = archive_dir / f".{sha256[:12]}.{os.getpid()}.tmp"   # short: the final name may be 255 bytes
         shutil.copyfile(path, tmp)
+        checkpoint("archive:copied")
         os.replace(tmp, target)
     return target
 
