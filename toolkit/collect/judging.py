@@ -90,9 +90,10 @@ def reject_with_units(verdict: FileVerdict, code: str, message: str, ctx: Contex
     """A file-level rejection; for a package, the units whose files it holds are named (not only 未报送)."""
     verdict.unit = _unit_from_name(verdict.path, ctx.directory) or ""
     if verdict.path.suffix.lower() in ARCHIVE_SUFFIXES or code == "unsupported-archive":
-        verdict.units_inside = units_inside_package(verdict.path, ctx.directory)
+        named = [verdict.unit] if verdict.unit else []
+        verdict.units_inside = list(dict.fromkeys(named + units_inside_package(verdict.path, ctx.directory)))
         if verdict.units_inside:
-            verdict.unit = verdict.unit or verdict.units_inside[0]
+            verdict.unit = verdict.units_inside[0]
             message += f"压缩包中有以下单位的文件：{'、'.join(verdict.units_inside)}，它们的报送本次均未采用。"
     verdict.reject(code, message)
 
