@@ -190,10 +190,12 @@ def ensure_directory(ws: Workspace, ledger: Ledger) -> list[str]:
 
 # ----------------------------------------------------------------------------------------------- expansion
 
-def unit_tasks(ledger: Ledger, directory: Directory) -> dict[str, list[tuple[str, str]]]:
+def unit_tasks(ledger: Ledger, directory: Directory, known_only: bool = False) -> dict[str, list[tuple[str, str]]]:
     """Every named unit → [(task id, 主办/协办)] in task order, collective names expanded.
 
-    A unit named for a task keeps its own role even when a collective also covers it.
+    A unit named for a task keeps its own role even when a collective also covers it. With `known_only`, names
+    that are not in 单位名录 are left out (a typo gets no form and is not expected to report, see
+    unknown_unit_notes).
     """
     named: dict[tuple[str, str], str] = {}
     expanded: dict[tuple[str, str], str] = {}
@@ -201,9 +203,9 @@ def unit_tasks(ledger: Ledger, directory: Directory) -> dict[str, list[tuple[str
         group = collective(a.unit)
         if group is None:
             unit = directory.find(a.unit)
-            if unit is None:
-                continue            # not in 单位名录: a typo or a new unit, see unknown_unit_notes; no form
-            _keep_stronger(named, (unit.name, a.task_id), a.role)
+            if unit is None and known_only:
+                continue
+            _keep_stronger(named, (unit.name if unit else a.unit, a.task_id), a.role)
         elif not group.related_only:
             for unit in directory.of_category(group.category):
                 _keep_stronger(expanded, (unit.name, a.task_id), a.role)

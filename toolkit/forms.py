@@ -583,7 +583,7 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
     directory = load_directory(ws)
     issued = datetime.combine(as_of, time(9, 0)) if as_of else datetime.now().replace(microsecond=0)
 
-    held = unit_tasks(ledger, directory)
+    held = unit_tasks(ledger, directory, known_only=True)
     forms = plan_forms(ledger, held, period.start, periods.period_end_of)
     notes = (unknown_unit_notes(ledger, directory, ws.directory.name)
              + _unresolved_note(unresolved_collectives(ledger, directory)))

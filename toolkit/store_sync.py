@@ -57,7 +57,7 @@ def rebuild_submissions(ws: Workspace, ledger: Ledger, periods: list[str]) -> li
     from toolkit.collect.merging import update_submissions
     from toolkit.directory import load_directory, unit_tasks
 
-    expected = list(unit_tasks(ledger, load_directory(ws)))
+    expected = list(unit_tasks(ledger, load_directory(ws), known_only=True))
     rebuilt = []
     for period_id in periods:
         reported = {r.unit for r in ledger.progress if r.period == period_id}

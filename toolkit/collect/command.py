@@ -117,7 +117,8 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         checkpoint("collect:locked")
         ledger = load_ledger(ws, since=history_start(period, config))
         directory = load_directory(ws)
-        ctx = _context(ws, ledger, directory, period, config, unit_tasks(ledger, directory), office_key(ws))
+        ctx = _context(ws, ledger, directory, period, config, unit_tasks(ledger, directory, known_only=True),
+                       office_key(ws))
         with tempfile.TemporaryDirectory(prefix=f".解压.{os.getpid()}.", dir=ws.outputs) as staging:
             verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
                                     clock, track)

@@ -66,7 +66,7 @@ def period_status(ws: Workspace, period_text: str, as_of: datetime | None = None
     config = load_config(ws)
     period = parse_period(period_text, config)
     ledger = load_ledger(ws, since=period.start)     # only this period's rows are counted
-    expected = list(unit_tasks(ledger, load_directory(ws)))
+    expected = list(unit_tasks(ledger, load_directory(ws), known_only=True))
     rows = {s.unit: s for s in ledger.submissions if s.period == period.id}
     reported = {u: s.received for u, s in rows.items() if s.reported}
     for record in ledger.progress:             # rows merged before 报送情况 existed still count
