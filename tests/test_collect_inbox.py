@@ -212,9 +212,11 @@ def test_ledger_open_refuses_before_any_report_is_written(ws, unit):
 def test_missing_workspace_folder_is_named_not_parse_advice(tmp_path):
     from conftest import run_toolkit
 
-    result = run_toolkit(tmp_path / "不存在", "status", PERIOD)
-    assert result.returncode == 2
-    assert "不存在" in result.stderr and "parse" not in result.stderr and "Traceback" not in result.stderr
+    for command in ("status", "collect", "issue", "circular"):
+        result = run_toolkit(tmp_path / "不存在", command, PERIOD)
+        assert result.returncode == 2, command
+        assert "工作区文件夹" in result.stderr and "不存在" in result.stderr, (command, result.stderr)
+        assert "parse" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_stale_staging_folder_of_a_killed_run_is_removed(ws, unit):

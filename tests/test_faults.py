@@ -224,13 +224,18 @@ def test_ledger_saved_as_xls_beside_the_old_xlsx_is_read_and_written_back(ws, tm
 
 
 def test_only_an_xls_ledger_is_read_and_parse_is_never_advised(ws, tmp_path):
+    collected(ws)
+    rows = store_rows(ws)
     text = _edited_copy_as(ws, ".xls", tmp_path)
     ws.ledger.unlink()
     with pytest.warns(ToolkitWarning):
         assert ledger_stage.load_ledger(ws).tasks[0].text == text
     result = run_toolkit(ws.root, "parse", str(NOTICE))
     assert result.returncode == 2 and "--force" in result.stderr, "an .xls ledger counts as an existing ledger"
-    ws.ledger.with_suffix(".xls").unlink()
+    run_toolkit(ws.root, "parse", str(NOTICE), "--force", check=True)
+    assert store_rows(ws) == rows, "the history stays with the ledger read from the .xls"
+    assert not ws.ledger.with_suffix(".xls").exists() and ws.ledger.exists()
+    ws.ledger.unlink()
     with pytest.raises(ToolkitError) as caught:
         ledger_stage.load_ledger(ws)
     assert "请先运行" not in caught.value.message and "备份" in caught.value.message

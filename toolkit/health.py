@@ -42,8 +42,7 @@ class HealthOutcome:
 def check_workspace(ws: Workspace, repair: bool = True) -> HealthOutcome:
     """Check every part of the workspace; with `repair`, fix what is safe (temporary files, a stale lock, a
     ledger behind or ahead of the database)."""
-    if not ws.root.is_dir():
-        raise ToolkitError(f"工作区文件夹 {ws.root} 不存在。请检查 -w 后面的路径是否写对。")
+    ws.require()
     outcome = HealthOutcome(ws.root)
     _check_outputs(ws, outcome, repair)
     ledger = _check_ledger(ws, outcome)

@@ -227,9 +227,7 @@ def other_format_ledgers(ws: Workspace) -> list[Path]:
 
 def ledger_source(ws: Workspace) -> Path:
     """The file to read the ledger from: 台账.xlsx, or a newer 台账.xls/.et/.ods the clerk saved (said so)."""
-    if not ws.root.is_dir():
-        raise ToolkitError(f"工作区文件夹 {ws.root} 不存在。请检查 -w 后面的路径是否写对"
-                           "（工作区是含 inputs/ 和 outputs/ 的文件夹）。")
+    ws.require()
     others = sorted(other_format_ledgers(ws), key=lambda p: p.stat().st_mtime)
     if ws.ledger.exists():
         newer = [p for p in others if p.stat().st_mtime > ws.ledger.stat().st_mtime]
@@ -628,7 +626,7 @@ def progress_view(records: list[ProgressRecord]) -> list[ProgressRecord]:
 def retire_orphan_store(ws: Workspace) -> Path | None:
     """A store without its ledger (the clerk deleted 台账.xlsx to start again) moves to 备份/ before a new parse."""
     path = store_path(ws)
-    if ws.ledger.exists() or not path.exists():
+    if ws.ledger.exists() or other_format_ledgers(ws) or not path.exists():
         return None
     ws.backups.mkdir(parents=True, exist_ok=True)
     target = ws.backups / f"进展记录_{datetime.now():%Y%m%d-%H%M%S-%f}.sqlite"
@@ -786,7 +784,7 @@ def _backup(ws: Workspace) -> Path | None:
 @contextlib.contextmanager
 def ledger_lock(ws: Workspace):
     """Only one command at a time may change a workspace's ledger."""
-    ws.outputs.mkdir(parents=True, exist_ok=True)
+    ws.require().outputs.mkdir(parents=True, exist_ok=True)
     lock = ws.outputs / ".toolkit.lock"
     _acquire(lock)
     try:

@@ -107,7 +107,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     from toolkit.periods import parse_period
 
     track = track or _no_track
-    config = load_config(ws)
+    config = load_config(ws.require())
     period = parse_period(period_text, config)
     folder = Path(source) if source else ws.returns(period.id)
     inbox = _inbox_or_refuse(folder, source is not None)

@@ -2,6 +2,7 @@
 for the next run), opening .zip packages, and archiving every file before it is judged."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -72,7 +73,7 @@ def _link_note(path: Path, folder: Path) -> Returned:
     try:
         target = path.resolve(strict=True)
     except (RuntimeError, OSError) as exc:
-        looped = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40   # ELOOP
+        looped = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
         if looped:
             return Returned(path, name, _now(), preset=("link-loop", f"这是一个循环链接（指向 {shown}，最终又指回自己），"
                                                                       "无法读取，未收取。请删除它，把单位报送的文件本身放进回收文件夹。"))
