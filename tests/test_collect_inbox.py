@@ -62,6 +62,14 @@ def test_zip_members_are_collected_archived_and_reported_under_package_name(ws, 
     assert outcome.exit_code == 0
 
 
+def test_empty_package_is_said_to_be_empty(ws):
+    with zipfile.ZipFile(returns(ws) / "空包.zip", "w") as archive:
+        archive.writestr("__MACOSX/._x", b"x")
+    outcome = collect(ws)
+    assert codes_of(outcome, "空包.zip") == {"unsupported-format"}
+    assert "没有可收取的文件" in verdict(outcome, "空包.zip").problems[0].message
+
+
 def test_zip_path_escape_is_refused_and_nothing_is_written_outside(ws, unit):
     workbook = fill(issued(ws, unit), ws.root / "民政局.xlsx").read_bytes()
     package = returns(ws) / "材料.zip"

@@ -61,7 +61,7 @@ def test_disk_full_while_the_ledger_is_written_says_disk_full_and_keeps_everythi
     monkeypatch.setattr(ledger_stage, "write_ledger", full)
     result = cli(ws, "collect", PERIOD)
     assert result.exit_code == 2
-    assert "磁盘空间不足" in result.output and "剩余" in result.output
+    assert "磁盘空间不足" in result.output and "剩余" in result.output and "约需" in result.output
     assert "进展记录数据库" not in result.output.split("磁盘空间不足")[0]
     assert "改名" not in result.output and "重建" not in result.output and "程序内部错误" not in result.output
     assert ws.ledger.read_bytes() == before and store_rows(ws) == rows
@@ -78,6 +78,20 @@ def test_disk_full_in_xlsxwriter_is_unwrapped(ws, unit, monkeypatch):
     monkeypatch.setattr(ledger_stage, "write_ledger", full)
     with pytest.raises(ToolkitError, match="磁盘空间不足"):
         collect(ws)
+
+
+def test_disk_full_while_issuing_forms_is_no_internal_error(ws, monkeypatch):
+    from xlsxwriter.exceptions import FileCreateError
+
+    from toolkit import forms
+
+    def full(*args, **kwargs):
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device", "区民政局.xlsx"))
+
+    monkeypatch.setattr(forms, "write_unit_workbook", full)
+    result = cli(ws, "issue", PERIOD)
+    assert result.exit_code == 2
+    assert "磁盘空间不足" in result.output and "程序内部错误" not in result.output
 
 
 def test_read_only_archive_folder_says_read_only(ws, unit, monkeypatch):

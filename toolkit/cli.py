@@ -225,7 +225,8 @@ def _period_from_date(session: Session, day: date | None, kind: str) -> str:
 @main.command(context_settings=CONTEXT, help="""回收、校验并汇总各单位报回的填报表，更新台账。
 
 \b
-读取 inputs/回收/<周期>/ 下的全部文件（可含子文件夹，任意文件名；.xlsx/.xls/.et/.ods）。
+读取 inputs/回收/<周期>/ 下的全部文件（可含子文件夹，任意文件名；.xlsx/.xls/.et/.ods，
+.zip 压缩包中的文件逐个收取；链接不跟随；刚放入、仍在复制的文件留待下次）。
 每个文件先原样归档到 outputs/归档/<周期>/，再逐项校验；合格的行并入台账。
 输出 outputs/<周期>/校验报告.xlsx、汇总.xlsx 和 退回/<单位>.txt。重复运行结果不变。
 

@@ -142,9 +142,14 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         _fill_submission_summary(outcome, ledger, period.id)
         _write_outputs(ws, outcome, ledger, period)   # before the ledger: a report open in Excel stops us first
         checkpoint("collect:reports")
-        with writing(ws.ledger, unchanged="台账和进展记录数据库保持原样。"):
+        with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
             save_ledger(ws, ledger)
     return outcome
+
+
+def _ledger_write_needs(ws: Workspace) -> int | None:
+    """About what writing the ledger takes: the new ledger plus the backup of the old one."""
+    return 2 * ws.ledger.stat().st_size if ws.ledger.exists() else None
 
 
 def _inbox_or_refuse(folder: Path, given: bool) -> Inbox:
@@ -205,6 +210,10 @@ def _unpacked(returned: Returned, archive_dir: Path, staging: Path, limits) -> l
         members = open_package(returned.path, returned.name, staging / returned.sha256[:12], limits)
     except FileRejected as rejected:
         returned.preset = (rejected.code, rejected.message)
+        return [returned]
+    if not members:
+        returned.preset = ("unsupported-format", "压缩包里没有可收取的文件（是空的，或只有系统文件）。"
+                                                 "请把填报表放进压缩包重新发送，或直接发送 Excel 表格。")
         return [returned]
     folder = archive_dir / safe_file_name(returned.path.name)
     for member in members:
