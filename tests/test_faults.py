@@ -237,6 +237,16 @@ def test_ledger_saved_as_xls_beside_the_old_xlsx_is_read_and_written_back(ws, tm
     assert ledger_stage.load_ledger(ws).tasks[0].text == text
 
 
+def test_check_writes_an_xls_ledger_back_as_xlsx(ws, tmp_path):
+    text = _edited_copy_as(ws, ".xls", tmp_path)
+    outcome = _check(ws)
+    assert any(f.state == "已修复" and "台账.xls" in f.text for f in outcome.findings)
+    assert not ws.ledger.with_suffix(".xls").exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ToolkitWarning)
+        assert ledger_stage.load_ledger(ws).tasks[0].text == text
+
+
 def test_only_an_xls_ledger_is_read_and_parse_is_never_advised(ws, tmp_path):
     collected(ws)
     rows = store_rows(ws)

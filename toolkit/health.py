@@ -45,6 +45,8 @@ def check_workspace(ws: Workspace, repair: bool = True) -> HealthOutcome:
     ws.require()
     outcome = HealthOutcome(ws.root)
     _check_outputs(ws, outcome, repair)
+    if repair:
+        _write_back_other_formats(ws, outcome)
     ledger = _check_ledger(ws, outcome)
     _check_store(ws, outcome, ledger, repair)
     if ledger is not None:
@@ -72,6 +74,27 @@ def _check_outputs(ws: Workspace, outcome: HealthOutcome, repair: bool) -> None:
         if owner.exists():
             outcome.add("台账", PROBLEM, f"台账正被 Excel/WPS/LibreOffice 打开（锁文件 {owner.name}）。请关闭台账；"
                                        "如已关闭仍有此提示，请删除该锁文件。")
+
+
+def _write_back_other_formats(ws: Workspace, outcome: HealthOutcome) -> None:
+    """A 台账.xls/.et/.ods the clerk saved is read and written back as 台账.xlsx (the .xls goes to 备份/)."""
+    from toolkit.ledger import ledger_lock, ledger_source, load_ledger, other_format_ledgers, save_ledger
+
+    others = other_format_ledgers(ws)
+    if not others:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ToolkitWarning)
+        source = ledger_source(ws)
+        try:
+            with ledger_lock(ws):
+                save_ledger(ws, load_ledger(ws))
+        except ToolkitError as exc:
+            outcome.add("台账", PROBLEM, f"另存的 {'、'.join(p.name for p in others)} 未能写回：{exc.message}")
+            return
+    read = f"已读取 {source.name} 中的修改并" if source != ws.ledger else "已"
+    outcome.add("台账", REPAIRED, f"发现另存的 {'、'.join(p.name for p in others)}：{read}写回 {ws.ledger.name}，"
+                                f"另存的文件移到 outputs/备份/。今后请保存为 .xlsx。")
 
 
 def _check_ledger(ws: Workspace, outcome: HealthOutcome):

@@ -68,23 +68,25 @@ def returned_files(folder: Path) -> list[Path]:
 
 
 def _link_note(path: Path, folder: Path) -> Returned:
-    name = path.relative_to(folder).as_posix()
+    """A symbolic link in the inbox, reported with where it points; never followed."""
     shown = os.readlink(path)
+    return Returned(path, path.relative_to(folder).as_posix(), _now(), preset=_link_problem(path, folder, shown))
+
+
+def _link_problem(path: Path, folder: Path, shown: str) -> tuple[str, str]:
     try:
         target = path.resolve(strict=True)
     except (RuntimeError, OSError) as exc:
-        looped = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
-        if looped:
-            return Returned(path, name, _now(), preset=("link-loop", f"这是一个循环链接（指向 {shown}，最终又指回自己），"
-                                                                      "无法读取，未收取。请删除它，把单位报送的文件本身放进回收文件夹。"))
-        return Returned(path, name, _now(), preset=("link", f"这是一个链接（快捷方式），指向的 {shown} 不存在，未收取。"
-                                                            "请把单位报送的文件本身放进回收文件夹。"))
-    if folder.resolve() in target.parents:
-        message = f"这是一个链接，指向回收文件夹内的 {target.relative_to(folder.resolve()).as_posix()}；链接本身不收取，该文件已直接收取。"
-    else:
-        message = (f"这是一个链接，指向回收文件夹以外的 {shown}，出于安全不跟随、未收取。"
-                   "如确是单位报送的文件，请把文件本身复制进回收文件夹。")
-    return Returned(path, name, _now(), preset=("link", message))
+        if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+            return "link-loop", (f"这是一个循环链接（指向 {shown}，最终又指回自己），无法读取，未收取。"
+                                 "请删除它，把单位报送的文件本身放进回收文件夹。")
+        return "link", f"这是一个链接（快捷方式），指向的 {shown} 不存在，未收取。请把单位报送的文件本身放进回收文件夹。"
+    inside = folder.resolve()
+    if inside in target.parents:
+        return "link", (f"这是一个链接，指向回收文件夹内的 {target.relative_to(inside).as_posix()}；"
+                        "链接本身不收取，该文件已直接收取。")
+    return "link", (f"这是一个链接，指向回收文件夹以外的 {shown}，出于安全不跟随、未收取。"
+                    "如确是单位报送的文件，请把文件本身复制进回收文件夹。")
 
 
 def _now() -> datetime:
