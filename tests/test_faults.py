@@ -217,7 +217,7 @@ def _edited_copy_as(ws: Workspace, suffix: str, tmp_path: Path) -> str:
     edited = tmp_path / "edited" / "台账.xlsx"
     edited.parent.mkdir()
     book.save(edited)
-    converted = convert_with_soffice(edited, "xls", tmp_path / "converted")
+    converted = convert_with_soffice(edited, "ods" if suffix == ".ods" else "xls", tmp_path / "converted")
     shutil.copy(converted, ws.ledger.with_suffix(suffix))
     ws.ledger.write_bytes(original)
     old = datetime(2024, 1, 1).timestamp()
@@ -225,7 +225,7 @@ def _edited_copy_as(ws: Workspace, suffix: str, tmp_path: Path) -> str:
     return text_cell.value
 
 
-@pytest.mark.parametrize("suffix", [".xls", ".et"])
+@pytest.mark.parametrize("suffix", [".xls", ".et", ".ods"])
 def test_ledger_saved_as_xls_beside_the_old_xlsx_is_read_and_written_back(ws, tmp_path, suffix):
     text = _edited_copy_as(ws, suffix, tmp_path)
     with pytest.warns(ToolkitWarning, match=f"台账{suffix}"):
