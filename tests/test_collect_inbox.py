@@ -174,6 +174,7 @@ def test_links_are_reported_never_followed_out_of_the_inbox(ws, unit):
     os.symlink("环2.xlsx", returns(ws) / "环1.xlsx")
     os.symlink("环1.xlsx", returns(ws) / "环2.xlsx")
     os.symlink("/etc", returns(ws) / "外部文件夹")
+    (returns(ws) / "无名.csv").write_text("序号,本期状态\n1,滞后\n", encoding="utf-8")   # an error of no known unit
     outcome = collect(ws)
     assert codes_of(outcome, "区财政局.xlsx") == {"link"}
     assert "以外" in verdict(outcome, "区财政局.xlsx").problems[0].message
@@ -182,7 +183,9 @@ def test_links_are_reported_never_followed_out_of_the_inbox(ws, unit):
     assert codes_of(outcome, "外部文件夹") == {"link"}
     archived = [p.read_bytes() for p in ws.archive(PERIOD).rglob("*") if p.is_file()]
     assert not any(b"root:" in data for data in archived), "/etc/passwd never reaches 归档"
-    assert verdict(outcome, "民政局.xlsx").records and outcome.exit_code == 0
+    assert verdict(outcome, "民政局.xlsx").records
+    letter = (ws.period_dir(PERIOD) / "退回" / "未识别单位.txt").read_text(encoding="utf-8")
+    assert "无名.csv" in letter and "链接" not in letter, "links are the clerk's matter, not in a unit's letter"
 
 
 # ---------------------------------------------------------------------------------------------- 9. CSV

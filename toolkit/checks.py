@@ -42,6 +42,7 @@ LEVELS = {
     "link": NOTICE,
     "link-loop": NOTICE,
 }
+CLERK_ONLY_CODES = {"still-copying", "link", "link-loop"}      # in 校验报告, never in a unit's 退回 letter
 FILE_LEVEL_ERRORS = {"unreadable", "unsupported-format", "too-large", "bad-signature", "wrong-period", "csv-export",
                      "unsupported-archive", "unsafe-name", "archive-nested"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from toolkit.checks import ERROR, Problem
+from toolkit.checks import CLERK_ONLY_CODES, ERROR, Problem
 from toolkit.ledger import indicator_values_text
 from toolkit.workspace import safe_file_name
 
@@ -80,6 +80,8 @@ def write_return_notes(folder: Path, problems: list[Problem], period_display: st
             old.unlink()
     by_unit: dict[str, list[Problem]] = {}
     for problem in problems:
+        if problem.code in CLERK_ONLY_CODES:
+            continue                     # about the clerk's inbox, not the unit's file
         by_unit.setdefault(problem.unit or "未识别单位", []).append(problem)
     written = []
     for unit, items in by_unit.items():
