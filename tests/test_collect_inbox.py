@@ -60,6 +60,9 @@ def test_zip_members_are_collected_archived_and_reported_under_package_name(ws, 
     assert any(n.endswith("_报送材料.zip") for n in archived), "the package itself is archived as received"
     assert any(n.endswith("_民政局进展表.xlsx") for n in archived) and any(n.endswith("_现场照片.jpg") for n in archived)
     assert outcome.exit_code == 0
+    from toolkit.collect import period_status
+
+    assert period_status(ws, PERIOD).waiting_files == 0, "an opened package is not waiting"
 
 
 def test_empty_package_is_said_to_be_empty(ws):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from toolkit.collect.inbox import returned_files, sha256_of
+from toolkit.collect.inbox import is_package, returned_files, sha256_of
 from toolkit.errors import EXIT_OK
 from toolkit.workspace import Workspace
 
@@ -56,6 +56,14 @@ class StatusOutcome:
         return lines
 
 
+def _counted(path, merged: set[str], archive_dir) -> bool:
+    """Rows of the file are in the history; for a .zip package, it was opened (its members are judged one by one)."""
+    sha = sha256_of(path)
+    if sha in merged:
+        return True
+    return is_package(path) and any(archive_dir.glob(f"{sha[:12]}_*"))
+
+
 def period_status(ws: Workspace, period_text: str, as_of: datetime | None = None) -> StatusOutcome:
     """`toolkit status PERIOD`: who reported, who is late, who is missing, and a 催报 message; writes nothing."""
     from toolkit.config import load_config
@@ -74,6 +82,6 @@ def period_status(ws: Workspace, period_text: str, as_of: datetime | None = None
             reported.setdefault(record.unit, record.received)
     late = [u for u, s in rows.items() if s.reported and s.late]
     merged = {r.sha256 for r in ledger.progress if r.period == period.id}
-    waiting = [p for p in returned_files(ws.returns(period.id)) if sha256_of(p) not in merged]
+    waiting = [p for p in returned_files(ws.returns(period.id)) if not _counted(p, merged, ws.archive(period.id))]
     return StatusOutcome(period.id, period.display, period.due, as_of or datetime.now().replace(microsecond=0),
                          expected, reported, late, len(waiting))
