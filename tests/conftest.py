@@ -23,6 +23,13 @@ def run_toolkit(workspace: Path, *args: str, check: bool = False) -> subprocess.
     return result
 
 
+@pytest.fixture(autouse=True)
+def files_written_just_now_are_settled(monkeypatch):
+    """Tests write returned files a moment before collecting them; a clerk's inbox files are seconds old at least.
+    The still-being-copied rule ([limits] settle_seconds) is tested on its own in test_collect_inbox.py."""
+    monkeypatch.setenv("TOOLKIT_SETTLE_SECONDS", "0")
+
+
 @pytest.fixture
 def seed_notice() -> Path:
     return SEED_NOTICE

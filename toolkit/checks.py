@@ -1,6 +1,6 @@
 """Pure checks for returned workbooks: format sniffing, size limits, value normalisation, the problem record.
 
-Nothing here reads the ledger or writes a file; collect.py does that.
+Nothing here reads the ledger or writes a file; toolkit/collect/ does that.
 """
 from __future__ import annotations
 
@@ -33,8 +33,19 @@ LEVELS = {
     "inconsistent": NOTICE,
     "missing-contact": NOTICE,
     "unchanged": NOTICE,
+    # issue 12: what units really send
+    "csv-export": ERROR,
+    "unsupported-archive": ERROR,
+    "unsafe-name": ERROR,
+    "archive-nested": ERROR,
+    "evidence": NOTICE,
+    "still-copying": NOTICE,
+    "link": NOTICE,
+    "link-loop": NOTICE,
 }
-FILE_LEVEL_ERRORS = {"unreadable", "unsupported-format", "too-large", "bad-signature", "wrong-period"}
+CLERK_ONLY_CODES = {"still-copying", "link", "link-loop"}      # in 校验报告, never in a unit's 退回 letter
+FILE_LEVEL_ERRORS = {"unreadable", "unsupported-format", "too-large", "bad-signature", "wrong-period", "csv-export",
+                     "unsupported-archive", "unsafe-name", "archive-nested"}
 
 SPREADSHEET_FORMATS = ("xlsx", "xls", "ods")
 
@@ -100,6 +111,8 @@ def column_index(letters: str) -> int:
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+RAR_MAGIC = b"Rar!\x1a\x07"
+SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
 
@@ -128,8 +141,34 @@ def sniff_format(path: Path, limits) -> str:
         return _sniff_ole2(path)
     if len(head) < 8 and (OLE2_MAGIC.startswith(head) or any(m.startswith(head[:4]) for m in ZIP_MAGICS)):
         raise FileRejected("unreadable", "文件不完整（只有几个字节），可能传输中断。请重新发送原表。")
+    _refuse_other_archives(head)
+    if _looks_like_csv(path):
+        raise FileRejected("csv-export", "这是 CSV 文本文件（表格被“另存为 CSV”，只剩文字，没有下发表格的身份信息、"
+                                         "下拉选项和指标表），无法校验。请直接报送下发的 Excel 表格（.xlsx），不要另存为 CSV。")
     raise FileRejected("unsupported-format", "这不是电子表格文件（可能是文档、图片或网页另存的文件）。"
                                              "请用下发的 Excel 表格填写后，以 .xlsx 格式保存报送。")
+
+
+def _refuse_other_archives(head: bytes) -> None:
+    kind = "RAR" if head.startswith(RAR_MAGIC) else "7z" if head.startswith(SEVEN_ZIP_MAGIC) else None
+    if kind:
+        raise FileRejected("unsupported-archive", f"这是 {kind} 压缩包，本工具只能打开 .zip 压缩包。请直接发送 Excel "
+                                                  "填报表，或在电脑上右键“发送到→压缩(zipped)文件夹”打包成 .zip 后重新发送。")
+
+
+def _looks_like_csv(path: Path) -> bool:
+    """A text file named .csv, or whose first line is comma- or tab-separated with our form's headers."""
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return True
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            first = head.decode(encoding).splitlines()[0] if head.strip() else ""
+        except (UnicodeDecodeError, IndexError):
+            continue
+        return ("," in first or "\t" in first) and "序号" in first
+    return False
 
 
 def _sniff_zip(path: Path, limits) -> str:

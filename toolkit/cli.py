@@ -46,11 +46,22 @@ def run(session: Session, action):
             if session.debug:
                 raise
             _print_warnings(caught)
+            if _echo_clerk_os_error(exc):      # a full disk, a read-only folder …: the clerk's own sentence
+                sys.exit(EXIT_FAILED)
             click.echo(f"错误：程序内部错误（{type(exc).__name__}: {exc}）。台账写入是原子操作，不会被写坏。"
                        f"请加 --debug 重新运行，把输出发给维护人员。", err=True)
             sys.exit(EXIT_FAILED)
     _print_warnings(caught)
     return outcome
+
+
+def _echo_clerk_os_error(exc: Exception) -> bool:
+    from toolkit.oserrors import clerk_error, is_clerk_fixable, os_error_in
+
+    if not is_clerk_fixable(exc):
+        return False
+    click.echo(f"错误：{clerk_error(os_error_in(exc)).message}", err=True)
+    return True
 
 
 def _print_warnings(caught) -> None:
@@ -109,6 +120,8 @@ def parse_datetime(value: str | None) -> datetime | None:
   toolkit issue 2024-W12                     生成各单位填报表 outputs/2024-W12/下发/
   toolkit collect 2024-W12                   校验、汇总 inputs/回收/2024-W12/ 中的回收表
   toolkit circular 2024-W12 --pdf            生成周盘点通报（Word，可选 PDF）
+  toolkit check                              工作区体检（台账、数据库、归档…），能修的直接修
+  toolkit newyear D:/督查2025 --notice 新通知.docx   新的一年另建工作区
 """)
 @click.option("-w", "--workspace", default=".", show_default=True, metavar="目录",
               help="工作区目录（含 inputs/ 和 outputs/）。")
@@ -220,7 +233,8 @@ def _period_from_date(session: Session, day: date | None, kind: str) -> str:
 @main.command(context_settings=CONTEXT, help="""回收、校验并汇总各单位报回的填报表，更新台账。
 
 \b
-读取 inputs/回收/<周期>/ 下的全部文件（可含子文件夹，任意文件名；.xlsx/.xls/.et/.ods）。
+读取 inputs/回收/<周期>/ 下的全部文件（可含子文件夹，任意文件名；.xlsx/.xls/.et/.ods，
+.zip 压缩包中的文件逐个收取；链接不跟随；刚放入、仍在复制的文件留待下次）。
 每个文件先原样归档到 outputs/归档/<周期>/，再逐项校验；合格的行并入台账。
 输出 outputs/<周期>/校验报告.xlsx、汇总.xlsx 和 退回/<单位>.txt。重复运行结果不变。
 
@@ -282,6 +296,48 @@ def circular(session: Session, period: str, as_of: str | None, pdf: bool):
     paths = run(session, lambda: circular_stage.render_circulars(session.ws, period, as_of=day, pdf=pdf))
     for path in paths:
         click.echo(f"已生成：{path}")
+
+
+@main.command(context_settings=CONTEXT, help="""工作区体检：检查台账、进展记录数据库、单位名录、督查室密钥、归档和输出文件夹。
+
+\b
+能安全修复的直接修复（中断的运行留下的临时文件和锁文件；台账与数据库不同步时按数据库补齐报送情况，
+或按台账“进展记录”表补回数据库缺少的近期记录），其余逐条说明怎么处理。
+退出码：0 一切正常或已修复；1 有需要督查室处理的问题；2 无法运行。
+
+\b
+示例：
+  toolkit check
+  toolkit -w D:/督查 check --no-repair
+""")
+@click.option("--no-repair", is_flag=True, help="只检查，不做任何修复（不写任何文件）。")
+@click.pass_obj
+def check(session: Session, no_repair: bool):
+    from toolkit import health
+
+    finish(run(session, lambda: health.check_workspace(session.ws, repair=not no_repair)))
+
+
+@main.command(context_settings=CONTEXT, help="""新的一年：另建一个工作区，沿用单位名录、设置、模板和督查室密钥。
+
+\b
+新一年的任务分解通知（文号或年度不同）不能在去年的工作区里 parse --force，否则去年的报送会算到今年的任务上。
+本命令新建 目录（须不存在或为空），复制 inputs/单位名录.xlsx、inputs/toolkit.toml、templates/、
+outputs/.office_key；给出 --notice 时把通知复制到新工作区的 inputs/ 并解析。去年的工作区不作任何改动。
+
+\b
+示例：
+  toolkit newyear D:/督查2025 --notice D:/通知/济兖政发〔2025〕1号.docx
+  toolkit -w D:/督查2024 newyear D:/督查2025
+""")
+@click.argument("target", metavar="新工作区目录", type=click.Path(path_type=Path))
+@click.option("--notice", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              metavar="通知文件", help="新一年的任务分解通知；给出时在新工作区中直接解析。")
+@click.pass_obj
+def newyear(session: Session, target: Path, notice: Path | None):
+    from toolkit import newyear as newyear_stage
+
+    finish(run(session, lambda: newyear_stage.start_new_year(session.ws, target, notice)))
 
 
 @main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报。

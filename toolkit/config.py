@@ -102,6 +102,13 @@ class Limits:
     max_zip_members: int = 1000
     max_unzipped_mb: float = 200
     max_zip_ratio: float = 100
+    settle_seconds: float = 5        # a returned file modified this recently is still being copied: next run
+
+
+@dataclass(frozen=True)
+class Backups:
+    keep_last: int = 20              # the newest ledger copies in outputs/备份/ always kept
+    monthly: bool = True             # and the newest copy of every earlier month
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     ranking: RankingConfig = field(default_factory=RankingConfig)
     collect: CollectConfig = field(default_factory=CollectConfig)
+    backups: Backups = field(default_factory=Backups)
 
 
 def load_config(ws: Workspace) -> Config:
@@ -166,7 +174,7 @@ class _Reader:
 
     # -- the sections ---------------------------------------------------------------------------
     def config(self, data: dict) -> Config:
-        known = {"office", "due", "thresholds", "circular", "holidays", "limits", "ranking", "collect"}
+        known = {"office", "due", "thresholds", "circular", "holidays", "limits", "backups", "ranking", "collect"}
         self._warn_unknown(data, known, ())
         return Config(
             office=self._office(self._table(data, "office")),
@@ -177,6 +185,7 @@ class _Reader:
             limits=self._limits(self._table(data, "limits")),
             ranking=self._ranking(self._table(data, "ranking")),
             collect=self._collect(self._table(data, "collect")),
+            backups=self._backups(self._table(data, "backups")),
         )
 
     def _office(self, table: dict) -> OfficeConfig:
@@ -249,7 +258,15 @@ class _Reader:
                                          0, 100_000, False, "大于 0 的数（MB）"),
             max_zip_ratio=self._number(table, ("limits", "max_zip_ratio"), lim.max_zip_ratio,
                                        0, 100_000, False, "大于 0 的数（解压后与压缩前大小之比）"),
+            settle_seconds=self._number(table, ("limits", "settle_seconds"), lim.settle_seconds, 0, 3600,
+                                        True, "0—3600 的秒数"),
         )
+
+    def _backups(self, table: dict) -> Backups:
+        default = Backups()
+        self._warn_unknown(table, set(default.__dataclass_fields__), ("backups",))
+        return Backups(keep_last=self._int(table, ("backups", "keep_last"), default.keep_last, 1, 100_000, "正整数"),
+                       monthly=self._bool(table, ("backups", "monthly"), default.monthly))
 
     def _holidays(self, table: dict) -> dict[int, HolidayYear]:
         years: dict[int, HolidayYear] = {}

@@ -190,10 +190,12 @@ def ensure_directory(ws: Workspace, ledger: Ledger) -> list[str]:
 
 # ----------------------------------------------------------------------------------------------- expansion
 
-def unit_tasks(ledger: Ledger, directory: Directory) -> dict[str, list[tuple[str, str]]]:
+def unit_tasks(ledger: Ledger, directory: Directory, known_only: bool = False) -> dict[str, list[tuple[str, str]]]:
     """Every named unit → [(task id, 主办/协办)] in task order, collective names expanded.
 
-    A unit named for a task keeps its own role even when a collective also covers it.
+    A unit named for a task keeps its own role even when a collective also covers it. With `known_only`, names
+    that are not in 单位名录 are left out (a typo gets no form and is not expected to report, see
+    unknown_unit_notes).
     """
     named: dict[tuple[str, str], str] = {}
     expanded: dict[tuple[str, str], str] = {}
@@ -201,8 +203,9 @@ def unit_tasks(ledger: Ledger, directory: Directory) -> dict[str, list[tuple[str
         group = collective(a.unit)
         if group is None:
             unit = directory.find(a.unit)
-            name = unit.name if unit else a.unit
-            _keep_stronger(named, (name, a.task_id), a.role)
+            if unit is None and known_only:
+                continue
+            _keep_stronger(named, (unit.name if unit else a.unit, a.task_id), a.role)
         elif not group.related_only:
             for unit in directory.of_category(group.category):
                 _keep_stronger(expanded, (unit.name, a.task_id), a.role)
@@ -212,6 +215,35 @@ def unit_tasks(ledger: Ledger, directory: Directory) -> dict[str, list[tuple[str
     for (unit, task_id), role in sorted(roles.items(), key=lambda kv: order.get(kv[0][1], 0)):
         result.setdefault(unit, []).append((task_id, role))
     return result
+
+
+def unknown_units(ledger: Ledger, directory: Directory) -> dict[str, list[str]]:
+    """Names in 责任分工 that are neither in 单位名录 (names and aliases) nor a collective → their task ids."""
+    found: dict[str, list[str]] = {}
+    for a in ledger.assignments:
+        if collective(a.unit) is None and directory.find(a.unit) is None:
+            found.setdefault(a.unit, []).append(a.task_id)
+    return found
+
+
+def nearest_unit(name: str, directory: Directory) -> str | None:
+    """The directory unit whose name or alias is closest to `name` (区商务局局 → 区商务局)."""
+    import difflib
+
+    spelled = {n: u.name for u in directory.units for n in (u.name, *u.aliases)}
+    close = difflib.get_close_matches(name, list(spelled), n=1, cutoff=0.5)
+    return spelled[close[0]] if close else None
+
+
+def unknown_unit_notes(ledger: Ledger, directory: Directory, directory_name: str = "单位名录.xlsx") -> list[str]:
+    """One warning per unknown name: where it is, the nearest directory entry, and what to do."""
+    notes = []
+    for name, task_ids in unknown_units(ledger, directory).items():
+        nearest = nearest_unit(name, directory)
+        guess = f"最接近的是单位名录中的“{nearest}”；" if nearest else ""
+        notes.append(f"责任分工表中的“{name}”（第{'、'.join(task_ids)}项任务）不在单位名录中，{guess}本次不为它生成填报表，"
+                     f"也不计入应报单位。如是笔误，请在台账“责任分工”表中改正；如是新单位，请把它加入 {directory_name}。")
+    return notes
 
 
 def _keep_stronger(roles: dict, key: tuple[str, str], role: str) -> None:

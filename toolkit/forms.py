@@ -551,7 +551,7 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
     period text, the week containing `as_of` is issued.
     """
     from toolkit.config import load_config
-    from toolkit.directory import load_directory, unit_tasks, unresolved_collectives
+    from toolkit.directory import load_directory, unit_tasks, unknown_unit_notes, unresolved_collectives
     from toolkit.ledger import load_ledger
     from toolkit import periods
 
@@ -567,9 +567,10 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
     directory = load_directory(ws)
     issued = datetime.combine(as_of, time(9, 0)) if as_of else datetime.now().replace(microsecond=0)
 
-    held = unit_tasks(ledger, directory)
+    held = unit_tasks(ledger, directory, known_only=True)
     forms = plan_forms(ledger, held, period.start, periods.period_end_of)
-    notes = _unresolved_note(unresolved_collectives(ledger, directory))
+    notes = (unknown_unit_notes(ledger, directory, ws.directory.name)
+             + _unresolved_note(unresolved_collectives(ledger, directory)))
     if not forms:
         raise ToolkitError("台账中没有任何单位承担任务，无法下发。请检查 台账.xlsx 的“责任分工”表后重试。")
 

@@ -14,6 +14,7 @@ A ledger without a store (written before the store existed, or a copy) has its s
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -24,10 +25,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from toolkit import __version__
+from toolkit.faults import checkpoint
 from toolkit.errors import LedgerLockedError, ToolkitError, ToolkitWarning
 from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment, CircularRecord, IndicatorRecord,
                             Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
-from toolkit.workspace import Workspace
+from toolkit.workspace import LEDGER_NAME as LEDGER_FILE_NAME, Workspace
 
 SCHEMA_VERSION = "2"
 STORE_NAME = "进展记录.sqlite"
@@ -171,21 +173,21 @@ def task_summary(text: str, limit: int = 40) -> str:
 
 # ------------------------------------------------------------------------------------------ reading
 
-def load_ledger(ws: Workspace, since: date | None = None) -> Ledger:
+def load_ledger(ws: Workspace, since: date | None = None, check_store: bool = True) -> Ledger:
     """The ledger, its progress history from the store.
 
     With `since`, history holds the rows whose period ends on or after `since` plus, for each (unit, task), its
     latest row before it (and the latest row before it carrying each indicator value) — all that evaluating a
     period from `since` on needs. Without, every row. Without a store, the sheet's 进展记录 rows.
     """
-    if not ws.ledger.exists():
-        raise ToolkitError(f"找不到台账 {ws.ledger}。请先运行：toolkit parse <通知文件>")
+    source = ledger_source(ws)
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_path(str(ws.ledger))
+        with open(source, "rb") as handle:     # by content: a WPS .et is an .xls inside
+            book = CalamineWorkbook.from_filelike(handle)
     except Exception as exc:  # noqa: BLE001
-        raise ToolkitError(f"台账 {ws.ledger} 无法读取（{exc}）。可从 outputs/备份/ 中取回上一版。") from exc
+        raise ToolkitError(f"台账 {source} 无法读取（{exc}）。可从 outputs/备份/ 中取回上一版。") from exc
     for name in (TASK_SHEET, ASSIGN_SHEET, INDICATOR_SHEET, TARGET_SHEET, PROGRESS_SHEET, SUBMISSION_SHEET,
                  CIRCULAR_SHEET, INFO_SHEET):
         if name not in book.sheet_names:
@@ -203,6 +205,7 @@ def load_ledger(ws: Workspace, since: date | None = None) -> Ledger:
                           ToolkitWarning, stacklevel=2)
     info = _read_info(sheets[INFO_SHEET])
     tasks, status = _read_tasks(sheets[TASK_SHEET], info.date.year if info.date else date.today().year)
+    clerk_columns = read_clerk_columns(sheets[TASK_SHEET])
     assignments = _read_assignments(sheets[ASSIGN_SHEET])
     _units_from_assignments(tasks, assignments)
     ledger = Ledger(
@@ -217,7 +220,77 @@ def load_ledger(ws: Workspace, since: date | None = None) -> Ledger:
         status_period=_info_value(sheets[INFO_SHEET], STATUS_PERIOD_KEY),
     )
     _attach_indicators(ledger)
+    ledger.store_state = _info_value(sheets[INFO_SHEET], STORE_STATE_KEY)
+    ledger.clerk_columns = clerk_columns
+    if check_store:
+        from toolkit.store_sync import reconcile_with_store
+
+        reconcile_with_store(ws, ledger)
     return ledger
+
+
+def _info_value(info_rows: list[dict], key: str) -> str:
+    return next((as_text(r.get("内容")) for r in info_rows if as_text(r.get("项目")) == key), "")
+
+
+OTHER_LEDGER_SUFFIXES = (".xls", ".et", ".ods")
+
+
+def other_format_ledgers(ws: Workspace) -> list[Path]:
+    """台账.xls / .et / .ods beside (or instead of) 台账.xlsx: what WPS or LibreOffice "save as" leaves."""
+    return [p for p in (ws.ledger.with_suffix(s) for s in OTHER_LEDGER_SUFFIXES) if p.exists()]
+
+
+def ledger_source(ws: Workspace) -> Path:
+    """The file to read the ledger from: 台账.xlsx, or a newer 台账.xls/.et/.ods the clerk saved (said so)."""
+    ws.require()
+    others = sorted(other_format_ledgers(ws), key=lambda p: p.stat().st_mtime)
+    if ws.ledger.exists():
+        newer = [p for p in others if p.stat().st_mtime > ws.ledger.stat().st_mtime]
+        for older in (p for p in others if p not in newer):
+            warnings.warn(f"发现 {older.name}，但它比 {ws.ledger.name} 旧，已忽略；如其中有需要的修改，请在 "
+                          f"{ws.ledger.name} 中重做，或删除 {ws.ledger.name} 后重新运行。", ToolkitWarning, stacklevel=3)
+        if not newer:
+            return ws.ledger
+        others = newer
+    elif not others:
+        raise ToolkitError(_no_ledger_message(ws))
+    chosen = others[-1]
+    warnings.warn(f"台账被另存成了 {chosen.name}（WPS/LibreOffice 常这样保存），其中的修改已读取；下次写入台账时"
+                  f"写回 {ws.ledger.name}，{chosen.name} 移到 outputs/备份/。今后请保存为 .xlsx 格式。",
+                  ToolkitWarning, stacklevel=3)
+    return chosen
+
+
+def _no_ledger_message(ws: Workspace) -> str:
+    copies = sorted(ws.backups.glob("台账_*.xlsx")) if ws.backups.is_dir() else []
+    if copies or store_path(ws).exists():
+        where = f"最近的备份是 {copies[-1]}，" if copies else ""
+        return (f"找不到台账 {ws.ledger}，但工作区里还有历史记录（outputs/{STORE_NAME} 或 outputs/备份/）。"
+                f"请不要重新运行 parse（那会另起一本新台账）；{where}请把最近的备份复制为 outputs/{LEDGER_FILE_NAME} "
+                "后重新运行，然后运行 toolkit check 核对。")
+    return f"找不到台账 {ws.ledger}。请先运行：toolkit parse <通知文件>"
+
+
+def retire_other_format_ledgers(ws: Workspace) -> list[Path]:
+    """After 台账.xlsx is written, a 台账.xls/.et/.ods it was read from moves to 备份/ so it is not read again."""
+    moved = []
+    for path in other_format_ledgers(ws):
+        ws.backups.mkdir(parents=True, exist_ok=True)
+        target = ws.backups / f"台账_另存_{datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}"
+        os.replace(path, target)
+        moved.append(target)
+    return moved
+
+
+def sheet_progress(ws: Workspace) -> list[ProgressRecord]:
+    """The rows the ledger's 进展记录 sheet shows (a view of the store), read from the sheet itself."""
+    from python_calamine import CalamineWorkbook
+
+    with open(ledger_source(ws), "rb") as handle:
+        book = CalamineWorkbook.from_filelike(handle)
+    rows = _records(book.get_sheet_by_name(PROGRESS_SHEET).to_python(), PROGRESS_SHEET)
+    return [_read_progress(r) for r in rows if as_text(r.get("期次"))]
 
 
 def _records(rows: list[list], sheet: str) -> list[dict]:
@@ -269,6 +342,31 @@ def _read_tasks(rows: list[dict], year: int) -> tuple[list[Task], dict[str, Task
         )
     tasks.sort(key=lambda t: t.seq)
     return tasks, status
+
+
+def read_clerk_columns(rows: list[dict], known: tuple[str, ...] | list[str] = ()) -> dict[str, dict[str, object]]:
+    """Columns the clerk added to 任务台账 (备注, 督查意见 …), by header → task id → value, in sheet order."""
+    known_headers = set(known or TASK_HEADERS) | {EXCEL_ROW, ""}
+    columns: dict[str, dict[str, object]] = {}
+    for r in rows:
+        task_id = as_text(r.get("序号"))
+        for header, value in r.items():
+            if header in known_headers:
+                continue
+            column = columns.setdefault(header, {})
+            if task_id and value not in ("", None):
+                column[task_id] = value
+    return columns
+
+
+def with_clerk_columns(headers: list[str], rows: list[list], ledger: Ledger) -> tuple[list[str], list[list]]:
+    """The clerk's own columns written back after the known ones, matched by 序号 (wherever that column is)."""
+    extra = [h for h in ledger.clerk_columns if h not in headers]
+    if not extra:
+        return headers, rows
+    id_column = headers.index("序号")
+    return ([*headers, *extra],
+            [[*row, *(ledger.clerk_columns[h].get(as_text(row[id_column]), "") for h in extra)] for row in rows])
 
 
 def _read_assignments(rows: list[dict]) -> list[Assignment]:
@@ -422,7 +520,7 @@ def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecor
             else:
                 rows = _window(conn, since.isoformat())
     except sqlite3.Error as exc:
-        raise _store_error(path, exc) from exc
+        raise store_error(path, exc) from exc
     stored_in = str(path.resolve())
     return [_record_from_row(row, stored_in) for row in rows]
 
@@ -445,9 +543,37 @@ def _has_schema(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'progress'").fetchone() is not None
 
 
-def _store_error(path: Path, exc: Exception) -> ToolkitError:
-    return ToolkitError(f"进展记录数据库 {path} 无法读写（{exc}）。请勿手工修改该文件；如已损坏，可将其改名后重新运行"
-                        f"（工具将按台账“进展记录”表重建近期记录，再逐期运行 toolkit collect 即可从回收文件补回历史）。")
+def store_error(path: Path, exc: Exception) -> ToolkitError:
+    """What to tell the clerk when the store could not be read or written: renaming it is advised only when
+    `PRAGMA integrity_check` really fails; a full disk, a lock or a read-only folder get their own sentence."""
+    text = str(exc).lower()
+    if "full" in text:
+        from toolkit.oserrors import clerk_error
+
+        return clerk_error(OSError(errno.ENOSPC, "disk full"), path, unchanged="台账和进展记录数据库保持原样。")
+    if "locked" in text or "busy" in text:
+        return ToolkitError(f"进展记录数据库 {path} 正被其他程序使用（可能另一个 toolkit 命令或数据库工具打开了它）。"
+                            "请关闭后重新运行；台账和数据库保持原样。")
+    if "readonly" in text or "read-only" in text:
+        return ToolkitError(f"进展记录数据库 {path} 是只读的，无法写入。请取消该文件或 outputs 文件夹的只读属性"
+                            "（或把工作区复制到可写的位置）后重新运行；台账和数据库保持原样。")
+    if store_is_damaged(path):
+        return ToolkitError(f"进展记录数据库 {path} 已损坏（完整性检查未通过：{exc}）。请把它改名（例如加上“_损坏”）"
+                            "后运行 toolkit check：工具会按台账“进展记录”表重建近期记录，再逐期运行 toolkit collect "
+                            "即可从回收文件补回历史；outputs/备份/ 中如有 进展记录_*.sqlite 也可取回。")
+    return ToolkitError(f"进展记录数据库 {path} 暂时无法读写（{exc}）。数据库本身完好，请勿删除或改名；"
+                        "请确认磁盘可写、没有其他程序打开它后重新运行。")
+
+
+def store_is_damaged(path: Path) -> bool:
+    """True when `PRAGMA integrity_check` reports a problem or cannot even run on the file."""
+    if not path.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            return conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+    except sqlite3.DatabaseError as exc:
+        return "locked" not in str(exc).lower()
 
 
 def _record_from_row(row: tuple, stored_in: str = "") -> ProgressRecord:
@@ -520,7 +646,7 @@ def progress_view(records: list[ProgressRecord]) -> list[ProgressRecord]:
 def retire_orphan_store(ws: Workspace) -> Path | None:
     """A store without its ledger (the clerk deleted 台账.xlsx to start again) moves to 备份/ before a new parse."""
     path = store_path(ws)
-    if ws.ledger.exists() or not path.exists():
+    if ws.ledger.exists() or other_format_ledgers(ws) or not path.exists():
         return None
     ws.backups.mkdir(parents=True, exist_ok=True)
     target = ws.backups / f"进展记录_{datetime.now():%Y%m%d-%H%M%S-%f}.sqlite"
@@ -533,67 +659,131 @@ def retire_orphan_store(ws: Workspace) -> Path | None:
 def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
     """Add ledger.progress to the store and write the whole ledger, both or neither.
 
-    The rows go into the store inside one transaction; the ledger is written to a temporary file, the previous
-    one backed up and replaced atomically; only then is the transaction committed. Any failure before that rolls
-    the store back, so the ledger and the store never disagree.
+    The rows go into the store inside one transaction and the new ledger, recording the store state it goes with,
+    is written to a temporary file; the transaction is committed, the previous ledger backed up and the new one put
+    in place atomically. A failure before the commit rolls the store back; a failed replace takes the committed
+    rows out again. Only a kill between the commit and the replace leaves the store one write ahead of the ledger,
+    which every command reconciles from the store (the source of truth for history, see store_sync).
     """
-    _refuse_if_open(ws)
+    refuse_if_open(ws)
     ws.outputs.mkdir(parents=True, exist_ok=True)
     path = store_path(ws)
     try:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
-        if not _has_schema(conn):
+        created = not _has_schema(conn)
+        if created:
             for statement in _SCHEMA:
                 conn.execute(statement)
+        last_before = _last_id(conn)
         _insert_history(conn, ledger.progress, path)
+        checkpoint("save:inserted")
+        ledger.store_state = store_state_text(*_store_counts(conn))
     except sqlite3.Error as exc:
         with contextlib.suppress(NameError, sqlite3.Error):
             conn.close()
-        raise _store_error(path, exc) from exc
+        raise store_error(path, exc) from exc
+    tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
-        backup = _replace_ledger(ws, ledger)
+        write_ledger(tmp, ledger)
+        checkpoint("save:written")
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            _restore(ws, backup)
-            raise _store_error(path, exc) from exc
+            raise store_error(path, exc) from exc
+        checkpoint("save:committed")
+        try:
+            _put_in_place(ws, tmp)
+        except BaseException:
+            _take_back(conn, last_before, created)
+            raise
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     finally:
         conn.close()
+        if tmp.exists():
+            tmp.unlink()
+    checkpoint("save:replaced")
+    _after_save(ws)
     return ws.ledger
 
 
-def _replace_ledger(ws: Workspace, ledger: Ledger) -> Path | None:
-    """Write the whole ledger to a temporary file, back up the previous one, then replace it atomically."""
-    tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
+def _after_save(ws: Workspace) -> None:
+    from toolkit.housekeeping import prune_backups
+
+    retire_other_format_ledgers(ws)
+    prune_backups(ws)
+
+
+def _put_in_place(ws: Workspace, tmp: Path) -> None:
+    """Back up the previous ledger, then replace it with the written temporary file atomically."""
+    backup = _backup(ws)
+    checkpoint("save:backed-up")
     try:
-        write_ledger(tmp, ledger)
-        backup = _backup(ws)
-        try:
-            os.replace(tmp, ws.ledger)
-        except PermissionError as exc:
-            raise LedgerLockedError(
-                f"无法写入 {ws.ledger}：文件可能正被 Excel/WPS 打开或为只读。请关闭台账后重新运行本命令；"
-                f"台账未作任何改动{f'（上一版已备份到 {backup}）' if backup else ''}。") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return backup
+        os.replace(tmp, ws.ledger)
+    except PermissionError as exc:
+        raise LedgerLockedError(
+            f"无法写入 {ws.ledger}：文件可能正被 Excel/WPS 打开或为只读。请关闭台账后重新运行本命令；"
+            f"台账未作任何改动{f'（上一版已备份到 {backup}）' if backup else ''}。") from exc
 
 
-def _restore(ws: Workspace, backup: Path | None) -> None:
-    """Put the previous ledger back when the store could not commit (the new ledger would claim rows it lacks)."""
-    if backup is not None:
-        shutil.copy2(backup, ws.ledger)
+def _take_back(conn: sqlite3.Connection, last_before: int, created: bool) -> None:
+    """Remove the rows this save committed (the ledger could not be replaced), so both stay as they were."""
+    conn.execute("BEGIN IMMEDIATE")
+    if created:
+        conn.execute("DROP TABLE progress_indicator")
+        conn.execute("DROP TABLE progress")
     else:
-        ws.ledger.unlink(missing_ok=True)
+        conn.execute("DELETE FROM progress_indicator WHERE progress_id > ?", (last_before,))
+        conn.execute("DELETE FROM progress WHERE id > ?", (last_before,))
+    conn.execute("COMMIT")
 
 
-def _refuse_if_open(ws: Workspace) -> None:
+def _last_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM progress").fetchone()[0]
+
+
+def _store_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    return conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM progress").fetchone()
+
+
+STORE_STATE_KEY = "进展记录数据库"
+
+
+def store_state_text(rows: int, last: int) -> str:
+    return f"共 {rows} 行（编号至 {last}）"
+
+
+def parse_store_state(text: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"共 (\d+) 行（编号至 (\d+)）", text.strip())
+    return (int(m[1]), int(m[2])) if m else None
+
+
+def store_rows_after(ws: Workspace, last: int) -> tuple[int, list[str]]:
+    """(rows with id ≤ last, periods of the rows after it) in the history store."""
+    with contextlib.closing(sqlite3.connect(f"{store_path(ws).as_uri()}?mode=ro", uri=True)) as conn:
+        kept = conn.execute("SELECT COUNT(*) FROM progress WHERE id <= ?", (last,)).fetchone()[0]
+        periods = [p for (p,) in conn.execute("SELECT DISTINCT period FROM progress WHERE id > ? ORDER BY period",
+                                               (last,))]
+    return kept, periods
+
+
+def store_counts(ws: Workspace) -> tuple[int, int] | None:
+    """(rows, last id) of the history store; None without a store or its table."""
+    path = store_path(ws)
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            return _store_counts(conn) if _has_schema(conn) else None
+    except sqlite3.Error as exc:
+        raise store_error(path, exc) from exc
+
+
+def refuse_if_open(ws: Workspace) -> None:
+    """Refuse before writing anything while Excel, WPS or LibreOffice has the ledger open."""
     for lock in (ws.outputs / f"~${ws.ledger.name}", ws.outputs / f".~lock.{ws.ledger.name}#"):
         if lock.exists():
             raise LedgerLockedError(
@@ -614,10 +804,13 @@ def _backup(ws: Workspace) -> Path | None:
 @contextlib.contextmanager
 def ledger_lock(ws: Workspace):
     """Only one command at a time may change a workspace's ledger."""
-    ws.outputs.mkdir(parents=True, exist_ok=True)
+    ws.require().outputs.mkdir(parents=True, exist_ok=True)
     lock = ws.outputs / ".toolkit.lock"
     _acquire(lock)
     try:
+        from toolkit.housekeeping import remove_stale_temp_files
+
+        remove_stale_temp_files(ws)
         yield
     finally:
         lock.unlink(missing_ok=True)
@@ -639,6 +832,11 @@ def _acquire(lock: Path) -> None:
                             f"如确认没有命令在运行，可删除该锁文件。")
 
 
+def lock_is_stale(lock: Path) -> bool:
+    """The lock file's process is gone (a killed run)."""
+    return _lock_is_stale(lock)
+
+
 def _lock_is_stale(lock: Path) -> bool:
     try:
         pid = int(lock.read_text().strip() or "0")
@@ -646,10 +844,10 @@ def _lock_is_stale(lock: Path) -> bool:
         return True
     if pid <= 0:
         return True
-    return not _process_alive(pid)
+    return not process_alive(pid)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     if os.name == "nt":
         # os.kill() would terminate the process on Windows; ask the kernel whether it is still running.
         import ctypes
@@ -704,11 +902,19 @@ def _write_task_sheet(book, fmt, ledger: Ledger) -> None:
     """任务台账: internal columns hidden, 预警 coloured and marked, rows as tall as their text, A3 landscape."""
     from toolkit import sheets
 
-    sheet = sheets.write_table(book, fmt, TASK_SHEET, TASK_HEADERS, _task_rows(ledger), widths=TASK_WIDTHS,
+    headers, rows = _internal_last(*with_clerk_columns(TASK_HEADERS, _task_rows(ledger), ledger))
+    sheet = sheets.write_table(book, fmt, TASK_SHEET, headers, rows, widths=TASK_WIDTHS,
                                caps=TASK_WIDTH_CAPS, hidden=TASK_INTERNAL_COLUMNS,
                                fit_rows=TASK_FITTED_COLUMNS)
-    _mark_warnings(book, sheet, TASK_HEADERS.index("预警"), len(ledger.tasks))
+    _mark_warnings(book, sheet, headers.index("预警"), len(ledger.tasks))
     sheet.set_paper(A3_PAPER)
+
+
+def _internal_last(headers: list[str], rows: list[list]) -> tuple[list[str], list[list]]:
+    """The clerk's own columns stay visible: the hidden internal columns move behind them."""
+    order = [i for i, h in enumerate(headers) if h not in TASK_INTERNAL_COLUMNS] + \
+            [i for i, h in enumerate(headers) if h in TASK_INTERNAL_COLUMNS]
+    return [headers[i] for i in order], [[row[i] for i in order] for row in rows]
 
 
 def _mark_warnings(book, sheet, column: int, count: int) -> None:
@@ -749,6 +955,7 @@ def _info_rows(ledger: Ledger) -> list[list]:
         [STATUS_PERIOD_KEY, ledger.status_period],
         ["注意", "运行 toolkit 命令前请关闭本文件。每次写入前的旧版本保存在 outputs/备份/。"],
         [VIEW_NOTE_KEY, VIEW_NOTE],
+        *([[STORE_STATE_KEY, ledger.store_state]] if ledger.store_state else []),
     ]
 
 
@@ -816,6 +1023,7 @@ def _carry_over(old: Ledger, new: Ledger) -> list[str]:
     new.status = {k: v for k, v in old.status.items() if k in kept}
     new.progress, new.submissions, new.circulars = old.progress, old.submissions, old.circulars
     new.status_period = old.status_period
+    new.clerk_columns = old.clerk_columns
     notes = [f"保留了 {len(kept)} 项文本未变任务的责任分工、完成时限和历史记录。"]
     if rebuilt:
         notes.append(f"以下任务在新通知中的文本有变化，任务内容和责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")

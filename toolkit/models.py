@@ -179,6 +179,8 @@ class Ledger:
     submissions: list[SubmissionRecord] = field(default_factory=list)
     circulars: list[CircularRecord] = field(default_factory=list)
     status_period: str = ""      # the collected period 任务台账's states were evaluated at ("" before any)
+    store_state: str = ""        # the history database state this ledger was written with ("共 N 行（编号至 M）")
+    clerk_columns: dict[str, dict[str, object]] = field(default_factory=dict)   # 任务台账 header → task id → value
 
     def task(self, task_id: str) -> Task:
         return self._task_index()[task_id]

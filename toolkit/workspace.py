@@ -27,6 +27,15 @@ class Workspace:
     def at(cls, root: str | Path) -> "Workspace":
         return cls(Path(root).resolve())
 
+    def require(self) -> "Workspace":
+        """Refuse, saying so, when the workspace folder itself does not exist (a mistyped -w)."""
+        if not self.root.is_dir():
+            from toolkit.errors import ToolkitError
+
+            raise ToolkitError(f"工作区文件夹 {self.root} 不存在。请检查 -w 后面的路径是否写对"
+                               "（工作区是含 inputs/ 和 outputs/ 的文件夹）。")
+        return self
+
     @property
     def inputs(self) -> Path:
         return self.root / "inputs"
