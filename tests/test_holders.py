@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_toolkit
+
 from toolkit.errors import ToolkitWarning
 from toolkit.models import CO, LEAD, SOURCE_CLERK, Assignment
 from toolkit.workspace import Workspace
@@ -291,3 +293,28 @@ def test_circular_ranks_the_towns_never_the_collective(ws):
 def context_statuses(ledger, period, config):
     from toolkit import progress
     return progress.evaluate(ledger, period, config)
+
+
+@pytest.mark.parametrize("name", ["县各有关单位", "市级其他有关单位", "各区县政府（某某新区、某某管委会）", "相关乡镇（街道）",
+                                  "各县（市、区）"])
+def test_collective_names_of_other_notices_get_no_form_and_a_reminder(tmp_path, name):
+    """A group name read from a notice is kept in 责任分工 but is no unit: no form, no 单位名录 row, a reminder."""
+    from toolkit.directory import collective, load_directory
+    from toolkit.ledger import load_ledger
+
+    ws = tmp_path / "ws"
+    (ws / "inputs").mkdir(parents=True)
+    notice = ws / "inputs" / "通知.txt"
+    notice.write_text("关于分解落实2024年重点工作任务的通知\n\n一、扩大有效需求\n\n"
+                      f"1.年内新建5G基站200个。（牵头领导：王某。责任单位：县工业和信息化局、{name}）\n\n"
+                      "2.深化财政体制改革。（牵头领导：李某。责任单位：县财政局）\n", encoding="utf-8")
+    assert run_toolkit(ws, "parse", str(notice)).returncode in (0, 1)
+    ledger = load_ledger(Workspace.at(ws))
+    assert name in [a.unit for a in ledger.assignments if a.task_id == "1"]    # read, never dropped
+    assert collective(name) is not None and collective(name).related_only
+    assert load_directory(Workspace.at(ws)).find(name) is None
+    result = run_toolkit(ws, "issue", "2024-W12", "--date", "2024-03-18")
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    forms = {p.stem for p in (ws / "outputs" / "2024-W12" / "下发").glob("*.xlsx")}
+    assert forms == {"县工业和信息化局", "县财政局"}
+    assert name in result.stdout + result.stderr

@@ -20,8 +20,13 @@ COLLECTIVE_SHEET = "统称说明"
 DIRECTORY_HEADERS = ("名称", "别名", "类别", "联系人", "电话")
 
 _COLLECTIVE = re.compile(
-    r"^(?:(?P<scope>[区县市镇乡])直)?(?P<quant>各|相关|有关|其他|其它)?"
-    r"(?P<noun>镇街道?|乡镇(?:（街道）|\(街道\)|街道)?|镇（街道）|镇\(街道\)|街道|乡|镇|园区|部门|单位|县市区)$")
+    r"^(?:(?P<scope>[区县市镇乡])[直级]?)?(?P<quant>各有关|各相关|其他有关|其它有关|各|相关|有关|其他|其它)?"
+    r"(?P<noun>镇街道?|乡镇(?:（街道）|\(街道\)|街道)?|镇（街道）|镇\(街道\)|街道|乡|镇|园区|部门|单位|县市区"
+    r"|乡镇政府|镇政府|街道办事处|区县政府|县市区政府|县区政府|区县|县区|县（市、区）(?:政府)?)"
+    r"(?:[（(][^（）()]*[）)])?$")
+# groups of other governments: never a category of this office's directory, so only the units listed per task
+_OUTSIDE_NOUNS = ("区县政府", "县市区政府", "县区政府", "区县", "县区", "县市区", "县（市、区）", "县（市、区）政府")
+_RELATED_WORDS = ("相关", "有关", "其他", "其它")
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ def collective(name: str) -> Collective | None:
         category = "区直部门"
     else:
         category = "其他"
-    return Collective(name, category, related_only=m["quant"] in ("相关", "有关", "其他", "其它"))
+    related = any(word in m["quant"] for word in _RELATED_WORDS) or noun in _OUTSIDE_NOUNS
+    return Collective(name, category, related_only=related)
 
 
 def guess_category(name: str) -> str:
