@@ -134,9 +134,10 @@ def main(ctx, workspace, debug):
 """)
 @click.argument("notice", metavar="通知文件", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="台账已存在时仍重新生成（旧台账自动备份）。")
+@click.option("--check", "check_only", is_flag=True, help="只预览将生成的任务表和全部提醒，不写任何文件。")
 @click.option("--json", "as_json", is_flag=True, help="只把解析结果以 JSON 打印到标准输出，不写任何文件。")
 @click.pass_obj
-def parse(session: Session, notice: Path, force: bool, as_json: bool):
+def parse(session: Session, notice: Path, force: bool, check_only: bool, as_json: bool):
     from toolkit import notice as notice_stage
 
     if not notice.exists() and (session.ws.root / notice).exists():
@@ -146,6 +147,8 @@ def parse(session: Session, notice: Path, force: bool, as_json: bool):
         data = json.dumps(notice_stage.notice_to_json(parsed), ensure_ascii=False, indent=1)
         sys.stdout.buffer.write(data.encode("utf-8") + b"\n")
         return
+    if check_only:
+        finish(run(session, lambda: notice_stage.check_notice(notice)))
     finish(run(session, lambda: notice_stage.parse_into_ledger(session.ws, notice, force)))
 
 
@@ -274,6 +277,27 @@ def circular(session: Session, period: str, as_of: str | None, pdf: bool):
     paths = run(session, lambda: circular_stage.render_circulars(session.ws, period, as_of=day, pdf=pdf))
     for path in paths:
         click.echo(f"已生成：{path}")
+
+
+@main.command(context_settings=CONTEXT, help="""打开浏览器控制台：不用命令行，在网页上完成解析、下发、回收、报送情况、通报的每一步。
+
+\b
+控制台只在本机（127.0.0.1）上运行，地址带一次性访问令牌；调用的是与各命令相同的程序。
+关闭控制台：在运行它的窗口中按 Ctrl+C。也可以双击仓库根目录的“督查台账.bat”（Windows）或“督查台账.sh”（Linux）。
+
+\b
+示例：
+  toolkit serve
+  toolkit -w D:/督查 serve --port 8765 --no-browser
+""")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, metavar="端口",
+              help="监听的端口（默认自动选择一个空闲端口）。")
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器，只打印地址。")
+@click.pass_obj
+def serve(session: Session, port: int, no_browser: bool):
+    from toolkit.console import server
+
+    finish(run(session, lambda: server.serve(session.ws, port=port, open_browser=not no_browser, echo=click.echo)))
 
 
 @main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报。

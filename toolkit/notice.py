@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import EXIT_REJECTED, ToolkitError
 from toolkit.models import Notice, NoticeInfo, Task
 
 CN_DIGITS = "〇零一二三四五六七八九十百"
@@ -616,6 +616,38 @@ def notice_to_json(notice: Notice) -> dict:
             "indicators": [{"phrase": i.phrase, "value": num(i.value), "unit": i.unit} for i in t.indicators],
         } for t in notice.tasks],
     }
+
+
+# --------------------------------------------------------------------------------------------- --check
+
+RULE_WORDS = {"field": "牵头单位栏", "marker": "（牵头）标注", "bold": "粗体", "position": "排第一位（推定）"}
+CHECK_TEXT_WIDTH = 16
+
+
+@dataclass
+class CheckOutcome:
+    """`toolkit parse --check`: what would be built, and every warning; nothing is written."""
+    notice: Notice
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_REJECTED if self.notice.warnings else 0
+
+    def lines(self) -> list[str]:
+        rows = [("序号", "任务内容", "牵头领导", "主办单位", "协办单位", "完成时限", "主办依据")]
+        for t in self.notice.tasks:
+            text = t.text.replace("\n", " ")
+            rows.append((t.id, text[:CHECK_TEXT_WIDTH] + ("…" if len(text) > CHECK_TEXT_WIDTH else ""),
+                         "、".join(t.leaders) or "—", "、".join(t.lead_units) or "—", "、".join(t.co_units) or "—",
+                         t.deadline or "—", RULE_WORDS.get(t.lead_rule, t.lead_rule)))
+        n = self.notice
+        head = [f"通知：{n.info.title or n.info.file}（{n.info.doc_no or '无文号'}）",
+                f"识别任务 {len(n.tasks)} 项，主要预期目标 {len(n.targets)} 个。"] + [f"提醒：{w}" for w in n.warnings]
+        return head + [""] + [" | ".join(row) for row in rows] + ["", "以上为预览，没有写入任何文件。确认无误后去掉 --check 再运行。"]
+
+
+def check_notice(path: str | Path) -> CheckOutcome:
+    return CheckOutcome(parse_notice(path))
 
 
 # --------------------------------------------------------------------------------------------- parse command

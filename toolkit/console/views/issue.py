@@ -1,0 +1,31 @@
+"""下发: pick the period (due date shown), generate the forms, download them as one .zip, copy the 下发通知."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from toolkit.console import actions, files
+from toolkit.console.views.shared import chosen_period, start_job, workspace
+
+bp = Blueprint("issue", __name__)
+
+
+@bp.get("/issue")
+def page():
+    period = chosen_period()
+    ws = workspace()
+    issued = files.files_with(ws.issued_dir(period.id), ".xlsx") if period else []
+    notice_text = files.read_text(ws.period_dir(period.id) / "下发通知.txt") if period else ""
+    issue_list = ws.period_dir(period.id) / "下发清单.xlsx" if period else None
+    return render_template("issue.html", period=period, issued=issued, notice_text=notice_text,
+                           issue_list=issue_list if issue_list and issue_list.exists() else None,
+                           ledger_exists=ws.ledger.exists())
+
+
+@bp.post("/issue/run")
+def run():
+    period = chosen_period()
+    if period is None:
+        return redirect(url_for("issue.page"))
+    ws = workspace()
+    return start_job(f"下发{period.display}填报表", url_for("issue.page", period=period.id),
+                     lambda job: actions.issue_forms(ws, period.id, job.track), lambda outcome: outcome.lines())

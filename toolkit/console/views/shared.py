@@ -1,0 +1,126 @@
+"""What every page shares: the workspace, the chosen period, downloads from outputs/, opening folders, job progress."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for)
+
+from toolkit.console import actions, files
+from toolkit.console.jobs import Busy
+from toolkit.errors import ToolkitError
+from toolkit.workspace import Workspace
+
+bp = Blueprint("shared", __name__)
+PERIOD_COOKIE = "toolkit_period"
+STEPS = [("home.index", "工作台"), ("notice.page", "通知"), ("issue.page", "下发"), ("collect.page", "回收"),
+         ("status.page", "报送情况"), ("circular.page", "通报"), ("ledger.page", "台账")]
+
+
+def workspace() -> Workspace:
+    return current_app.config["WORKSPACE"]
+
+
+def jobs():
+    return current_app.config["JOBS"]
+
+
+def chosen_period():
+    """The period named by the request (or remembered, or this week); a bad text is told and replaced."""
+    if "period" in g:
+        return g.period
+    ws = workspace()
+    text = (request.values.get("period") or "").strip() or request.cookies.get(PERIOD_COOKIE, "")
+    g.period = None
+    for candidate in (text, None):
+        try:
+            g.period = actions.period(ws, candidate or actions.current_period_id(ws, date.today()))
+            break
+        except ToolkitError as exc:
+            flash(f"周期“{text}”无法识别：{exc.message}", "error")
+    return g.period
+
+
+def remember_period(response):
+    period = g.get("period")
+    if period is not None and request.cookies.get(PERIOD_COOKIE) != period.id:
+        response.set_cookie(PERIOD_COOKIE, period.id, httponly=True, samesite="Strict", path="/")
+    return response
+
+
+def page_globals() -> dict:
+    return {"steps": STEPS, "workspace_root": str(workspace().root), "outputs_path": outputs_path,
+            "job": shown_job()}
+
+
+def outputs_path(path) -> str:
+    """A file's path relative to outputs/, for download links."""
+    return files.relative_to_outputs(workspace(), path)
+
+
+def local_url(value: str | None) -> str:
+    """Where to go back to: a path of this console only, never another site."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return url_for("home.index")
+
+
+def start_job(title: str, page: str, work, describe):
+    """Start long work in the background and go to its page, which polls the progress."""
+    try:
+        job = jobs().start(title, page, work, describe)
+    except Busy as exc:
+        flash(str(exc), "error")
+        return redirect(page)
+    return redirect(f"{page}{'&' if '?' in page else '?'}job={job.id}")
+
+
+def shown_job():
+    """The job named by ?job= (running: the page polls it; finished: the page shows its outcome)."""
+    return jobs().get(request.args.get("job"))
+
+
+@bp.after_app_request
+def _remember(response):
+    return remember_period(response)
+
+
+@bp.get("/files/download")
+def download():
+    try:
+        path = files.download_path(workspace().outputs, request.args.get("path", ""))
+    except files.Refused as exc:
+        abort(404, description=exc.message)
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@bp.get("/files/zip")
+def download_zip():
+    """A folder under outputs/ (e.g. the issued forms) as one .zip."""
+    relative = request.args.get("path", "")
+    folder = workspace().outputs / relative
+    if not relative or ".." in relative.replace("\\", "/").split("/") or not files.inside(workspace().outputs, folder) \
+            or not folder.is_dir():
+        abort(404, description="只能打包下载 outputs/ 中的文件夹。")
+    name = "_".join(folder.relative_to(workspace().outputs).parts) + ".zip"
+    return send_file(files.zip_folder(folder), as_attachment=True, download_name=name, mimetype="application/zip")
+
+
+@bp.post("/files/open")
+def open_path():
+    """Show a folder or open a file of outputs/ on the clerk's desktop."""
+    relative = request.form.get("path", "")
+    target = workspace().outputs / relative
+    if ".." in relative.replace("\\", "/").split("/") or not files.inside(workspace().outputs, target) \
+            or not target.exists():
+        abort(404, description="只能打开 outputs/ 中的文件或文件夹。")
+    current_app.config["OPEN_IN_DESKTOP"](target)
+    flash(f"已在桌面打开：{target}", "info")
+    return redirect(local_url(request.form.get("back")))
+
+
+@bp.get("/jobs/<job_id>")
+def job_progress(job_id: str):
+    job = jobs().get(job_id)
+    if job is None:
+        abort(404, description="没有这项工作（控制台重新启动过？）。")
+    return jsonify(job.as_json())
