@@ -5,6 +5,7 @@ Flask's tutorial layout: create_app() builds the app; one blueprint per step (å·
 """
 from __future__ import annotations
 
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def create_app(workspace: str | Path | Workspace, token: str, port: int | None =
         WORKSPACE=ws, TOKEN=token, PORT=port, MAX_CONTENT_LENGTH=int(max_request_mb * 1024 * 1024),
         OPEN_IN_DESKTOP=open_in_desktop or files.open_in_desktop, JOBS=Jobs(),
         PREVIEWS=Path(tempfile.mkdtemp(prefix="toolkit-console-")),
-        JSON_AS_ASCII=False, TEMPLATES_AUTO_RELOAD=False,
+        SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="toolkit_session",
     )
     security.install(app)
     for module in (home, notice, issue, collect, status, circular, ledger, shared):
