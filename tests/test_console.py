@@ -184,6 +184,14 @@ def test_a_resent_file_does_not_overwrite_the_first(tmp_path):
     assert first.read_bytes() == b"1" and second.read_bytes() == b"2"
 
 
+def test_an_upload_keeps_the_time_the_unit_saved_it(tmp_path):
+    saved = save_upload(tmp_path, "a.xlsx", BytesIO(b"1"), 1, modified_ms="1710900000000")
+    assert saved.stat().st_mtime == 1710900000
+    future = save_upload(tmp_path, "b.xlsx", BytesIO(b"1"), 1, modified_ms="99999999999999")
+    odd = save_upload(tmp_path, "c.xlsx", BytesIO(b"1"), 1, modified_ms="昨天")
+    assert future.stat().st_mtime > 1710900000 * 1.01 and odd.stat().st_mtime > 1710900000 * 1.01
+
+
 def test_upload_names_keep_only_the_last_part():
     assert upload_name("C:\\Users\\张三\\Desktop\\区民政局.xlsx") == "区民政局.xlsx"
     assert upload_name("../../x.xlsx") == "x.xlsx"
@@ -357,7 +365,8 @@ def test_the_week_through_the_pages(app, client, parsed_workspace, tmp_path):
     filled = fill_issued(ws, ["区发展和改革局", "区民政局"], tmp_path / "filled")
     response = client.post("/collect/upload", headers={"X-Requested-With": "fetch"}, data={
         "period": PERIOD, "files": [(BytesIO(p.read_bytes()), p.name) for p in filled]
-        + [(BytesIO(b"not a workbook"), "坏文件.xlsx")]})
+        + [(BytesIO(b"not a workbook"), "坏文件.xlsx")],
+        "modified": [str(int(p.stat().st_mtime * 1000)) for p in filled]})     # as the browser sends lastModified
     assert response.get_json() == {"saved": ["区发展和改革局.xlsx", "区民政局.xlsx", "坏文件.xlsx"], "refused": []}
     assert '<span id="inbox-count">3</span>' in text(client.get(f"/collect?period={PERIOD}"))
 
@@ -370,6 +379,7 @@ def test_the_week_through_the_pages(app, client, parsed_workspace, tmp_path):
 
     body = text(client.get(f"/status?period={PERIOD}"))
     assert '<b id="n-reported">2</b>' in body and "区民政局" in body and "【催报】" in body
+    assert '<b id="n-late">0</b>' in body       # the files kept the time the units saved them
 
     circular = wait_for_job(app, client.post("/circular/run", data={"period": PERIOD}).headers["Location"])
     assert circular.state == "done", circular.error

@@ -29,7 +29,10 @@ function pollJob(box) {
 function uploadFiles(zone, fileList) {
   const status = zone.querySelector(".drop-status");
   const data = new FormData();
-  for (const f of fileList) data.append("files", f, f.name);
+  for (const f of fileList) {
+    data.append("files", f, f.name);
+    data.append("modified", String(f.lastModified || ""));   // when the unit's file was saved: 迟报 is judged by it
+  }
   status.textContent = `正在上传 ${fileList.length} 个文件……`;
   fetch(zone.dataset.uploadUrl, {method: "POST", body: data, credentials: "same-origin",
                                  headers: {"X-Requested-With": "fetch", "Accept": "application/json"}})
@@ -79,7 +82,14 @@ function filterTable(table) {
   table.dataset.shown = shown;
 }
 
+function showNames(input) {
+  const label = document.querySelector(`[data-names-for="${input.id}"]`);
+  if (label) label.textContent = Array.from(input.files).map(f => f.name).join("、") || "未选择文件";
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.documentElement.classList.add("js");
+  document.querySelectorAll("input[type=file]").forEach(i => i.addEventListener("change", () => showNames(i)));
   document.querySelectorAll("[data-copy]").forEach(b => b.addEventListener("click", ev => {
     ev.preventDefault(); copyText(b.dataset.copy, b);
   }));

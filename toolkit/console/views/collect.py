@@ -30,12 +30,14 @@ def upload():
     ws = workspace()
     saved, refused = [], []
     limit = actions.upload_limit_mb(ws)
-    for upload in request.files.getlist("files"):
+    modified = request.form.getlist("modified")
+    for index, upload in enumerate(request.files.getlist("files")):
         if not upload.filename:
             continue
         cap = PACKAGE_LIMIT_MB if upload.filename.lower().endswith(files.PACKAGE_SUFFIXES) else limit
+        when = modified[index] if index < len(modified) else None
         try:
-            saved.append(files.save_upload(ws.returns(period.id), upload.filename, upload.stream, cap).name)
+            saved.append(files.save_upload(ws.returns(period.id), upload.filename, upload.stream, cap, when).name)
         except files.Refused as exc:
             refused.append(exc.message)
     if request.headers.get("X-Requested-With"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from toolkit.console import actions, files
-from toolkit.console.views.shared import workspace
+from toolkit.console.views.shared import chosen_period, workspace
 
 bp = Blueprint("notice", __name__)
 NOTICE_LIMIT_MB = 20
@@ -20,7 +20,7 @@ def _chosen(name: str | None):
 def page():
     path, known = _chosen(request.args.get("file"))
     preview = actions.call(lambda: actions.preview_notice(path)) if path else None
-    return render_template("notice.html", path=path, known=known, preview=preview,
+    return render_template("notice.html", period=chosen_period(), path=path, known=known, preview=preview,
                            ledger_exists=workspace().ledger.exists(), rule_words=actions.lead_rule_words())
 
 
@@ -50,5 +50,5 @@ def build():
         return redirect(url_for("notice.page"))
     force = request.form.get("force") == "1"
     outcome = actions.call(lambda: actions.build_ledger(workspace(), path, force))
-    return render_template("notice.html", path=path, known=known, built=outcome,
+    return render_template("notice.html", period=chosen_period(), path=path, known=known, built=outcome,
                            preview=None, ledger_exists=workspace().ledger.exists())
