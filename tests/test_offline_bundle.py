@@ -104,3 +104,45 @@ def test_the_bundle_installs_and_runs_without_network(tmp_path):
                               "from toolkit.console import create_app; create_app('.', 't', 1)"],
                              capture_output=True, text=True, env=env, cwd=bundle)
     assert console.returncode == 0, console.stderr      # templates and static files are in the wheel
+    assert_launcher_serves(bundle, env)
+
+
+def assert_launcher_serves(bundle: Path, env: dict) -> None:
+    """督查台账.sh starts the console on the folder it sits in and prints the address with its token."""
+    import signal
+    import urllib.request
+
+    process = subprocess.Popen(["sh", "督查台账.sh", "--no-browser"], cwd=bundle, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = None
+        for _ in range(10):
+            match = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", process.stdout.readline())
+            if match:
+                url = match.group(0)
+                break
+        assert url, "the launcher printed no address"
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(url, timeout=30).read().decode("utf-8")
+        assert "工作台" in page and str(bundle) in page
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+@pytest.mark.parametrize("name", ["督查台账.bat", "scripts/bundle/安装.bat"])
+def test_windows_scripts_are_crlf_and_utf8_aware(name):
+    data = (ROOT / name).read_bytes()
+    assert data.count(b"\r\n") == data.count(b"\n") > 5, "cmd.exe needs CRLF line endings"
+    text = data.decode("utf-8")
+    assert text.splitlines()[1] == "chcp 65001 >nul"     # Chinese messages shown right in a Chinese Windows console
+    if name == "督查台账.bat":
+        assert '-w "%~dp0." serve' in text and "安装.bat" in text and "wheels" in text
+    else:
+        assert "--no-index --find-links wheels ducha-toolkit" in text and "3, 11" in text
+
+
+def test_linux_launcher_uses_the_folder_it_sits_in():
+    text = (ROOT / "督查台账.sh").read_text(encoding="utf-8")
+    assert 'cd "$(dirname "$0")"' in text and '-w "$(pwd)" serve' in text and "install.sh" in text
+    assert os.access(ROOT / "督查台账.sh", os.X_OK)
