@@ -208,12 +208,21 @@ def test_a_notice_of_another_kind_is_refused(client, parsed_workspace):
 # ------------------------------------------------------------------ downloads and opening folders
 
 @pytest.mark.parametrize("path", ["../inputs/济兖政发〔2024〕1号.txt", "/etc/passwd", ".office_key", "备份/../.office_key",
-                                  "..", "", "进展记录.sqlite/../../inputs/toolkit.toml"])
+                                  "..", "", "进展记录.sqlite/../../inputs/toolkit.toml", "C:/Windows/win.ini",
+                                  "./.office_key", "..\\inputs\\toolkit.toml"])
 def test_downloads_come_only_from_outputs(client, parsed_workspace, path):
     (Path(parsed_workspace) / "outputs" / ".office_key").write_bytes(b"secret")
     response = client.get("/files/download", query_string={"path": path})
     assert response.status_code == 404
     assert b"secret" not in response.data
+
+
+@pytest.mark.parametrize("path", [".", "", "..", "../inputs", ".hidden", "/tmp"])
+def test_folder_zips_come_only_from_visible_folders_of_outputs(client, parsed_workspace, path):
+    (Path(parsed_workspace) / "outputs" / ".hidden").mkdir()
+    (Path(parsed_workspace) / "outputs" / ".hidden" / "x.txt").write_text("secret")
+    response = client.get("/files/zip", query_string={"path": path})
+    assert response.status_code == 404 and b"secret" not in response.data
 
 
 def test_the_ledger_can_be_downloaded(client, parsed_workspace):

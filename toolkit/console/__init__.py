@@ -5,7 +5,9 @@ Flask's tutorial layout: create_app() builds the app; one blueprint per step (å·
 """
 from __future__ import annotations
 
+import atexit
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,6 +16,13 @@ from flask import Flask
 from toolkit.workspace import Workspace
 
 MAX_REQUEST_MB = 256        # one upload request; each file is also checked on its own (files.save_upload)
+
+
+def _preview_folder() -> Path:
+    """Where first pages of circulars are drawn; removed when the console stops."""
+    folder = Path(tempfile.mkdtemp(prefix="toolkit-console-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def create_app(workspace: str | Path | Workspace, token: str, port: int | None = None, *,
@@ -28,7 +37,7 @@ def create_app(workspace: str | Path | Workspace, token: str, port: int | None =
     app.config.update(
         WORKSPACE=ws, TOKEN=token, PORT=port, MAX_CONTENT_LENGTH=int(max_request_mb * 1024 * 1024),
         OPEN_IN_DESKTOP=open_in_desktop or files.open_in_desktop, JOBS=Jobs(),
-        PREVIEWS=Path(tempfile.mkdtemp(prefix="toolkit-console-")),
+        PREVIEWS=_preview_folder(),
         SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="toolkit_session",
     )
     security.install(app)

@@ -11,7 +11,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from toolkit.workspace import DIRECTORY_NAME, Workspace, safe_file_name
 
@@ -97,14 +97,23 @@ def keep_modified(path: Path, modified_ms: str | None) -> None:
         os.utime(path, (seconds, seconds))
 
 
+def outputs_target(outputs: Path, relative: str) -> Path:
+    """A file or folder under outputs/ named by a request: no drive, no .., no hidden part (the office key), no link
+    out of outputs/."""
+    text = (relative or "").replace("\\", "/")
+    parts = PurePosixPath(text).parts
+    if not parts or text.startswith("/") or ":" in text or any(p == ".." or p.startswith((".", "~$")) for p in parts):
+        raise Refused("只能使用 outputs/ 中的文件和文件夹。")
+    target = outputs.joinpath(*parts)
+    if not inside(outputs, target) or not target.exists():
+        raise Refused(f"找不到 outputs/{text}。")
+    return target
+
+
 def download_path(outputs: Path, relative: str) -> Path:
-    """A file under outputs/ named by a request; hidden files (the office key) and anything else are refused."""
-    parts = Path(relative).parts
-    if not relative or Path(relative).is_absolute() or any(p in ("..", "") or p.startswith((".", "~$")) for p in parts):
-        raise Refused("只能下载 outputs/ 中的文件。")
-    target = outputs / relative
-    if not inside(outputs, target) or not target.is_file():
-        raise Refused(f"找不到文件 outputs/{relative}。")
+    target = outputs_target(outputs, relative)
+    if not target.is_file():
+        raise Refused(f"outputs/{relative} 不是文件。")
     return target
 
 
@@ -170,7 +179,8 @@ def zip_folder(folder: Path) -> io.BytesIO:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith((".", "~$")):
+            hidden = any(p.startswith((".", "~$")) for p in path.relative_to(folder).parts)
+            if path.is_file() and not path.is_symlink() and not hidden:
                 archive.write(path, path.relative_to(folder).as_posix())
     buffer.seek(0)
     return buffer
@@ -203,6 +213,10 @@ def review_waiting(ledger_path: Path) -> list[tuple[str, int]]:
 
 
 # ------------------------------------------------------------------ previews
+
+def can_draw_pdf() -> bool:
+    return shutil.which("pdftoppm") is not None
+
 
 def pdf_first_page(pdf: Path, cache: Path) -> Path | None:
     """The first page of a PDF as a PNG (poppler's pdftoppm), or None where poppler is missing."""

@@ -1,7 +1,7 @@
 """通报: generate the circular (and PDF where LibreOffice is present), preview its first page, download it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 
 from toolkit.console import actions, files
 from toolkit.console.views.shared import chosen_period, start_job, workspace
@@ -18,8 +18,9 @@ def _products(period) -> tuple[list, list]:
 def page():
     period = chosen_period()
     docs, pdfs = _products(period) if period else ([], [])
-    paragraphs = files.docx_paragraphs(docs[0]) if docs and not pdfs else []
-    return render_template("circular.html", period=period, docs=docs, pdfs=pdfs, paragraphs=paragraphs,
+    image = pdfs[0] if pdfs and files.can_draw_pdf() else None      # else the first paragraphs of the .docx
+    paragraphs = files.docx_paragraphs(docs[0]) if docs and image is None else []
+    return render_template("circular.html", period=period, docs=docs, pdfs=pdfs, image=image, paragraphs=paragraphs,
                            pdf_available=actions.pdf_available())
 
 
@@ -37,6 +38,8 @@ def preview():
 @bp.post("/circular/run")
 def run():
     period = chosen_period()
+    if period is None:
+        return redirect(url_for("circular.page"))
     ws = workspace()
     pdf = request.form.get("pdf") == "1"
     return start_job(f"生成{period.display}通报", url_for("circular.page", period=period.id),

@@ -27,6 +27,8 @@ def page():
 def upload():
     """Each file into inputs/回收/<周期>/ under a safe new name; a file past the limit is refused on its own."""
     period = chosen_period()
+    if period is None:
+        return redirect(url_for("collect.page"))
     ws = workspace()
     saved, refused = [], []
     limit = actions.upload_limit_mb(ws)
@@ -54,6 +56,8 @@ def upload():
 @bp.post("/collect/run")
 def run():
     period = chosen_period()
+    if period is None:
+        return redirect(url_for("collect.page"))
     ws = workspace()
     return start_job(f"回收{period.display}", url_for("collect.page", period=period.id),
                      lambda job: actions.collect_period(ws, period.id, job.track), lambda outcome: outcome.lines())

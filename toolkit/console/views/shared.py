@@ -96,10 +96,11 @@ def download():
 @bp.get("/files/zip")
 def download_zip():
     """A folder under outputs/ (e.g. the issued forms) as one .zip."""
-    relative = request.args.get("path", "")
-    folder = workspace().outputs / relative
-    if not relative or ".." in relative.replace("\\", "/").split("/") or not files.inside(workspace().outputs, folder) \
-            or not folder.is_dir():
+    try:
+        folder = files.outputs_target(workspace().outputs, request.args.get("path", ""))
+    except files.Refused as exc:
+        abort(404, description=exc.message)
+    if not folder.is_dir():
         abort(404, description="只能打包下载 outputs/ 中的文件夹。")
     name = "_".join(folder.relative_to(workspace().outputs).parts) + ".zip"
     return send_file(files.zip_folder(folder), as_attachment=True, download_name=name, mimetype="application/zip")
@@ -108,11 +109,10 @@ def download_zip():
 @bp.post("/files/open")
 def open_path():
     """Show a folder or open a file of outputs/ on the clerk's desktop."""
-    relative = request.form.get("path", "")
-    target = workspace().outputs / relative
-    if ".." in relative.replace("\\", "/").split("/") or not files.inside(workspace().outputs, target) \
-            or not target.exists():
-        abort(404, description="只能打开 outputs/ 中的文件或文件夹。")
+    try:
+        target = files.outputs_target(workspace().outputs, request.form.get("path", ""))
+    except files.Refused as exc:
+        abort(404, description=exc.message)
     current_app.config["OPEN_IN_DESKTOP"](target)
     flash(f"已在桌面打开：{target}", "info")
     return redirect(local_url(request.form.get("back")))
