@@ -1,6 +1,7 @@
 """Helpers shared by the console tests: an app on a parsed workspace, a client holding the token, waiting for jobs."""
 from __future__ import annotations
 
+import re
 import time
 
 from flask.testing import FlaskClient
@@ -37,6 +38,15 @@ def client_for(app, with_token: bool = True, host: str = HOST):
         response = client.get(f"/?token={TOKEN}")
         assert response.status_code == 302, response.data
     return client
+
+
+def printed_address(process, lines: int = 10) -> str:
+    """The console address (with its token) that `toolkit serve` or a launcher prints."""
+    for _ in range(lines):
+        match = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", process.stdout.readline())
+        if match:
+            return match.group(0)
+    raise AssertionError("no console address printed")
 
 
 def wait_for_job(app, location: str, timeout: float = 240.0):

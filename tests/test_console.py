@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_NOTICE, run_toolkit
-from console_helpers import BASE, HOST, PORT, TOKEN, client_for, make_app, wait_for_job
+from conftest import SEED_NOTICE
+from console_helpers import BASE, PORT, TOKEN, client_for, make_app, printed_address, wait_for_job
 from toolkit.console import jobs as jobs_module
 from toolkit.console.files import Refused, download_path, save_upload, upload_name
 from toolkit.workspace import Workspace
@@ -29,6 +29,15 @@ def app(parsed_workspace):
 @pytest.fixture
 def client(app):
     return client_for(app)
+
+
+@pytest.fixture
+def notice_only(tmp_path) -> Path:
+    """A workspace holding the notice and nothing else yet."""
+    ws = tmp_path / "ws"
+    (ws / "inputs").mkdir(parents=True)
+    shutil.copy(SEED_NOTICE, ws / "inputs" / SEED_NOTICE.name)
+    return ws
 
 
 def every_route(app):
@@ -271,10 +280,8 @@ def test_a_period_that_does_not_exist_is_told(client):
     assert "无法识别" in body and "2024-W12" in body
 
 
-def test_notice_page_previews_without_writing(tmp_path):
-    ws = tmp_path / "ws"
-    (ws / "inputs").mkdir(parents=True)
-    shutil.copy(SEED_NOTICE, ws / "inputs" / SEED_NOTICE.name)
+def test_notice_page_previews_without_writing(notice_only):
+    ws = notice_only
     client = client_for(make_app(ws))
     body = text(client.get("/notice", query_string={"file": SEED_NOTICE.name}))
     assert '<strong id="task-count">76</strong>' in body
@@ -282,10 +289,8 @@ def test_notice_page_previews_without_writing(tmp_path):
     assert not (ws / "outputs").exists()
 
 
-def test_notice_page_builds_the_ledger_and_refuses_a_second_time_without_force(tmp_path):
-    ws = tmp_path / "ws"
-    (ws / "inputs").mkdir(parents=True)
-    shutil.copy(SEED_NOTICE, ws / "inputs" / SEED_NOTICE.name)
+def test_notice_page_builds_the_ledger_and_refuses_a_second_time_without_force(notice_only):
+    ws = notice_only
     client = client_for(make_app(ws))
     body = text(client.post("/notice/build", data={"file": SEED_NOTICE.name}))
     assert "台账已建立" in body and (ws / "outputs" / "台账.xlsx").exists()
@@ -426,14 +431,8 @@ def test_serve_binds_127_0_0_1_prints_the_address_and_requires_the_token(parsed_
     process = subprocess.Popen([sys.executable, "-m", "toolkit", "-w", str(parsed_workspace), "serve", "--no-browser"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        url = None
-        for _ in range(5):
-            line = process.stdout.readline()
-            match = re.search(r"(http://127\.0\.0\.1:(\d+)/\?token=\S+)", line)
-            if match:
-                url, port = match.group(1), match.group(2)
-                break
-        assert url, "no address printed"
+        url = printed_address(process)
+        port = re.search(r":(\d+)/", url).group(1)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/")
         assert refused.value.code == 403

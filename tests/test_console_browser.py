@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED_NOTICE
+from console_helpers import printed_address
 from toolkit.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,14 +41,7 @@ def console(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "toolkit", "-w", str(ws), "serve", "--no-browser"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
-        url = None
-        for _ in range(10):
-            match = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", process.stdout.readline())
-            if match:
-                url = match.group(0)
-                break
-        assert url, "toolkit serve printed no address"
-        yield Workspace.at(ws), url
+        yield Workspace.at(ws), printed_address(process)
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from console_helpers import printed_address
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "make_offline_bundle.sh"
 NOTICE = "inputs/济兖政发〔2024〕1号.txt"
@@ -115,13 +117,7 @@ def assert_launcher_serves(bundle: Path, env: dict) -> None:
     process = subprocess.Popen(["sh", "督查台账.sh", "--no-browser"], cwd=bundle, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        url = None
-        for _ in range(10):
-            match = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", process.stdout.readline())
-            if match:
-                url = match.group(0)
-                break
-        assert url, "the launcher printed no address"
+        url = printed_address(process)
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         page = opener.open(url, timeout=30).read().decode("utf-8")
         assert "工作台" in page and str(bundle) in page

@@ -1,10 +1,10 @@
 """通报: generate the circular (and PDF where LibreOffice is present), preview its first page, download it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 
 from toolkit.console import actions, files
-from toolkit.console.views.shared import chosen_period, start_job, workspace
+from toolkit.console.views.shared import chosen_period, start_period_job, workspace
 
 bp = Blueprint("circular", __name__)
 
@@ -37,11 +37,8 @@ def preview():
 
 @bp.post("/circular/run")
 def run():
-    period = chosen_period()
-    if period is None:
-        return redirect(url_for("circular.page"))
     ws = workspace()
     pdf = request.form.get("pdf") == "1"
-    return start_job(f"生成{period.display}通报", url_for("circular.page", period=period.id),
-                     lambda job: actions.render_circulars(ws, period.id, pdf),
-                     lambda paths: [f"已生成：{p.name}" for p in paths])
+    return start_period_job("circular.page", "生成{period}通报",
+                            lambda period, job: actions.render_circulars(ws, period.id, pdf),
+                            lambda paths: [f"已生成：{p.name}" for p in paths])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from toolkit.console import actions, files
-from toolkit.console.views.shared import chosen_period, start_job, workspace
+from toolkit.console.views.shared import chosen_period, start_period_job, workspace
 
 bp = Blueprint("collect", __name__)
 PACKAGE_LIMIT_MB = 200
@@ -55,9 +55,7 @@ def upload():
 
 @bp.post("/collect/run")
 def run():
-    period = chosen_period()
-    if period is None:
-        return redirect(url_for("collect.page"))
     ws = workspace()
-    return start_job(f"回收{period.display}", url_for("collect.page", period=period.id),
-                     lambda job: actions.collect_period(ws, period.id, job.track), lambda outcome: outcome.lines())
+    return start_period_job("collect.page", "回收{period}",
+                            lambda period, job: actions.collect_period(ws, period.id, job.track),
+                            lambda outcome: outcome.lines())

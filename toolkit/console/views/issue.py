@@ -1,10 +1,10 @@
 """下发: pick the period (due date shown), generate the forms, download them as one .zip, copy the 下发通知."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template
 
 from toolkit.console import actions, files
-from toolkit.console.views.shared import chosen_period, start_job, workspace
+from toolkit.console.views.shared import chosen_period, start_period_job, workspace
 
 bp = Blueprint("issue", __name__)
 
@@ -23,9 +23,7 @@ def page():
 
 @bp.post("/issue/run")
 def run():
-    period = chosen_period()
-    if period is None:
-        return redirect(url_for("issue.page"))
     ws = workspace()
-    return start_job(f"下发{period.display}填报表", url_for("issue.page", period=period.id),
-                     lambda job: actions.issue_forms(ws, period.id, job.track), lambda outcome: outcome.lines())
+    return start_period_job("issue.page", "下发{period}填报表",
+                            lambda period, job: actions.issue_forms(ws, period.id, job.track),
+                            lambda outcome: outcome.lines())

@@ -64,14 +64,20 @@ def local_url(value: str | None) -> str:
     return url_for("home.index")
 
 
-def start_job(title: str, page: str, work, describe):
-    """Start long work in the background and go to its page, which polls the progress."""
+def start_period_job(endpoint: str, title: str, work, describe):
+    """Start long work on the chosen period in the background and go to its page, which polls the progress.
+
+    `work(period, job)` runs in another thread: it gets the period, never the request."""
+    period = chosen_period()
+    if period is None:
+        return redirect(url_for(endpoint))
+    page = url_for(endpoint, period=period.id)
     try:
-        job = jobs().start(title, page, work, describe)
+        job = jobs().start(title.format(period=period.display), page, lambda job: work(period, job), describe)
     except Busy as exc:
         flash(str(exc), "error")
         return redirect(page)
-    return redirect(f"{page}{'&' if '?' in page else '?'}job={job.id}")
+    return redirect(f"{page}&job={job.id}")
 
 
 def shown_job():
@@ -84,24 +90,27 @@ def _remember(response):
     return remember_period(response)
 
 
-@bp.get("/files/download")
-def download():
+def _in_outputs(relative: str, kind: str = ""):
+    """The file or folder of outputs/ a request names, or a 404 saying why."""
     try:
-        path = files.download_path(workspace().outputs, request.args.get("path", ""))
+        target = files.outputs_target(workspace().outputs, relative)
     except files.Refused as exc:
         abort(404, description=exc.message)
+    if (kind == "file" and not target.is_file()) or (kind == "folder" and not target.is_dir()):
+        abort(404, description=f"outputs/{relative} 不是{'文件' if kind == 'file' else '文件夹'}。")
+    return target
+
+
+@bp.get("/files/download")
+def download():
+    path = _in_outputs(request.args.get("path", ""), "file")
     return send_file(path, as_attachment=True, download_name=path.name)
 
 
 @bp.get("/files/zip")
 def download_zip():
     """A folder under outputs/ (e.g. the issued forms) as one .zip."""
-    try:
-        folder = files.outputs_target(workspace().outputs, request.args.get("path", ""))
-    except files.Refused as exc:
-        abort(404, description=exc.message)
-    if not folder.is_dir():
-        abort(404, description="只能打包下载 outputs/ 中的文件夹。")
+    folder = _in_outputs(request.args.get("path", ""), "folder")
     name = "_".join(folder.relative_to(workspace().outputs).parts) + ".zip"
     return send_file(files.zip_folder(folder), as_attachment=True, download_name=name, mimetype="application/zip")
 
@@ -109,10 +118,7 @@ def download_zip():
 @bp.post("/files/open")
 def open_path():
     """Show a folder or open a file of outputs/ on the clerk's desktop."""
-    try:
-        target = files.outputs_target(workspace().outputs, request.form.get("path", ""))
-    except files.Refused as exc:
-        abort(404, description=exc.message)
+    target = _in_outputs(request.form.get("path", ""))
     current_app.config["OPEN_IN_DESKTOP"](target)
     flash(f"已在桌面打开：{target}", "info")
     return redirect(local_url(request.form.get("back")))
