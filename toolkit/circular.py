@@ -19,7 +19,7 @@ from toolkit.basis import label as basis_label, span
 from toolkit.charts import chart_image
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.models import CircularRecord, Ledger, TaskStatus
-from toolkit.workspace import Workspace, safe_file_name
+from toolkit.workspace import Workspace, bundled, safe_file_name
 
 REPORT = "完成情况报告"
 KINDS = ("周盘点", "旬推进", "月调度", REPORT)
@@ -27,7 +27,7 @@ KIND_OF_PERIOD = {"周": "周盘点", "旬": "旬推进", "月": "月调度", "�
 BASIS_LISTED = 6        # more collections than this are summarised as 第2周至第26周共25次回收
 ON_SCHEDULE = ("已完成", "超序时", "序时推进")
 MASTHEAD = "督查通报"
-FONT_ALIASES = Path(__file__).resolve().parent.parent / "scripts" / "fonts-gongwen.conf"
+FONT_ALIASES = bundled("scripts/fonts-gongwen.conf")
 INSTALL_HINT = ("未找到 LibreOffice，已生成 Word 文件但未转换 PDF。Linux 请安装："
                 "sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk；"
                 "Windows 请从 https://zh-cn.libreoffice.org 下载安装 LibreOffice，"

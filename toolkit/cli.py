@@ -12,15 +12,21 @@ from pathlib import Path
 
 import click
 
-from toolkit import __version__
+from toolkit import __version__, cli_text
 from toolkit.errors import EXIT_FAILED, ToolkitError, ToolkitWarning
 from toolkit.workspace import Workspace
+
+cli_text.install()
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class Session:
     def __init__(self, workspace: str, debug: bool):
+        missing = cli_text.missing_folder(workspace)
+        if missing:
+            click.echo(f"错误：{missing}", err=True)
+            sys.exit(EXIT_FAILED)
         self.ws = Workspace.at(workspace)
         self.debug = debug
 
@@ -112,21 +118,27 @@ def parse_datetime(value: str | None) -> datetime | None:
     raise click.BadParameter(f"时间“{value}”无法识别，请写成 \"2024-03-21 16:30\"。")
 
 
-@click.group(context_settings=CONTEXT, help="""督查台账工具箱：通知分解 → 分单位下发 → 回收校验 → 通报。
+@click.group(cls=cli_text.ChineseGroup, context_settings=CONTEXT, help="""督查台账工具箱：通知分解 → 分单位下发 → 回收校验 → 通报。
+
+不用命令行：toolkit serve 在浏览器中打开控制台，每一步都有一个页面。
 
 \b
 每周的流程：
-  toolkit parse inputs/济兖政发〔2024〕1号.txt   解析通知，生成 outputs/台账.xlsx
+  toolkit parse inputs/济兖政发〔2024〕1号.txt   解析通知，生成 outputs/台账.xlsx（--check 只预览）
   toolkit issue 2024-W12                     生成各单位填报表 outputs/2024-W12/下发/
+  toolkit status 2024-W12                    查看谁已报、谁迟报、谁未报，生成催报消息
   toolkit collect 2024-W12                   校验、汇总 inputs/回收/2024-W12/ 中的回收表
   toolkit circular 2024-W12 --pdf            生成周盘点通报（Word，可选 PDF）
   toolkit check                              工作区体检（台账、数据库、归档…），能修的直接修
   toolkit newyear D:/督查2025 --notice 新通知.docx   新的一年另建工作区
+  toolkit periods --year 2024                列出全年各周期及截止时间
+  toolkit serve                              打开浏览器控制台
+  toolkit demo                               在演示工作区里跑一遍完整流程
 """)
 @click.option("-w", "--workspace", default=".", show_default=True, metavar="目录",
               help="工作区目录（含 inputs/ 和 outputs/）。")
 @click.option("--debug", is_flag=True, help="出错时显示完整的程序错误信息（供维护人员排查）。")
-@click.version_option(__version__, "-V", "--version", message="督查台账工具箱 %(version)s")
+@click.version_option(__version__, "-V", "--version", message="督查台账工具箱 %(version)s", help="显示版本号并退出。")
 @click.pass_context
 def main(ctx, workspace, debug):
     ctx.obj = Session(workspace, debug)
@@ -338,6 +350,25 @@ def newyear(session: Session, target: Path, notice: Path | None):
     from toolkit import newyear as newyear_stage
 
     finish(run(session, lambda: newyear_stage.start_new_year(session.ws, target, notice)))
+@main.command(context_settings=CONTEXT, help="""打开浏览器控制台：不用命令行，在网页上完成解析、下发、回收、报送情况、通报的每一步。
+
+\b
+控制台只在本机（127.0.0.1）上运行，地址带一次性访问令牌；调用的是与各命令相同的程序。
+关闭控制台：在运行它的窗口中按 Ctrl+C。也可以双击仓库根目录的“督查台账.bat”（Windows）或“督查台账.sh”（Linux）。
+
+\b
+示例：
+  toolkit serve
+  toolkit -w D:/督查 serve --port 8765 --no-browser
+""")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, metavar="端口",
+              help="监听的端口（默认自动选择一个空闲端口）。")
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器，只打印地址。")
+@click.pass_obj
+def serve(session: Session, port: int, no_browser: bool):
+    from toolkit.console import server
+
+    finish(run(session, lambda: server.serve(session.ws, port=port, open_browser=not no_browser, echo=click.echo)))
 
 
 @main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报。

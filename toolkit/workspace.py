@@ -2,13 +2,25 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 LEDGER_NAME = "台账.xlsx"
 DIRECTORY_NAME = "单位名录.xlsx"
 CONFIG_NAME = "toolkit.toml"
-BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+INSTALLED_SHARE = Path(sys.prefix) / "share" / "ducha-toolkit"    # setup.cfg [options.data_files]
+
+
+def bundled(relative: str) -> Path:
+    """A file shipped with the toolkit: beside the source (a checkout, an editable install) or, from a wheel,
+    under <venv>/share/ducha-toolkit/."""
+    source = SOURCE_ROOT / relative
+    return source if source.exists() or not (INSTALLED_SHARE / relative).exists() else INSTALLED_SHARE / relative
+
+
+BUNDLED_TEMPLATES = bundled("templates")
 
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
