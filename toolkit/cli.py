@@ -120,6 +120,7 @@ def parse_datetime(value: str | None) -> datetime | None:
   toolkit issue 2024-W12                     生成各单位填报表 outputs/2024-W12/下发/
   toolkit collect 2024-W12                   校验、汇总 inputs/回收/2024-W12/ 中的回收表
   toolkit circular 2024-W12 --pdf            生成周盘点通报（Word，可选 PDF）
+  toolkit score 2024-03                      督查工作考核，输出 outputs/2024-03/考核.xlsx
   toolkit check                              工作区体检（台账、数据库、归档…），能修的直接修
   toolkit newyear D:/督查2025 --notice 新通知.docx   新的一年另建工作区
 """)
@@ -296,6 +297,31 @@ def circular(session: Session, period: str, as_of: str | None, pdf: bool):
     paths = run(session, lambda: circular_stage.render_circulars(session.ws, period, as_of=day, pdf=pdf))
     for path in paths:
         click.echo(f"已生成：{path}")
+
+
+@main.command(context_settings=CONTEXT, help="""督查工作考核：按 inputs/toolkit.toml 的 [scoring] 给各单位计分，每一分都有出处。
+
+\b
+得分 = 基础分 + 加分 − 减分：迟报、未报送（每个回收周期），主办任务月末滞后、红色预警，
+任务逾期未完成（主办、协办），按时销号（加分），校验报告拒收的行（每期有上限）。没有回收的周期不计分。
+周期可以是月（2024-03）、上半年（2024-H1）、前三季度（2024-Q3）或全年（2024，即年初至今）。
+输出 outputs/<周期>/考核.xlsx（各单位得分、按规则分项、每一条扣加分记录），更新台账“考核”表（全年累计），
+并列出得分最高和最低的单位。
+
+\b
+示例：
+  toolkit score 2024-03
+  toolkit score 2024-H1
+  toolkit score 2024
+""")
+@click.argument("period", metavar="周期")
+@click.option("--date", "as_of", default=None, metavar="日期", help="统计截至的日期（默认为周期最后一天）。")
+@click.pass_obj
+def score(session: Session, period: str, as_of: str | None):
+    from toolkit import scoring
+
+    day = parse_date(as_of)
+    finish(run(session, lambda: scoring.score_period(session.ws, period, as_of=day)))
 
 
 @main.command(context_settings=CONTEXT, help="""工作区体检：检查台账、进展记录数据库、单位名录、督查室密钥、归档和输出文件夹。
