@@ -503,11 +503,13 @@ def leaders(doc, table_no: int) -> None:
 
 def unit_ranking(doc, table_no: int) -> None:
     heading(doc, "ranking", "主办单位综合排名")
-    para(doc, "按综合得分排序：主办任务按序时推进率计{{ ranking.on_schedule }}分，完成进度领先序时进度的程度计"
-              "{{ ranking.advance }}分（平均领先{{ ranking.advance_span }}个百分点及以上得满分，落后同样多不得分），按时报送率计"
-              "{{ ranking.reporting }}分（迟报计一半），报送质量计{{ ranking.quality }}分（校验发现1个问题扣"
-              "{{ ranking.problem_penalty }}分），每有1项红色预警任务扣{{ ranking.red_penalty }}分；得分相同的名次并列。"
-              "{% if single_task_units %}标*的{{ single_task_units }}个单位只主办1项任务，得分受单项任务影响较大。{% endif %}")
+    para(doc, "按督查工作考核得分排序：基础分{{ scoring.base }}分，每个回收周期迟报扣{{ scoring.late }}分、未报送扣"
+              "{{ scoring.missed }}分，主办任务月末滞后每项扣{{ scoring.lagging }}分、红色预警每项扣{{ scoring.red }}分，"
+              "任务逾期未完成主办单位扣{{ scoring.overdue_lead }}分、协办单位扣{{ scoring.overdue_co }}分，按时销号主办单位加"
+              "{{ scoring.closed_lead }}分、协办单位加{{ scoring.closed_co }}分，校验拒收的每行扣{{ scoring.rejected_row }}分"
+              "（每期最多扣{{ scoring.rejected_cap }}分）；每一分的出处见考核表。得分相同的名次并列。"
+              "{% if single_task_units %}标*的{{ single_task_units }}个单位主办任务不超过{{ scoring.few_tasks }}项，"
+              "得分受个别任务影响较大。{% endif %}")
     para(doc, f"表{table_no}　主办单位综合排名", "表题")
     data_table(doc, [("名次", 12), ("单位", 40), ("主办\n任务", 15), ("按序时\n推进率", 20), ("按时\n报送率", 20),
                      ("红色\n预警", 15), ("问题数", 17), ("得分", 17)], "unit_rows",
