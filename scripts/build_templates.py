@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 KINDS = ("周盘点", "旬推进", "月调度", "完成情况报告")
+NOTICE = "督办通知单"      # the 催报 ladder's third step (toolkit status), one per unit
 
 # GB/T 9704-2012 fonts and sizes
 FANGSONG = "仿宋_GB2312"
@@ -653,7 +654,33 @@ def report_body(doc) -> None:
     colophon(doc)
 
 
+def notice_body(doc) -> None:
+    """督办通知单: red office masthead, its number over the red line, the title, the unit, the facts, the request."""
+    para(doc, "{{ office }}", "版头标志")
+    para(doc, "", "版头期数")
+    number = para(doc, "{{ number }}", "版头期数")
+    paragraph_border(number, "bottom", 18, "FF0000")   # red separator under the 发文字号, 版心 wide
+    para(doc, "", "正文")
+    para(doc, "{{ title }}", "公文标题")
+    para(doc, "", "正文")
+    para(doc, "{{ unit }}：", "主送")
+    para(doc, "你单位{{ previous_label }}、{{ period_label }}连续两期未按时报送{{ subject }}推进情况。{{ period_label }}"
+              "填报表报送截止时间为{{ due_text }}，截至{{ as_of_text }}仍未收到。你单位承担的任务"
+              "{{ task_count }}项（{{ tasks_text }}）的进展因此无法纳入调度。")
+    para(doc, "请于{{ answer_by }}17:00前报送{{ period_label }}填报表，并书面说明未按时报送的原因和整改措施。"
+              "逾期仍未报送的，将在通报中列为未报送，并按督查工作考核办法扣分。")
+    para(doc, "{% if contact_line %}{{ contact_line }}。{% endif %}")
+    para(doc, "", "正文")
+    for text, chars in (("{{ office }}", 2), ("{{ issue_date }}", 4)):
+        signed = para(doc, text, "主送")
+        signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        signed.paragraph_format.right_indent = SIZE_3 * chars   # 署名右空二字，日期右空四字 (GB/T 9704 7.3.5.2)
+
+
 def body(doc, kind: str) -> None:
+    if kind == NOTICE:
+        notice_body(doc)
+        return
     if kind == "完成情况报告":
         report_body(doc)
         return
@@ -692,7 +719,7 @@ def build(kind: str, path: Path) -> Path:
     # python-docx's blank document starts with no paragraph; nothing to remove
     body(doc, kind)
     core = doc.core_properties
-    core.title = f"{kind}通报模板"
+    core.title = f"{kind}模板" if kind == NOTICE else f"{kind}通报模板"
     core.author = "督查台账工具箱"
     core.language = "zh-CN"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -702,7 +729,7 @@ def build(kind: str, path: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent / "templates"
-    for kind in KINDS:
+    for kind in (*KINDS, NOTICE):
         print(build(kind, out / f"{kind}.docx"))
     return 0
 

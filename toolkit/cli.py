@@ -258,20 +258,29 @@ def collect(session: Session, period: str, source: Path | None, received: str | 
                                                              track=tracker())))
 
 
-@main.command(context_settings=CONTEXT, help="""查看一个周期的报送情况：已报、迟报、未报单位，并生成催报消息。不写任何文件。
+@main.command(context_settings=CONTEXT, help="""查看一个周期的报送情况：已报、迟报、未报单位，生成催报消息，并按催报阶梯督办。
+
+\b
+催报阶梯（工具只生成文字和文件，不发送任何消息）：
+  截止前一个工作日起：提醒消息，列出尚未报送的单位；
+  过了截止时间：催报消息，写明各单位在单位名录中的联系人和电话；
+  上一期（同类周期）也未报送的单位：生成编号的督办通知单 outputs/<周期>/催办/<单位>督办通知单.docx。
+每次生成的提醒、催报和督办通知单都记入台账“催报记录”表（同样的内容只记一次）；除此之外不写任何文件。
 
 \b
 示例：
   toolkit status 2024-W12
+  toolkit status 2024-W12 --date "2024-03-22 09:00"
 """)
 @click.argument("period", metavar="周期")
-@click.option("--date", "as_of", default=None, metavar="时间", help="按此时间判断是否已过截止时间（默认现在）。")
+@click.option("--date", "as_of", default=None, metavar="时间",
+              help="按此时间判断处在催报的哪一步（默认现在），便于重复得到同样的结果。")
 @click.pass_obj
 def status(session: Session, period: str, as_of: str | None):
     from toolkit import collect as collect_stage
 
     when = parse_datetime(as_of)
-    finish(run(session, lambda: collect_stage.period_status(session.ws, period, as_of=when)))
+    finish(run(session, lambda: collect_stage.chase_period(session.ws, period, as_of=when)))
 
 
 @main.command(context_settings=CONTEXT, help="""生成督查通报（Word）：周 → 周盘点，旬 → 旬推进，月 → 月调度。
