@@ -375,7 +375,7 @@ def newyear(session: Session, target: Path, notice: Path | None):
     finish(run(session, lambda: newyear_stage.start_new_year(session.ws, target, notice)))
 
 
-@main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报。
+@main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报 → 考核 → 上半年报告。
 
 \b
 示例：
