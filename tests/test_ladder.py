@@ -13,8 +13,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from conftest import SEED_NOTICE, run_toolkit
+from conftest import run_toolkit
 from test_circular_truth import collect, fill_all
+from test_scoring import parse_and_issue
 
 from toolkit.workspace import Workspace
 
@@ -38,13 +39,8 @@ def set_contact(ws: Workspace, unit: str, name: str, phone: str) -> None:
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("ladder")
-    (root / "inputs").mkdir()
-    shutil.copy(SEED_NOTICE, root / "inputs" / SEED_NOTICE.name)
-    run_toolkit(root, "parse", str(root / "inputs" / SEED_NOTICE.name), check=True)
-    ws = Workspace.at(root)
-    set_contact(ws, ONCE, *CONTACT)
-    for period_id, monday in (("2024-W11", "2024-03-11"), ("2024-W12", "2024-03-18")):
-        assert run_toolkit(root, "issue", period_id, "--date", monday).returncode in (0, 1)
+    ws = parse_and_issue(root, {"2024-W11": "2024-03-11", "2024-W12": "2024-03-18"},
+                         before_issue=lambda ws: set_contact(ws, ONCE, *CONTACT))
     fill_all(ws, "2024-W11", datetime(2024, 3, 13, 10), skip=(TWICE,))
     collect(root, "2024-W11")
     fill_all(ws, "2024-W12", datetime(2024, 3, 20, 10), skip=(TWICE, ONCE))

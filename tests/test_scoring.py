@@ -6,6 +6,7 @@ reports 1 % in W13, so its three tasks are 滞后 and red at the end of March (�
 """
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -39,19 +40,25 @@ def reject_first_row(ws: Workspace, period_id: str, unit: str) -> None:
     columns = {c.value: c.column for c in sheet[forms.TASK_HEADER_ROW] if c.value}
     sheet.cell(forms.TASK_FIRST_ROW, columns["完成进度（%）"]).value = 150
     book.save(path)
-    import os
     os.utime(path, (stamp, stamp))
+
+
+def parse_and_issue(root: Path, weeks: dict[str, str], before_issue=lambda ws: None) -> Workspace:
+    """A workspace with the seed notice parsed by `toolkit parse` and forms issued for {week: its Monday}."""
+    (root / "inputs").mkdir()
+    shutil.copy(SEED_NOTICE, root / "inputs" / SEED_NOTICE.name)
+    run_toolkit(root, "parse", str(root / "inputs" / SEED_NOTICE.name), check=True)
+    ws = Workspace.at(root)
+    before_issue(ws)
+    for period_id, monday in weeks.items():
+        assert run_toolkit(root, "issue", period_id, "--date", monday).returncode in (0, 1)
+    return ws
 
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("scoring")
-    (root / "inputs").mkdir()
-    shutil.copy(SEED_NOTICE, root / "inputs" / SEED_NOTICE.name)
-    run_toolkit(root, "parse", str(root / "inputs" / SEED_NOTICE.name), check=True)
-    ws = Workspace.at(root)
-    for period_id, monday in (("2024-W12", "2024-03-18"), ("2024-W13", "2024-03-25")):
-        assert run_toolkit(root, "issue", period_id, "--date", monday).returncode in (0, 1)
+    ws = parse_and_issue(root, {"2024-W12": "2024-03-18", "2024-W13": "2024-03-25"})
     fill_all(ws, "2024-W12", datetime(2024, 3, 20, 10), skip=(LATE,))
     fill_one(ws, "2024-W12", LATE, datetime(2024, 3, 22, 10), 60)        # due Thursday 3-21 17:00
     reject_first_row(ws, "2024-W12", MISSES)

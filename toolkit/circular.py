@@ -577,6 +577,7 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     from toolkit import progress
     from toolkit.basis import circular_basis, collected_periods, comparison_for
     from toolkit.ledger import history_start, load_history
+    from toolkit.scoring import read_rejected_rows
 
     basis = circular_basis(ledger, period, config, issued=lambda period_id: ws.issued_dir(period_id).exists())
     comparison = comparison_for(basis, collected_periods(ledger, config), config)
@@ -587,10 +588,10 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
             if history is not None:
                 ledger.progress = history
     holders = progress.task_holders(ledger, directory)
-    from toolkit.scoring import read_rejected_rows
     return {
         "basis": basis, "comparison": comparison, "holders": holders,
-        "rejected": read_rejected_rows(ws, [p.id for p in collected_periods(ledger, config)]),
+        "rejected": read_rejected_rows(ws, [p.id for p in collected_periods(ledger, config)
+                                            if period.start <= p.end <= period.end]),
         "statuses": progress.evaluate(ledger, basis.evaluated, config, holders=holders),
         "previous_statuses": (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
                               if comparison.basis else {}),

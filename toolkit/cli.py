@@ -324,13 +324,11 @@ def circular(session: Session, period: str, as_of: str | None, pdf: bool):
   toolkit score 2024
 """)
 @click.argument("period", metavar="周期")
-@click.option("--date", "as_of", default=None, metavar="日期", help="统计截至的日期（默认为周期最后一天）。")
 @click.pass_obj
-def score(session: Session, period: str, as_of: str | None):
+def score(session: Session, period: str):
     from toolkit import scoring
 
-    day = parse_date(as_of)
-    finish(run(session, lambda: scoring.score_period(session.ws, period, as_of=day)))
+    finish(run(session, lambda: scoring.score_period(session.ws, period)))
 
 
 @main.command(context_settings=CONTEXT, help="""工作区体检：检查台账、进展记录数据库、单位名录、督查室密钥、归档和输出文件夹。

@@ -382,8 +382,11 @@ class ScoreOutcome:
         return lines
 
 
-def score_period(ws, period_text: str, as_of: date | None = None, closures: Iterable[Closure] = ()) -> ScoreOutcome:
-    """`toolkit score PERIOD`: outputs/<PERIOD>/考核.xlsx and the ledger's 考核 sheet (the running year)."""
+def score_period(ws, period_text: str, closures: Iterable[Closure] = ()) -> ScoreOutcome:
+    """`toolkit score PERIOD`: outputs/<PERIOD>/考核.xlsx and the ledger's 考核 sheet (the running year).
+
+    `closures`: the tasks closed (销号) as the lifecycle stage gives them; none until it is wired in.
+    """
     from toolkit.config import load_config
     from toolkit.directory import load_directory
     from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
@@ -411,7 +414,7 @@ def score_period(ws, period_text: str, as_of: date | None = None, closures: Iter
         out = ws.period_dir(period.id) / SCORE_FILE
         write_score_book(out, period, scores)
         year_scores = scores if period.id == year.id else scores_for(year)
-        until = max((p.end for p in collected if p.end <= min(year.end, as_of or year.end)), default=year.end)
+        until = max((p.end for p in collected if p.end <= year.end), default=year.end)
         ledger.scores = score_records(year_scores, until)
         save_ledger(ws, ledger)
     return ScoreOutcome(period, scores, _shown(ws, out), f"{year.year}年累计（数据截至{until.month}月{until.day}日）")
