@@ -312,9 +312,11 @@ def read_rejected_rows(ws, period_ids: Iterable[str]) -> list[RejectedRow]:
     """Rows rejected in outputs/<PERIOD>/校验报告.xlsx (级别 错误 with a row number), one per (file, sheet, row)."""
     from python_calamine import CalamineWorkbook
 
+    from toolkit.collect.reports import REPORT_NAME
+
     found = []
     for period_id in period_ids:
-        path = ws.period_dir(period_id) / "校验报告.xlsx"
+        path = ws.period_dir(period_id) / REPORT_NAME
         if not path.exists():
             continue
         try:
@@ -326,6 +328,8 @@ def read_rejected_rows(ws, period_ids: Iterable[str]) -> list[RejectedRow]:
 
 
 def _rejected_in(period_id: str, rows: list[list]) -> list[RejectedRow]:
+    from toolkit.checks import ERROR
+
     if not rows:
         return []
     header = [str(c).strip() for c in rows[0]]
@@ -335,7 +339,7 @@ def _rejected_in(period_id: str, rows: list[list]) -> list[RejectedRow]:
     seen, found = set(), []
     for number, row in enumerate(rows[1:], start=2):
         cells = {name: row[i] if i < len(row) else "" for name, i in column.items()}
-        if str(cells["级别"]).strip() != "错误" or cells["行"] in ("", None):
+        if str(cells["级别"]).strip() != ERROR or cells["行"] in ("", None):
             continue
         try:
             line = int(float(cells["行"]))
