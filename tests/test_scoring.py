@@ -221,3 +221,28 @@ def test_rejected_rows_are_capped_per_unit_and_period():
     # a period that was not collected costs nothing, however many rows its report might list
     elsewhere = [RejectedRow("2024-W14", "甲局", "甲局.xlsx", 6, 2)]
     assert not [e for e in events_of(small_ledger(), "2024-04", rejected=elsewhere) if e[1] == "校验拒收"]
+
+
+# ------------------------------------------------------------------------------------------ the settings
+
+def test_scoring_settings_are_checked_like_the_others(tmp_path):
+    import warnings
+
+    from toolkit.config import load_config
+    from toolkit.errors import ConfigError, ToolkitWarning
+
+    (tmp_path / "inputs").mkdir()
+    toml = tmp_path / "inputs" / "toolkit.toml"
+    ws = Workspace.at(tmp_path)
+    toml.write_text("[scoring]\nbase = 100\nmissed = \"半分\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="第3行 scoring.missed 应为 0–1000 的数"):
+        load_config(ws)
+    toml.write_text("[scoring.weights]\n\"镇街\" = 0.8\n\"乡镇\" = 2\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ToolkitWarning)
+        config = load_config(ws)
+    assert config.scoring.weight("镇街") == 0.8 and config.scoring.weight("区直部门") == 1.0
+    assert any("scoring.weights.乡镇" in str(w.message) and "第3行" in str(w.message) for w in caught)
+    # the bundled toolkit.toml states every default the code has
+    from toolkit.config import ScoringConfig
+    assert load_config(Workspace.at(Path(__file__).resolve().parent.parent)).scoring == ScoringConfig()
