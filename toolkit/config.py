@@ -277,7 +277,7 @@ class _Reader:
     def _weights(self, value, default: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
         key = ("scoring", "weights")
         if not isinstance(value, dict):
-            self._fail(key, "应为一个表，写法如 weights = { 区直部门 = 1.0, 镇街 = 1.2 }", value)
+            self._fail(key, "应为一个表：单独一行写 [scoring.weights]，下面逐行写 \"镇街\" = 0.8（类别名称加英文双引号）", value)
         known = dict(default)
         self._warn_unknown(value, set(known), key)
         return tuple((name, self._number(value, key + (name,), factor, 0, 10, True, "0–10 的数（倍）"))
