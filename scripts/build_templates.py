@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 KINDS = ("周盘点", "旬推进", "月调度", "完成情况报告")
+NOTICE = "督办通知单"      # the 催报 ladder's third step (toolkit status), one per unit
 
 # GB/T 9704-2012 fonts and sizes
 FANGSONG = "仿宋_GB2312"
@@ -503,11 +504,13 @@ def leaders(doc, table_no: int) -> None:
 
 def unit_ranking(doc, table_no: int) -> None:
     heading(doc, "ranking", "主办单位综合排名")
-    para(doc, "按综合得分排序：主办任务按序时推进率计{{ ranking.on_schedule }}分，完成进度领先序时进度的程度计"
-              "{{ ranking.advance }}分（平均领先{{ ranking.advance_span }}个百分点及以上得满分，落后同样多不得分），按时报送率计"
-              "{{ ranking.reporting }}分（迟报计一半），报送质量计{{ ranking.quality }}分（校验发现1个问题扣"
-              "{{ ranking.problem_penalty }}分），每有1项红色预警任务扣{{ ranking.red_penalty }}分；得分相同的名次并列。"
-              "{% if single_task_units %}标*的{{ single_task_units }}个单位只主办1项任务，得分受单项任务影响较大。{% endif %}")
+    para(doc, "按督查工作考核得分排序：基础分{{ scoring.base }}分，每个回收周期迟报扣{{ scoring.late }}分、未报送扣"
+              "{{ scoring.missed }}分，主办任务月末滞后每项扣{{ scoring.lagging }}分、红色预警每项扣{{ scoring.red }}分，"
+              "任务逾期未完成主办单位扣{{ scoring.overdue_lead }}分、协办单位扣{{ scoring.overdue_co }}分，按时销号主办单位加"
+              "{{ scoring.closed_lead }}分、协办单位加{{ scoring.closed_co }}分，校验拒收的每行扣{{ scoring.rejected_row }}分"
+              "（每期最多扣{{ scoring.rejected_cap }}分）；每一分的出处见考核表。得分相同的名次并列。"
+              "{% if single_task_units %}标*的{{ single_task_units }}个单位主办任务不超过{{ scoring.few_tasks }}项，"
+              "得分受个别任务影响较大。{% endif %}")
     para(doc, f"表{table_no}　主办单位综合排名", "表题")
     data_table(doc, [("名次", 12), ("单位", 40), ("主办\n任务", 15), ("按序时\n推进率", 20), ("按时\n报送率", 20),
                      ("红色\n预警", 15), ("问题数", 17), ("得分", 17)], "unit_rows",
@@ -651,7 +654,33 @@ def report_body(doc) -> None:
     colophon(doc)
 
 
+def notice_body(doc) -> None:
+    """督办通知单: red office masthead, its number over the red line, the title, the unit, the facts, the request."""
+    para(doc, "{{ office }}", "版头标志")
+    para(doc, "", "版头期数")
+    number = para(doc, "{{ number }}", "版头期数")
+    paragraph_border(number, "bottom", 18, "FF0000")   # red separator under the 发文字号, 版心 wide
+    para(doc, "", "正文")
+    para(doc, "{{ title }}", "公文标题")
+    para(doc, "", "正文")
+    para(doc, "{{ unit }}：", "主送")
+    para(doc, "你单位{{ previous_label }}、{{ period_label }}连续两期未按时报送{{ subject }}推进情况。{{ period_label }}"
+              "填报表报送截止时间为{{ due_text }}，截至{{ as_of_text }}仍未收到。你单位承担的任务"
+              "{{ task_count }}项（{{ tasks_text }}）的进展因此无法纳入调度。")
+    para(doc, "请于{{ answer_by }}17:00前报送{{ period_label }}填报表，并书面说明未按时报送的原因和整改措施。"
+              "逾期仍未报送的，将在通报中列为未报送，并按督查工作考核办法扣分。")
+    para(doc, "{% if contact_line %}{{ contact_line }}。{% endif %}")
+    para(doc, "", "正文")
+    for text, chars in (("{{ office }}", 2), ("{{ issue_date }}", 4)):
+        signed = para(doc, text, "主送")
+        signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        signed.paragraph_format.right_indent = SIZE_3 * chars   # 署名右空二字，日期右空四字 (GB/T 9704 7.3.5.2)
+
+
 def body(doc, kind: str) -> None:
+    if kind == NOTICE:
+        notice_body(doc)
+        return
     if kind == "完成情况报告":
         report_body(doc)
         return
@@ -690,7 +719,7 @@ def build(kind: str, path: Path) -> Path:
     # python-docx's blank document starts with no paragraph; nothing to remove
     body(doc, kind)
     core = doc.core_properties
-    core.title = f"{kind}通报模板"
+    core.title = f"{kind}模板" if kind == NOTICE else f"{kind}通报模板"
     core.author = "督查台账工具箱"
     core.language = "zh-CN"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -700,7 +729,7 @@ def build(kind: str, path: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent / "templates"
-    for kind in KINDS:
+    for kind in (*KINDS, NOTICE):
         print(build(kind, out / f"{kind}.docx"))
     return 0
 

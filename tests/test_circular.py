@@ -132,14 +132,14 @@ def test_unit_ranking_and_indicators_for_the_month():
     tpl = DocxTemplate(str(BUNDLED_TEMPLATES / "月调度.docx"))
     context = context_for("月调度", tpl, period_text="2024-03")
     ranking = [(r["rank"], r["unit"], r["score"]) for r in context["unit_rows"]]
-    # score = 50 × on schedule + 10 × lead over 序时 (−20 → 0, +20 → 1) + 25 × on time + 15 − 5 × red tasks
-    # 区工业和信息化局: done, on time → 50 + 10 + 25 + 15; 区住房城乡建设局: 25 % against 20.6 % (lead 0.61) and
-    # not expected to report, so its reporting share is full → 50 + 6.1 + 25 + 15; A&B<C>局 was not expected
-    # either but its task is 未报送 → 0 + 0 + 25 + 15; 区统计局: 10 % against 20.6 % (lead 0.235), late (½)
-    # → 2.35 + 12.5 + 15; 区商务局: 0.5 % (more than 20 points behind: lead 0), did not report, leads a red
-    # task → 0 + 0 + 15 − 5
-    assert ranking == [(1, "区工业和信息化局", "100.0"), (2, "区住房城乡建设局", "96.1"), (3, "A&B<C>局", "40.0"),
-                       (4, "区统计局", "29.9"), (5, "区商务局", "10.0")]
+    # The ranking is the 考核 score of the month (toolkit.scoring, issue 14), no longer a formula of its own, so
+    # that a unit ranked in the 月调度 can check every point against 考核.xlsx. Defaults: base 100; 迟报 −0.1 and
+    # 未报送 −0.5 per collected period; a led task 滞后 at the month's end −1 and red −2.
+    # 区工业和信息化局: done, on time in W11 and W12 → 100; 区住房城乡建设局 (序时推进) and A&B<C>局 (未报送 but not
+    # red, and never expected to report) → 100; 区统计局: late in W12, its task 滞后 (yellow) → 100 − 0.1 − 1;
+    # 区商务局: did not report W12, its task 滞后 and red → 100 − 0.5 − 1 − 2. Equal scores share rank 1.
+    assert ranking == [(1, "A&B<C>局", "100.0"), (1, "区住房城乡建设局", "100.0"), (1, "区工业和信息化局", "100.0"),
+                       (4, "区统计局", "98.9"), (5, "区商务局", "96.5")]
     assert all(r["single"] and r["shown_unit"].endswith("*") for r in context["unit_rows"])
     assert context["indicator_rows"] == [{"id": "4#1", "task_id": "4", "phrase": "新建1处高品质住宅项目",
                                           "target": "1", "unit": "处", "current": "0.5", "rate": "50.0%",

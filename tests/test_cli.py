@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import SEED_NOTICE, run_toolkit
 from toolkit.cli import main
 
-COMMANDS = ["parse", "periods", "issue", "collect", "status", "circular", "serve", "demo"]
+COMMANDS = ["parse", "periods", "issue", "collect", "status", "circular", "score", "serve", "demo"]
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 

@@ -24,14 +24,19 @@ def test_demo_runs_the_whole_cycle(tmp_path):
         assert (ws.period_dir(week) / "汇总.xlsx").exists()
         assert any(ws.archive(week).iterdir())
     circulars = sorted(ws.outputs.glob("*/通报/*.docx"))
-    assert [p.parent.parent.name for p in circulars] == ["2024-03", "2024-03中旬", "2024-W12"]
+    assert [p.parent.parent.name for p in circulars] == ["2024-03", "2024-03中旬", "2024-H1", "2024-W12"]
     ledger = load_ledger(ws)
     assert {p.period for p in ledger.progress} == {"2024-W11", "2024-W12"}
     silent = [s for s in ledger.submissions if s.period == "2024-W12" and not s.reported]
     assert len(silent) == 2, "two units stay silent"
     assert sum(s.late for s in ledger.submissions if s.period == "2024-W12") == 3
     assert "退回" in text and str(ws.ledger) in text
-    assert len(ledger.circulars) == 3
+    assert len(ledger.circulars) == 4          # 周盘点, 旬推进, 月调度 and the 上半年 完成情况报告
+    # the demo ends with the month's 考核 and the 上半年 report, and says where they are
+    score = ws.period_dir("2024-03") / "考核.xlsx"
+    [report] = ws.circular_dir("2024-H1").glob("*.docx")
+    assert score.exists() and "完成情况报告" in report.name and ledger.scores
+    assert f"考核（2024-03）：{score}" in text and f"上半年完成情况报告：{report}" in text and "得分最高" in text
 
 
 @pytest.mark.filterwarnings("ignore::toolkit.errors.ToolkitWarning")

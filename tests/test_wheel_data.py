@@ -27,6 +27,6 @@ def test_wheel_install_finds_the_bundled_templates(tmp_path):
     templates, fonts, package = (Path(line) for line in result.stdout.splitlines())
     assert str(package).startswith(str(env_dir))           # the installed copy, not the checkout
     assert templates.is_relative_to(env_dir) and fonts.is_relative_to(env_dir)
-    for kind in ("周盘点", "旬推进", "月调度", "完成情况报告"):
+    for kind in ("周盘点", "旬推进", "月调度", "完成情况报告", "督办通知单"):
         assert (templates / f"{kind}.docx").read_bytes() == (ROOT / "templates" / f"{kind}.docx").read_bytes()
     assert fonts.is_file()

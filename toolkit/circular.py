@@ -269,21 +269,22 @@ def leader_rows(ledger: Ledger, statuses) -> list[dict]:
              "red_mark": f"●{c['red']}" if c["red"] else "0"} for leader, c in rows.items()]
 
 
-def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, ranking=None) -> list[dict]:
-    """Lead units ranked by the score documented in toolkit.toml [ranking]:
+def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, ranking=None, *, config=None,
+              rejected=(), closures=()) -> list[dict]:
+    """Lead units ranked by their 考核 score for the period (toolkit.scoring, rules in toolkit.toml [scoring]).
 
-    on_schedule × 按序时推进率 (led tasks 已完成/超序时/序时推进) + advance × 领先程度 (the mean of 完成进度 − 序时进度
-    over its led tasks, from −advance_span → 0 to +advance_span → 1; a task without a number counts as behind) +
-    reporting × 按时报送率 (each expected report in the collections the circular rests on: on time 1, late ½,
-    missing 0) + max(0, quality − problem_penalty × problems found in its returns) − red_penalty × red-warned
-    tasks it leads. Equal scores share a rank. The units are the tasks' real holders (progress.task_holders); a
-    collective name is never ranked.
+    The score is the scoring module's total: base + additions − deductions, every point an event. `statuses` are
+    the month-end states of the period's last month (the circular's own evaluation); `rejected` are the rows the
+    collections' 校验报告 rejected and `closures` the tasks closed (销号), both from the caller. The other columns
+    (按序时推进率, 按时报送率 with a late report counting half, 红色预警, 问题数) describe the unit. Equal scores
+    share a rank. The units are the tasks' real holders (progress.task_holders); a collective name is never
+    ranked. `ranking` ([ranking] of toolkit.toml) is no longer used for the score.
     """
-    from toolkit.config import RankingConfig
+    from toolkit.config import Config
     from toolkit.directory import collective
     from toolkit.progress import task_holders
 
-    weights = ranking or RankingConfig()
+    config = config or Config()
     records = basis_records(ledger, basis) if basis is not None else submissions_in(ledger, period)
     problems, timely, expected = Counter(), Counter(), Counter()
     for record in records:
@@ -303,15 +304,15 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
             counter["on_time"] += status.state in ON_SCHEDULE
             counter["lagging"] += status.state == "滞后"
             counter["red"] += status.warning == "红"
-            counter["lead"] += _lead_share(status, weights.advance_span)
+    scores = period_scores(ledger, statuses, period, config, directory, basis, holders, rejected, closures)
     rows = []
     for unit, c in units.items():
         rate = c["on_time"] / c["tasks"]
         reported = timely[unit] / expected[unit] if expected[unit] else 1.0
-        score = (weights.on_schedule * rate + weights.advance * c["lead"] / c["tasks"] + weights.reporting * reported
-                 + max(0.0, weights.quality - weights.problem_penalty * problems[unit])
-                 - weights.red_penalty * c["red"])
-        rows.append({"unit": unit, "single": c["tasks"] == 1, "shown_unit": unit + ("*" if c["tasks"] == 1 else ""),
+        found = scores.get(unit)
+        score = found.total if found else config.scoring.base
+        marked = found.marked if found else c["tasks"] <= config.scoring.few_tasks
+        rows.append({"unit": unit, "single": marked, "shown_unit": unit + ("*" if marked else ""),
                      "tasks": c["tasks"], "rate_value": rate * 100, "on_time_rate": percent(rate * 100, 1),
                      "reporting_rate": percent(reported * 100, 1), "lagging": c["lagging"], "red": c["red"],
                      "problems": problems[unit], "score_value": round(score, 1), "score": f"{score:.1f}"})
@@ -324,13 +325,18 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
     return rows
 
 
-def _lead_share(status: TaskStatus, span: float) -> float:
-    """0–1: how far a task is ahead of 序时 (span points behind → 0, span ahead → 1); no number → 0."""
-    if status.state == "已完成":
-        return 1.0
-    if status.progress is None or status.schedule is None or span <= 0:
-        return 0.0
-    return min(1.0, max(0.0, (status.progress - status.schedule + span) / (2 * span)))
+def period_scores(ledger: Ledger, statuses, period, config, directory, basis, holders, rejected, closures) -> dict:
+    """unit → scoring.UnitScore for `period`; the month resting on the circular's data uses `statuses`."""
+    from toolkit import progress, scoring
+
+    def evaluate_at(month_basis):
+        if basis is None or month_basis.data_end == basis.data_end:
+            return statuses
+        return progress.evaluate(ledger, month_basis.evaluated, config, holders=holders)
+
+    found = scoring.unit_scores(ledger, period, config, directory, holders=holders, rejected=rejected,
+                                closures=closures, evaluate_at=evaluate_at)
+    return {s.unit: s for s in found}
 
 
 def submissions_in(ledger: Ledger, period) -> list:
@@ -405,6 +411,12 @@ def report_context(ledger: Ledger, statuses, indicators: list[dict], holders=Non
     return {"targets": targets, "section_rows": section_rows, "every_task": every_task}
 
 
+def scoring_terms(config) -> dict:
+    """The [scoring] points as the templates print them (迟报 0.1, 未报送 0.5 …)."""
+    rules = config.scoring
+    return {name: plain_number(getattr(rules, name)) for name in rules.__dataclass_fields__ if name != "weights"}
+
+
 def section_numbers(names: list[str]) -> dict[str, str]:
     """Present sections → 一, 二, 三 … in order (an empty category gets no section and no number)."""
     return {name: cn_numeral(n) for n, name in enumerate(names, 1)}
@@ -430,13 +442,14 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
                   statuses: dict[str, TaskStatus] | None = None,
                   previous_statuses: dict[str, TaskStatus] | None = None,
                   indicator_values: dict[str, float] | None = None, chart: bool = True,
-                  directory=None, basis=None, comparison=None, holders=None) -> dict:
+                  directory=None, basis=None, comparison=None, holders=None, rejected=(), closures=()) -> dict:
     """Every template variable (templates/README.md), computed from the ledger as of the data's last day.
 
     `basis` (toolkit.basis) is what the numbers rest on; by default the collections within the period, and
     basis.BasisError when there are none. statuses / previous_statuses / indicator_values default to
     toolkit.progress's evaluation at the basis and at the compared period. `directory` (the loaded 单位名录)
-    tells who really holds each task; without it the raw names of 责任分工 are used.
+    tells who really holds each task; without it the raw names of 责任分工 are used. `rejected`
+    (scoring.read_rejected_rows) and `closures` (销号, from the lifecycle stage) feed the unit scores.
     """
     from toolkit import progress
     from toolkit.basis import circular_basis, collected_periods, comparison_for
@@ -462,7 +475,8 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     push = red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红", holders)
     indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values, holders)
     behind = [r for r in indicators if r["behind"]]
-    units = unit_rows(ledger, statuses, period, directory, basis, config.ranking)
+    units = unit_rows(ledger, statuses, period, directory, basis, config.ranking, config=config, rejected=rejected,
+                      closures=closures)
     context = {
         "masthead": MASTHEAD, "kind": kind, "number": number, "year": period.year,
         "office": office.supervision, "printer": office.office,
@@ -487,6 +501,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
         "leader_rows": leader_rows(ledger, statuses),
         "unit_rows": units, "single_task_units": sum(r["single"] for r in units), "ranking": {name: plain_number(getattr(config.ranking, name))
                                                                        for name in config.ranking.__dataclass_fields__},
+        "scoring": scoring_terms(config),
         "indicator_rows": indicators, "indicators_reported": reported, "indicators_on_schedule": on_schedule,
         "indicators_behind": behind, "indicators_unreported": len(indicators) - reported,
         "requirements": numbered([{"text": text} for text in wording.requirements]),
@@ -562,6 +577,7 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     from toolkit import progress
     from toolkit.basis import circular_basis, collected_periods, comparison_for
     from toolkit.ledger import history_start, load_history
+    from toolkit.scoring import read_rejected_rows
 
     basis = circular_basis(ledger, period, config, issued=lambda period_id: ws.issued_dir(period_id).exists())
     comparison = comparison_for(basis, collected_periods(ledger, config), config)
@@ -574,6 +590,8 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     holders = progress.task_holders(ledger, directory)
     return {
         "basis": basis, "comparison": comparison, "holders": holders,
+        "rejected": read_rejected_rows(ws, [p.id for p in collected_periods(ledger, config)
+                                            if period.start <= p.end <= period.end]),
         "statuses": progress.evaluate(ledger, basis.evaluated, config, holders=holders),
         "previous_statuses": (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
                               if comparison.basis else {}),

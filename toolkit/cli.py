@@ -129,6 +129,7 @@ def parse_datetime(value: str | None) -> datetime | None:
   toolkit status 2024-W12                    查看谁已报、谁迟报、谁未报，生成催报消息
   toolkit collect 2024-W12                   校验、汇总 inputs/回收/2024-W12/ 中的回收表
   toolkit circular 2024-W12 --pdf            生成周盘点通报（Word，可选 PDF）
+  toolkit score 2024-03                      督查工作考核，输出 outputs/2024-03/考核.xlsx
   toolkit check                              工作区体检（台账、数据库、归档…），能修的直接修
   toolkit newyear D:/督查2025 --notice 新通知.docx   新的一年另建工作区
   toolkit periods --year 2024                列出全年各周期及截止时间
@@ -269,20 +270,29 @@ def collect(session: Session, period: str, source: Path | None, received: str | 
                                                              track=tracker())))
 
 
-@main.command(context_settings=CONTEXT, help="""查看一个周期的报送情况：已报、迟报、未报单位，并生成催报消息。不写任何文件。
+@main.command(context_settings=CONTEXT, help="""查看一个周期的报送情况：已报、迟报、未报单位，生成催报消息，并按催报阶梯督办。
+
+\b
+催报阶梯（工具只生成文字和文件，不发送任何消息）：
+  截止前一个工作日起：提醒消息，列出尚未报送的单位；
+  过了截止时间：催报消息，写明各单位在单位名录中的联系人和电话；
+  上一期（同类周期）也未报送的单位：生成编号的督办通知单 outputs/<周期>/催办/<单位>督办通知单.docx。
+每次生成的提醒、催报和督办通知单都记入台账“催报记录”表（同样的内容只记一次）；除此之外不写任何文件。
 
 \b
 示例：
   toolkit status 2024-W12
+  toolkit status 2024-W12 --date "2024-03-22 09:00"
 """)
 @click.argument("period", metavar="周期")
-@click.option("--date", "as_of", default=None, metavar="时间", help="按此时间判断是否已过截止时间（默认现在）。")
+@click.option("--date", "as_of", default=None, metavar="时间",
+              help="按此时间判断处在催报的哪一步（默认现在），便于重复得到同样的结果。")
 @click.pass_obj
 def status(session: Session, period: str, as_of: str | None):
     from toolkit import collect as collect_stage
 
     when = parse_datetime(as_of)
-    finish(run(session, lambda: collect_stage.period_status(session.ws, period, as_of=when)))
+    finish(run(session, lambda: collect_stage.chase_period(session.ws, period, as_of=when)))
 
 
 @main.command(context_settings=CONTEXT, help="""生成督查通报（Word）：周 → 周盘点，旬 → 旬推进，月 → 月调度。
@@ -308,6 +318,29 @@ def circular(session: Session, period: str, as_of: str | None, pdf: bool):
     paths = run(session, lambda: circular_stage.render_circulars(session.ws, period, as_of=day, pdf=pdf))
     for path in paths:
         click.echo(f"已生成：{path}")
+
+
+@main.command(context_settings=CONTEXT, help="""督查工作考核：按 inputs/toolkit.toml 的 [scoring] 给各单位计分，每一分都有出处。
+
+\b
+得分 = 基础分 + 加分 − 减分：迟报、未报送（每个回收周期），主办任务月末滞后、红色预警，
+任务逾期未完成（主办、协办），按时销号（加分），校验报告拒收的行（每期有上限）。没有回收的周期不计分。
+周期可以是月（2024-03）、上半年（2024-H1）、前三季度（2024-Q3）或全年（2024，即年初至今）。
+输出 outputs/<周期>/考核.xlsx（各单位得分、按规则分项、每一条扣加分记录），更新台账“考核”表（全年累计），
+并列出得分最高和最低的单位。
+
+\b
+示例：
+  toolkit score 2024-03
+  toolkit score 2024-H1
+  toolkit score 2024
+""")
+@click.argument("period", metavar="周期")
+@click.pass_obj
+def score(session: Session, period: str):
+    from toolkit import scoring
+
+    finish(run(session, lambda: scoring.score_period(session.ws, period)))
 
 
 @main.command(context_settings=CONTEXT, help="""工作区体检：检查台账、进展记录数据库、单位名录、督查室密钥、归档和输出文件夹。
@@ -371,7 +404,7 @@ def serve(session: Session, port: int, no_browser: bool):
     finish(run(session, lambda: server.serve(session.ws, port=port, open_browser=not no_browser, echo=click.echo)))
 
 
-@main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报。
+@main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报 → 考核 → 上半年报告。
 
 \b
 示例：

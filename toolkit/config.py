@@ -86,6 +86,28 @@ class RankingConfig:
 
 
 @dataclass(frozen=True)
+class ScoringConfig:
+    """督查工作考核 (toolkit score): score = base + additions − deductions, each point an event (toolkit.scoring)."""
+    base: float = 100.0              # every unit starts the period with this
+    late: float = 0.1                # taken per collected period reported late (迟报)
+    missed: float = 0.5              # taken per collected period not reported (未报送)
+    lagging: float = 1.0             # taken per led task 滞后 at a month's end
+    red: float = 2.0                 # taken per led task in red warning at a month's end
+    overdue_lead: float = 5.0        # taken once per task past its 完成时限 and not done, from each lead unit
+    overdue_co: float = 2.5          # … from each co-unit
+    closed_lead: float = 1.0         # added per task 销号 on or before its 完成时限, to each lead unit
+    closed_co: float = 0.5           # … to each co-unit
+    rejected_row: float = 0.1        # taken per row rejected in a collection's 校验报告
+    rejected_cap: float = 2.0        # at most this much per unit and collected period for rejected rows
+    few_tasks: int = 2               # a unit leading this many tasks or fewer is marked (*)
+    weights: tuple[tuple[str, float], ...] = (("区直部门", 1.0), ("镇街", 1.0), ("园区", 1.0), ("其他", 1.0))
+
+    def weight(self, category: str) -> float:
+        """The factor on a unit's additions and deductions (not on the base), by its 单位名录 类别."""
+        return dict(self.weights).get(category, 1.0)
+
+
+@dataclass(frozen=True)
 class CollectConfig:
     completed_may_repeat: bool = True   # a task already 已完成 may be reported unchanged without a reminder
 
@@ -122,6 +144,7 @@ class Config:
     ranking: RankingConfig = field(default_factory=RankingConfig)
     collect: CollectConfig = field(default_factory=CollectConfig)
     backups: Backups = field(default_factory=Backups)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
 
 
 def load_config(ws: Workspace) -> Config:
@@ -174,7 +197,8 @@ class _Reader:
 
     # -- the sections ---------------------------------------------------------------------------
     def config(self, data: dict) -> Config:
-        known = {"office", "due", "thresholds", "circular", "holidays", "limits", "backups", "ranking", "collect"}
+        known = {"office", "due", "thresholds", "circular", "holidays", "limits", "backups", "ranking", "collect",
+                 "scoring"}
         self._warn_unknown(data, known, ())
         return Config(
             office=self._office(self._table(data, "office")),
@@ -186,6 +210,7 @@ class _Reader:
             ranking=self._ranking(self._table(data, "ranking")),
             collect=self._collect(self._table(data, "collect")),
             backups=self._backups(self._table(data, "backups")),
+            scoring=self._scoring(self._table(data, "scoring")),
         )
 
     def _office(self, table: dict) -> OfficeConfig:
@@ -239,6 +264,24 @@ class _Reader:
         self._warn_unknown(table, set(r.__dataclass_fields__), ("ranking",))
         return RankingConfig(**{name: self._number(table, ("ranking", name), getattr(r, name), 0, 1000, True,
                                                    "0–1000 的数（分）") for name in r.__dataclass_fields__})
+
+    def _scoring(self, table: dict) -> ScoringConfig:
+        s = ScoringConfig()
+        self._warn_unknown(table, set(s.__dataclass_fields__), ("scoring",))
+        points = {name: self._number(table, ("scoring", name), getattr(s, name), 0, 1000, True, "0–1000 的数（分）")
+                  for name in s.__dataclass_fields__ if name not in ("few_tasks", "weights")}
+        return ScoringConfig(**points, few_tasks=self._int(table, ("scoring", "few_tasks"), s.few_tasks, 0, 1000,
+                                                           "0–1000 的整数（项）"),
+                             weights=self._weights(table.get("weights", {}), s.weights))
+
+    def _weights(self, value, default: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
+        key = ("scoring", "weights")
+        if not isinstance(value, dict):
+            self._fail(key, "应为一个表：单独一行写 [scoring.weights]，下面逐行写 \"镇街\" = 0.8（类别名称加英文双引号）", value)
+        known = dict(default)
+        self._warn_unknown(value, set(known), key)
+        return tuple((name, self._number(value, key + (name,), factor, 0, 10, True, "0–10 的数（倍）"))
+                     for name, factor in known.items())
 
     def _collect(self, table: dict) -> CollectConfig:
         c = CollectConfig()
@@ -395,7 +438,7 @@ def _shown(value: object) -> str:
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_\-.\"' \u4e00-\u9fff]+?)\s*=")
 
 
 def _key_parts(text: str) -> tuple[str, ...]:

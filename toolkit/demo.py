@@ -20,6 +20,8 @@ from toolkit.workspace import Workspace
 DEMO_MARKER = ".toolkit-demo"
 DEMO_WEEKS = ("2024-W11", "2024-W12")
 DEMO_CIRCULARS = ("2024-W12", "2024-03中旬", "2024-03")
+DEMO_SCORED = "2024-03"      # the demo ends with the month's 考核 …
+DEMO_REPORT = "2024-H1"      # … and the 上半年 完成情况报告
 # The district's towns the notice does not name; a clerk adds them to 单位名录 after the first parse.
 EXTRA_TOWNS = ("鼓楼街道", "酒仙桥街道", "漕河镇", "新驿镇", "小孟镇")
 
@@ -265,11 +267,12 @@ def add_towns(ws: Workspace) -> None:
 
 def run_demo(source: Workspace, target: Path, echo: Callable[[str], None] = print,
              pdf: bool | None = None) -> DemoOutcome:
-    """Parse → issue → simulated returns → collect, for two weeks; then the three circulars.
+    """Parse → issue → simulated returns → collect, for two weeks; then the three circulars, the month's 考核 and
+    the 上半年 report.
 
     `pdf`: convert the circulars with LibreOffice (default: when it is installed).
     """
-    from toolkit import circular, collect, forms, notice
+    from toolkit import circular, collect, forms, notice, scoring
 
     ws = prepare_workspace(source, target)
     outcome = DemoOutcome()
@@ -296,6 +299,11 @@ def run_demo(source: Workspace, target: Path, echo: Callable[[str], None] = prin
     for period_id in DEMO_CIRCULARS:
         paths += circular.render_circulars(ws, period_id, as_of=None, pdf=pdf)
     step("8. 生成通报", [f"已生成：{p}" for p in paths] + ([] if pdf else ["（未安装 LibreOffice，未生成 PDF）"]))
+    scored = scoring.score_period(ws, DEMO_SCORED)
+    step(f"9. 督查工作考核 {DEMO_SCORED}", scored.lines())
+    report = circular.render_circulars(ws, DEMO_REPORT, as_of=None, pdf=pdf)
+    step(f"10. 上半年完成情况报告 {DEMO_REPORT}", [f"已生成：{p}" for p in report])
     outcome.lines_out = ["", f"演示工作区：{ws.root}", f"总台账：{ws.ledger}",
-                         f"各期下发、校验报告、汇总和通报：{ws.outputs}/<周期>/", f"归档原件：{ws.outputs / '归档'}"]
+                         f"各期下发、校验报告、汇总和通报：{ws.outputs}/<周期>/", f"归档原件：{ws.outputs / '归档'}",
+                         f"考核（{DEMO_SCORED}）：{ws.root / scored.file}", f"上半年完成情况报告：{report[0]}"]
     return outcome

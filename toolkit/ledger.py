@@ -222,6 +222,7 @@ def load_ledger(ws: Workspace, since: date | None = None, check_store: bool = Tr
     _attach_indicators(ledger)
     ledger.store_state = _info_value(sheets[INFO_SHEET], STORE_STATE_KEY)
     ledger.clerk_columns = clerk_columns
+    read_score_sheets(book, ledger)
     if check_store:
         from toolkit.store_sync import reconcile_with_store
 
@@ -894,8 +895,63 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
         for s in ledger.submissions])
     sheets.write_table(book, fmt, CIRCULAR_SHEET, CIRCULAR_HEADERS, [
         [c.kind, c.year, c.number, c.period, c.file, c.issued] for c in ledger.circulars])
+    write_score_sheets(book, fmt, ledger)
     sheets.write_table(book, fmt, INFO_SHEET, ["项目", "内容"], _info_rows(ledger), widths={"内容": 80})
     book.close()
+
+
+# ------------------------------------------------------------------------------------------ 考核 and 催报记录
+
+SCORE_SHEET = "考核"
+SCORE_LEADING = ["单位", "类别", "主办任务", "得分"]
+SCORE_TRAILING = ["记录条数", "计至", "标记"]
+REMINDER_SHEET = "催报记录"
+REMINDER_HEADERS = ["时间", "期次", "步骤", "单位", "编号", "文件"]
+
+
+def score_rows(ledger: Ledger) -> tuple[list[str], list[list]]:
+    """考核: one row per unit, the points by rule between the total and the trailing columns."""
+    rules = list(dict.fromkeys(rule for r in ledger.scores for rule in r.by_rule))
+    headers = SCORE_LEADING + rules + SCORE_TRAILING
+    rows = [[r.unit, r.category, r.tasks, r.total, *(r.by_rule.get(rule, 0) for rule in rules), r.events, r.until,
+             "*" if r.marked else ""] for r in ledger.scores]
+    return headers, rows
+
+
+def write_score_sheets(book, fmt, ledger: Ledger) -> None:
+    """考核 (toolkit score) and 催报记录 (toolkit status), only once there is something to show."""
+    from toolkit import sheets
+
+    if ledger.scores:
+        headers, rows = score_rows(ledger)
+        sheets.write_table(book, fmt, SCORE_SHEET, headers, rows)
+    if ledger.reminders:
+        sheets.write_table(book, fmt, REMINDER_SHEET, REMINDER_HEADERS, [
+            [r.when, r.period, r.step, "、".join(r.units), r.number, r.file] for r in ledger.reminders],
+            caps={"单位": 60})
+
+
+def read_score_sheets(book, ledger: Ledger) -> None:
+    """The optional 考核 and 催报记录 sheets (absent in a ledger that never had them)."""
+    from toolkit.models import ReminderRecord, ScoreRecord
+
+    if SCORE_SHEET in book.sheet_names:
+        for r in _records(book.get_sheet_by_name(SCORE_SHEET).to_python(), SCORE_SHEET):
+            if not as_text(r.get("单位")):
+                continue
+            rules = [h for h in r if h not in SCORE_LEADING + SCORE_TRAILING + [EXCEL_ROW]]
+            ledger.scores.append(ScoreRecord(
+                unit=as_text(r["单位"]), category=as_text(r.get("类别")), tasks=int(as_float(r.get("主办任务")) or 0),
+                total=as_float(r.get("得分")) or 0.0, by_rule={h: as_float(r.get(h)) or 0.0 for h in rules},
+                events=int(as_float(r.get("记录条数")) or 0), until=as_date(r.get("计至")),
+                marked=as_text(r.get("标记")) == "*"))
+    if REMINDER_SHEET in book.sheet_names:
+        ledger.reminders = [
+            ReminderRecord(when=as_datetime(r.get("时间")), period=as_text(r.get("期次")), step=as_text(r.get("步骤")),
+                           units=split_names(as_text(r.get("单位"))), number=as_text(r.get("编号")),
+                           file=as_text(r.get("文件")))
+            for r in _records(book.get_sheet_by_name(REMINDER_SHEET).to_python(), REMINDER_SHEET)
+            if as_text(r.get("期次"))]
 
 
 def _write_task_sheet(book, fmt, ledger: Ledger) -> None:
@@ -1024,6 +1080,7 @@ def _carry_over(old: Ledger, new: Ledger) -> list[str]:
     new.progress, new.submissions, new.circulars = old.progress, old.submissions, old.circulars
     new.status_period = old.status_period
     new.clerk_columns = old.clerk_columns
+    new.scores, new.reminders = old.scores, old.reminders
     notes = [f"保留了 {len(kept)} 项文本未变任务的责任分工、完成时限和历史记录。"]
     if rebuilt:
         notes.append(f"以下任务在新通知中的文本有变化，任务内容和责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")

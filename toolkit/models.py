@@ -168,6 +168,30 @@ class CircularRecord:
 
 
 @dataclass
+class ScoreRecord:
+    """One row of 考核: a unit's running score for the year, with its points by rule (toolkit.scoring)."""
+    unit: str
+    category: str
+    tasks: int                   # tasks it leads
+    total: float
+    by_rule: dict[str, float] = field(default_factory=dict)
+    events: int = 0              # how many event rows make the total
+    until: date | None = None    # the last day of the data counted
+    marked: bool = False         # leads few tasks (ScoringConfig.few_tasks)
+
+
+@dataclass
+class ReminderRecord:
+    """One row of 催报记录: a reminder the toolkit produced (it sends nothing itself)."""
+    when: datetime
+    period: str
+    step: str                    # 提醒 | 催报 | 督办通知单
+    units: list[str] = field(default_factory=list)
+    number: str = ""             # the 督办通知单's number
+    file: str = ""
+
+
+@dataclass
 class Ledger:
     info: NoticeInfo
     tasks: list[Task]
@@ -181,6 +205,8 @@ class Ledger:
     status_period: str = ""      # the collected period 任务台账's states were evaluated at ("" before any)
     store_state: str = ""        # the history database state this ledger was written with ("共 N 行（编号至 M）")
     clerk_columns: dict[str, dict[str, object]] = field(default_factory=dict)   # 任务台账 header → task id → value
+    scores: list[ScoreRecord] = field(default_factory=list)          # 考核 (toolkit score)
+    reminders: list[ReminderRecord] = field(default_factory=list)    # 催报记录 (toolkit status)
 
     def task(self, task_id: str) -> Task:
         return self._task_index()[task_id]

@@ -1,0 +1,192 @@
+"""The 催报 ladder of `toolkit status`: 提醒 before the due time, 催报 after it, a 督办通知单 for a second miss.
+
+Steps for a unit that has not reported yet, as of the given time:
+- 未到提醒时间 — before the working day preceding the due date: nothing is produced;
+- 提醒 — from that working day until the due time: a reminder text listing who has not yet sent;
+- 催报 — after the due time: the 催报 text naming each unit's contact from 单位名录;
+- 督办通知单 — after the due time, for a unit that also missed the previous period of the same kind (it was
+  collected and the unit did not report): a numbered notice (.docx, GB/T 9704) under outputs/<PERIOD>/催办/.
+Every reminder produced is logged once in the ledger's 催报记录 (when, which units, which step). The toolkit sends
+nothing itself: the clerk copies the text and prints or forwards the notices.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, time, timedelta
+
+from toolkit.errors import ToolkitError
+from toolkit.models import ReminderRecord
+from toolkit.workspace import Workspace, safe_file_name
+
+WAIT, REMIND, CHASE, NOTICE = "未到提醒时间", "提醒", "催报", "督办通知单"
+NOTICE_DIR = "催办"
+NOTICE_TEMPLATE = "督办通知单.docx"
+_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号")
+
+
+# ------------------------------------------------------------------------------------------ the steps (pure)
+
+def remind_from(period, config) -> datetime:
+    """The start of the working day before the due date (by working days, so a Monday due reminds on Friday)."""
+    from toolkit.periods import is_workday
+
+    day = period.due.date() - timedelta(days=1)
+    for _ in range(60):
+        if is_workday(day, config):
+            break
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(0, 0))
+
+
+def missed_previous(ledger, period, config) -> set[str]:
+    """Units expected in the previous period of the same kind, which was collected, that did not report."""
+    previous = period.previous(config).id
+    return {s.unit for s in ledger.submissions if s.period == previous and s.expected and not s.reported}
+
+
+def ladder_steps(outcome, ledger, period, config) -> dict[str, str]:
+    """Each unit not yet reported → its step as of outcome.as_of."""
+    missing = outcome.missing_units
+    if outcome.as_of < remind_from(period, config):
+        return {u: WAIT for u in missing}
+    if outcome.as_of <= outcome.due:
+        return {u: REMIND for u in missing}
+    twice = missed_previous(ledger, period, config)
+    return {u: NOTICE if u in twice else CHASE for u in missing}
+
+
+def step_lines(outcome) -> list[str]:
+    """“催报进度：…” lines for the status output."""
+    groups: dict[str, list[str]] = {}
+    for unit, step in outcome.steps.items():
+        groups.setdefault(step, []).append(unit)
+    lines = []
+    if WAIT in groups:
+        start = outcome.remind_from
+        lines.append(f"催报进度：未到提醒时间（{start.month}月{start.day}日起，即截止前一个工作日，生成提醒）："
+                     + "、".join(groups[WAIT]))
+    if REMIND in groups:
+        lines.append("催报进度：第一步 提醒（截止前）：" + "、".join(groups[REMIND]))
+    if CHASE in groups:
+        lines.append("催报进度：第二步 催报（已逾期，请电话联系）：" + "、".join(outcome.named(u) for u in groups[CHASE]))
+    if NOTICE in groups:
+        lines.append("催报进度：第三步 督办通知单（上期也未报送）：" + "、".join(outcome.named(u) for u in groups[NOTICE]))
+    return lines
+
+
+def new_records(outcome, log: list[ReminderRecord]) -> list[ReminderRecord]:
+    """The 提醒 / 催报 entry this status produces, unless the same units were already logged at that step."""
+    steps = set(outcome.steps.values()) - {WAIT, NOTICE}
+    units = [u for u, s in outcome.steps.items() if s != WAIT]
+    if not units:
+        return []
+    step = REMIND if REMIND in steps else CHASE
+    done = {(r.period, r.step, tuple(sorted(r.units))) for r in log}
+    if (outcome.period_id, step, tuple(sorted(units))) in done:
+        return []
+    return [ReminderRecord(outcome.as_of, outcome.period_id, step, units)]
+
+
+def notice_number(log: list[ReminderRecord], period_id: str, unit: str, year: int) -> tuple[str, bool]:
+    """The notice's number: the one logged before for this period and unit, else the year's next (督办〔2024〕3号)."""
+    for record in log:
+        if record.step == NOTICE and record.period == period_id and unit in record.units and record.number:
+            return record.number, False
+    used = [int(m.group(2)) for r in log if r.step == NOTICE and (m := _NUMBER.search(r.number))
+            and int(m.group(1)) == year]
+    return f"督办〔{year}〕{max(used, default=0) + 1}号", True
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+def chase_period(ws: Workspace, period_text: str, as_of: datetime | None = None):
+    """`toolkit status PERIOD`: the status with the ladder; writes the 督办通知单 due and logs what it produced."""
+    from toolkit.collect.status import status_of
+    from toolkit.config import load_config
+    from toolkit.directory import load_directory
+    from toolkit.ledger import ledger_lock, load_ledger, save_ledger
+    from toolkit.periods import parse_period
+
+    config = load_config(ws)
+    period = parse_period(period_text, config)
+    with ledger_lock(ws):
+        ledger = load_ledger(ws, since=period.start)
+        directory = load_directory(ws)
+        outcome = status_of(ws, ledger, period, config, directory, as_of)
+        added = new_records(outcome, ledger.reminders)
+        for unit in [u for u, s in outcome.steps.items() if s == NOTICE]:
+            record = write_notice(ws, ledger, outcome, period, config, directory, unit)
+            if record is not None:
+                added.append(record)
+        if added:
+            ledger.reminders += added
+            save_ledger(ws, ledger)
+        outcome.logged = [f"{r.when:%Y-%m-%d %H:%M} {r.step}：{'、'.join(r.units)}{f'（{r.number}）' if r.number else ''}"
+                          for r in added]
+    return outcome
+
+
+def write_notice(ws: Workspace, ledger, outcome, period, config, directory, unit: str) -> ReminderRecord | None:
+    """Render the unit's 督办通知单 (once per period; a deleted file is rendered again under its number)."""
+    number, new = notice_number(ledger.reminders, period.id, unit, outcome.as_of.year)
+    path = ws.period_dir(period.id) / NOTICE_DIR / f"{safe_file_name(unit)}督办通知单.docx"
+    if not new and path.exists():
+        return None
+    render_notice(ws, path, notice_context(ledger, outcome, period, config, directory, unit, number))
+    outcome.documents.append(path.relative_to(ws.root).as_posix() if path.is_relative_to(ws.root) else str(path))
+    if not new:
+        return None
+    file = path.relative_to(ws.root).as_posix() if path.is_relative_to(ws.root) else str(path)
+    return ReminderRecord(outcome.as_of, period.id, NOTICE, [unit], number, file)
+
+
+def notice_context(ledger, outcome, period, config, directory, unit: str, number: str) -> dict:
+    """Every variable of templates/督办通知单.docx (documented in templates/README.md)."""
+    from toolkit.basis import label as period_label
+    from toolkit.circular import cn_date, subject_of
+    from toolkit.directory import unit_tasks
+    from toolkit.periods import next_workday
+
+    previous = period.previous(config)
+    answer_by = next_workday(outcome.as_of.date() + timedelta(days=1), config)
+    tasks = [task_id for task_id, _ in unit_tasks(ledger, directory, known_only=True).get(unit, [])]
+    office = config.office
+    due = outcome.due
+    return {
+        "office": office.supervision, "number": number, "unit": unit, "title": NOTICE,
+        "period_label": period_label(period), "previous_label": period_label(previous),
+        "subject": subject_of(ledger),
+        "due_text": f"{cn_date(due.date())}{due:%H:%M}",
+        "as_of_text": f"{cn_date(outcome.as_of.date())}{outcome.as_of:%H:%M}",
+        "answer_by": cn_date(answer_by),
+        "tasks_text": "、".join(f"第{t}项" for t in tasks) or "无",
+        "task_count": len(tasks),
+        "contact_line": "；".join(p for p in (f"联系人：{office.contact}" if office.contact else "",
+                                             f"联系电话：{office.phone}" if office.phone else "") if p),
+        "issue_date": cn_date(outcome.as_of.date()),
+    }
+
+
+def render_notice(ws: Workspace, path, context: dict) -> None:
+    from docxtpl import DocxTemplate
+
+    template = ws.template(NOTICE_TEMPLATE)
+    if not template.exists():
+        raise ToolkitError(f"找不到督办通知单模板 {template}。请从工具箱的 templates/ 复制 {NOTICE_TEMPLATE}，"
+                           f"或运行 python scripts/build_templates.py 重新生成。")
+    tpl = DocxTemplate(str(template))
+    try:
+        tpl.render(context, autoescape=True)
+    except Exception as exc:  # noqa: BLE001 — a clerk's edited template: say which file and why
+        raise ToolkitError(f"督办通知单模板 {template} 无法套用（{exc}）。请检查模板中的 {{{{ }}}} 标记，"
+                           f"或删除工作区 templates/ 中的该文件以使用自带模板。") from exc
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{os.getpid()}.tmp.docx")
+    try:
+        tpl.save(str(tmp))
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise ToolkitError(f"无法写入 {path}：文件可能正在 Word/WPS 中打开。请关闭后重新运行。") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
