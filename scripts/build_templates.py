@@ -508,14 +508,15 @@ def unit_ranking(doc, table_no: int) -> None:
               "{{ scoring.missed }}分，主办任务月末滞后每项扣{{ scoring.lagging }}分、红色预警每项扣{{ scoring.red }}分，"
               "任务逾期未完成主办单位扣{{ scoring.overdue_lead }}分、协办单位扣{{ scoring.overdue_co }}分，按时销号主办单位加"
               "{{ scoring.closed_lead }}分、协办单位加{{ scoring.closed_co }}分，校验拒收的每行扣{{ scoring.rejected_row }}分"
-              "（每期最多扣{{ scoring.rejected_cap }}分）；每一分的出处见考核表。得分相同的名次并列。"
+              "（每期最多扣{{ scoring.rejected_cap }}分）；每一分的出处见考核表。得分相同时，主办任务按序时推进率高的在前，"
+              "再相同时完成进度平均领先序时进度多的在前；三者都相同的名次并列。"
               "{% if single_task_units %}标*的{{ single_task_units }}个单位主办任务不超过{{ scoring.few_tasks }}项，"
               "得分受个别任务影响较大。{% endif %}")
     para(doc, f"表{table_no}　主办单位综合排名", "表题")
-    data_table(doc, [("名次", 12), ("单位", 40), ("主办\n任务", 15), ("按序时\n推进率", 20), ("按时\n报送率", 20),
-                     ("红色\n预警", 15), ("问题数", 17), ("得分", 17)], "unit_rows",
+    data_table(doc, [("名次", 11), ("单位", 34), ("主办\n任务", 14), ("按序时\n推进率", 19), ("按时\n报送率", 19),
+                     ("平均领先\n序时", 19), ("红色\n预警", 13), ("问题数", 14), ("得分", 13)], "unit_rows",
                ["{{ r.rank }}", "{{ r.shown_unit }}", "{{ r.tasks }}", "{{ r.on_time_rate }}", "{{ r.reporting_rate }}",
-                "{{ r.red }}", "{{ r.problems }}", "{{ r.score }}"])
+                "{{ r.lead }}", "{{ r.red }}", "{{ r.problems }}", "{{ r.score }}"])
 
 
 def indicators(doc, table_no: int) -> None:

@@ -137,9 +137,12 @@ def test_unit_ranking_and_indicators_for_the_month():
     # 未报送 −0.5 per collected period; a led task 滞后 at the month's end −1 and red −2.
     # 区工业和信息化局: done, on time in W11 and W12 → 100; 区住房城乡建设局 (序时推进) and A&B<C>局 (未报送 but not
     # red, and never expected to report) → 100; 区统计局: late in W12, its task 滞后 (yellow) → 100 − 0.1 − 1;
-    # 区商务局: did not report W12, its task 滞后 and red → 100 − 0.5 − 1 − 2. Equal scores share rank 1.
-    assert ranking == [(1, "A&B<C>局", "100.0"), (1, "区住房城乡建设局", "100.0"), (1, "区工业和信息化局", "100.0"),
+    # 区商务局: did not report W12, its task 滞后 and red → 100 − 0.5 − 1 − 2. Equal scores are told apart by
+    # 按序时推进率 (A&B<C>局's only task is 未报送: 0 %), then by the lead over 序时 (区工业和信息化局 done:
+    # 100 − 20.6 = +79.4 points; 区住房城乡建设局 25 − 20.6 = +4.4), so nobody shares a rank here.
+    assert ranking == [(1, "区工业和信息化局", "100.0"), (2, "区住房城乡建设局", "100.0"), (3, "A&B<C>局", "100.0"),
                        (4, "区统计局", "98.9"), (5, "区商务局", "96.5")]
+    assert [r["lead"] for r in context["unit_rows"][:2]] == ["+79.4", "+4.4"]
     assert all(r["single"] and r["shown_unit"].endswith("*") for r in context["unit_rows"])
     assert context["indicator_rows"] == [{"id": "4#1", "task_id": "4", "phrase": "新建1处高品质住宅项目",
                                           "target": "1", "unit": "处", "current": "0.5", "rate": "50.0%",

@@ -46,7 +46,7 @@ def test_repository_toml_equals_builtin_defaults():
 def test_repository_toml_writes_every_key():
     text = (REPO / "inputs" / "toolkit.toml").read_text(encoding="utf-8")
     defaults = Config()
-    for section in ("office", "due", "thresholds", "circular", "limits", "ranking", "collect"):
+    for section in ("office", "due", "thresholds", "circular", "limits", "collect"):
         assert f"[{section}]" in text
         for key in getattr(defaults, section).__dataclass_fields__:
             assert f"\n{key} = " in text, f"{section}.{key} missing from inputs/toolkit.toml"

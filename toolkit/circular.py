@@ -269,7 +269,7 @@ def leader_rows(ledger: Ledger, statuses) -> list[dict]:
              "red_mark": f"●{c['red']}" if c["red"] else "0"} for leader, c in rows.items()]
 
 
-def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, ranking=None, *, config=None,
+def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, *, config=None,
               rejected=(), closures=()) -> list[dict]:
     """Lead units ranked by their 考核 score for the period (toolkit.scoring, rules in toolkit.toml [scoring]).
 
@@ -277,8 +277,9 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
     the month-end states of the period's last month (the circular's own evaluation); `rejected` are the rows the
     collections' 校验报告 rejected and `closures` the tasks closed (销号), both from the caller. The other columns
     (按序时推进率, 按时报送率 with a late report counting half, 红色预警, 问题数) describe the unit. Equal scores
-    share a rank. The units are the tasks' real holders (progress.task_holders); a collective name is never
-    ranked. `ranking` ([ranking] of toolkit.toml) is no longer used for the score.
+    are separated by 按序时推进率, then by how far the unit's tasks are ahead of 序时 on average (完成进度 − 序时进度,
+    a task without a number counting as 0 % done); units equal in all three share a rank. The units are the
+    tasks' real holders (progress.task_holders); a collective name is never ranked.
     """
     from toolkit.config import Config
     from toolkit.directory import collective
@@ -304,6 +305,7 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
             counter["on_time"] += status.state in ON_SCHEDULE
             counter["lagging"] += status.state == "滞后"
             counter["red"] += status.warning == "红"
+            counter["lead"] += _lead_over_schedule(status)
     scores = period_scores(ledger, statuses, period, config, directory, basis, holders, rejected, closures)
     rows = []
     for unit, c in units.items():
@@ -315,14 +317,28 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
         rows.append({"unit": unit, "single": marked, "shown_unit": unit + ("*" if marked else ""),
                      "tasks": c["tasks"], "rate_value": rate * 100, "on_time_rate": percent(rate * 100, 1),
                      "reporting_rate": percent(reported * 100, 1), "lagging": c["lagging"], "red": c["red"],
-                     "problems": problems[unit], "score_value": round(score, 1), "score": f"{score:.1f}"})
-    rows.sort(key=lambda r: (-r["score_value"], -r["tasks"], r["unit"]))
-    previous_score, rank = None, 0
+                     "problems": problems[unit], "score_value": round(score, 1), "score": f"{score:.1f}",
+                     "lead_value": round(c["lead"] / c["tasks"], 1), "lead": f"{c['lead'] / c['tasks']:+.1f}"})
+    rows.sort(key=lambda r: (*_rank_key(r), -r["tasks"], r["unit"]))
+    previous, rank = None, 0
     for position, row in enumerate(rows, 1):
-        if row["score_value"] != previous_score:
-            rank, previous_score = position, row["score_value"]
+        if _rank_key(row) != previous:
+            rank, previous = position, _rank_key(row)
         row["rank"] = rank
     return rows
+
+
+def _rank_key(row: dict) -> tuple:
+    """Score first; equal scores are told apart by 按序时推进率, then by the average lead over 序时."""
+    return -row["score_value"], -round(row["rate_value"], 6), -row["lead_value"]
+
+
+def _lead_over_schedule(status: TaskStatus) -> float:
+    """完成进度 − 序时进度 in points (a task without a number counts as 0 % done; 已完成 as 100 %)."""
+    if status.schedule is None:
+        return 0.0
+    done = 100.0 if status.state == "已完成" else (status.progress or 0.0)
+    return done - status.schedule
 
 
 def period_scores(ledger: Ledger, statuses, period, config, directory, basis, holders, rejected, closures) -> dict:
@@ -475,7 +491,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     push = red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红", holders)
     indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values, holders)
     behind = [r for r in indicators if r["behind"]]
-    units = unit_rows(ledger, statuses, period, directory, basis, config.ranking, config=config, rejected=rejected,
+    units = unit_rows(ledger, statuses, period, directory, basis, config=config, rejected=rejected,
                       closures=closures)
     context = {
         "masthead": MASTHEAD, "kind": kind, "number": number, "year": period.year,
@@ -499,8 +515,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
         "red_units_count": len({u for r in push if r["warning"] == "红" for u in r["lead_units"].split("、") if u}),
         "push_list": push, "red_push_count": sum(r["warning"] == "红" for r in push),
         "leader_rows": leader_rows(ledger, statuses),
-        "unit_rows": units, "single_task_units": sum(r["single"] for r in units), "ranking": {name: plain_number(getattr(config.ranking, name))
-                                                                       for name in config.ranking.__dataclass_fields__},
+        "unit_rows": units, "single_task_units": sum(r["single"] for r in units),
         "scoring": scoring_terms(config),
         "indicator_rows": indicators, "indicators_reported": reported, "indicators_on_schedule": on_schedule,
         "indicators_behind": behind, "indicators_unreported": len(indicators) - reported,

@@ -74,18 +74,6 @@ class CircularConfig:
 
 
 @dataclass(frozen=True)
-class RankingConfig:
-    """月调度 unit ranking: score = on_schedule×按序时推进率 + advance×领先程度 + reporting×按时报送率 + quality − penalties."""
-    on_schedule: float = 50.0        # points for leading every task on schedule
-    advance: float = 10.0            # points for being ahead of 序时 by advance_span points on average (0 when as far behind)
-    advance_span: float = 20.0
-    reporting: float = 25.0          # points for every expected report on time (a late one earns half)
-    quality: float = 15.0            # points for returns without problems
-    problem_penalty: float = 1.0     # taken from `quality` per problem found in the unit's returns
-    red_penalty: float = 5.0         # taken per red-warned task the unit leads
-
-
-@dataclass(frozen=True)
 class ScoringConfig:
     """督查工作考核 (toolkit score): score = base + additions − deductions, each point an event (toolkit.scoring)."""
     base: float = 100.0              # every unit starts the period with this
@@ -141,7 +129,6 @@ class Config:
     circular: CircularConfig = field(default_factory=CircularConfig)
     holidays: dict[int, HolidayYear] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
-    ranking: RankingConfig = field(default_factory=RankingConfig)
     collect: CollectConfig = field(default_factory=CollectConfig)
     backups: Backups = field(default_factory=Backups)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
@@ -197,7 +184,7 @@ class _Reader:
 
     # -- the sections ---------------------------------------------------------------------------
     def config(self, data: dict) -> Config:
-        known = {"office", "due", "thresholds", "circular", "holidays", "limits", "backups", "ranking", "collect",
+        known = {"office", "due", "thresholds", "circular", "holidays", "limits", "backups", "collect",
                  "scoring"}
         self._warn_unknown(data, known, ())
         return Config(
@@ -207,7 +194,6 @@ class _Reader:
             circular=self._circular(self._table(data, "circular")),
             holidays=self._holidays(self._table(data, "holidays")),
             limits=self._limits(self._table(data, "limits")),
-            ranking=self._ranking(self._table(data, "ranking")),
             collect=self._collect(self._table(data, "collect")),
             backups=self._backups(self._table(data, "backups")),
             scoring=self._scoring(self._table(data, "scoring")),
@@ -258,12 +244,6 @@ class _Reader:
             no_baseline=self._text(table, ("circular", "no_baseline"), c.no_baseline),
             group_after=self._int(table, ("circular", "group_after"), c.group_after, 1, 1000, "1–1000 的整数（项）"),
         )
-
-    def _ranking(self, table: dict) -> RankingConfig:
-        r = RankingConfig()
-        self._warn_unknown(table, set(r.__dataclass_fields__), ("ranking",))
-        return RankingConfig(**{name: self._number(table, ("ranking", name), getattr(r, name), 0, 1000, True,
-                                                   "0–1000 的数（分）") for name in r.__dataclass_fields__})
 
     def _scoring(self, table: dict) -> ScoringConfig:
         s = ScoringConfig()
