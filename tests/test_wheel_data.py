@@ -17,9 +17,10 @@ def test_wheel_install_finds_the_bundled_templates(tmp_path):
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
     wheel = next(wheels.glob("*.whl"))
-    # pip of the test's own interpreter installs into the new environment's prefix
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--prefix", str(env_dir),
-                    str(wheel)], check=True, capture_output=True, text=True)
+    # `pip --python` installs into the new environment only (a plain --prefix install would first uninstall the
+    # toolkit from the environment running the tests)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                    "--no-index", str(wheel)], check=True, capture_output=True, text=True)
     probe = ("import toolkit.workspace as w, toolkit\n"
              "print(w.BUNDLED_TEMPLATES)\nprint(w.bundled('scripts/fonts-gongwen.conf'))\nprint(toolkit.__file__)")
     result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd=str(tmp_path),
