@@ -509,12 +509,12 @@ def unit_ranking(doc, table_no: int) -> None:
               "任务逾期未完成主办单位扣{{ scoring.overdue_lead }}分、协办单位扣{{ scoring.overdue_co }}分，按时销号主办单位加"
               "{{ scoring.closed_lead }}分、协办单位加{{ scoring.closed_co }}分，校验拒收的每行扣{{ scoring.rejected_row }}分"
               "（每期最多扣{{ scoring.rejected_cap }}分）；每一分的出处见考核表。得分相同时，主办任务按序时推进率高的在前，"
-              "再相同时完成进度平均领先序时进度多的在前；三者都相同的名次并列。"
+              "再相同时完成进度平均领先序时进度（表中“领先序时”，百分点）多的在前；三者都相同的名次并列。"
               "{% if single_task_units %}标*的{{ single_task_units }}个单位主办任务不超过{{ scoring.few_tasks }}项，"
               "得分受个别任务影响较大。{% endif %}")
     para(doc, f"表{table_no}　主办单位综合排名", "表题")
-    data_table(doc, [("名次", 11), ("单位", 34), ("主办\n任务", 14), ("按序时\n推进率", 19), ("按时\n报送率", 19),
-                     ("平均领先\n序时", 19), ("红色\n预警", 13), ("问题数", 14), ("得分", 13)], "unit_rows",
+    data_table(doc, [("名次", 12), ("单位", 31), ("主办\n任务", 13), ("按序时\n推进率", 19), ("按时\n报送率", 19),
+                     ("领先\n序时", 18), ("红色\n预警", 13), ("问题\n数", 15), ("得分", 16)], "unit_rows",
                ["{{ r.rank }}", "{{ r.shown_unit }}", "{{ r.tasks }}", "{{ r.on_time_rate }}", "{{ r.reporting_rate }}",
                 "{{ r.lead }}", "{{ r.red }}", "{{ r.problems }}", "{{ r.score }}"])
 
