@@ -196,6 +196,28 @@ def changes(ledger: Ledger, statuses, previous_statuses, comparison, unchanged: 
     }
 
 
+def add_lifecycle_items(context: dict, ledger: Ledger, period, config, holders=None) -> None:
+    """本期销号任务 and 调整完成时限 (approved applications of the periods ending within this one) join the change
+    items, numbered on with them (issue 13)."""
+    from toolkit import lifecycle
+    from toolkit.progress import ends_within
+
+    def within(period_id: str) -> bool:
+        return ends_within(period_id, period)
+
+    closed = lifecycle.closed_in(ledger, within)
+    adjusted = lifecycle.adjusted_in(ledger, within)
+    items = context["change_items"]
+    if closed:
+        items.append({"label": "本期销号任务", "count": len(closed),
+                      "text": task_list(ledger, closed, config.circular.group_after, holders)})
+    if adjusted:
+        tasks = {t.id: t for t in ledger.tasks}
+        items.append({"label": "调整完成时限", "count": len(adjusted),
+                      "text": lifecycle.adjustment_text(adjusted, lambda tid: task_label(tasks[tid]))})
+    numbered(items)
+
+
 def task_row(ledger: Ledger, task, status: TaskStatus, no: int, holders=None) -> dict:
     leads = list(holders[task.id].leads) if holders and task.id in holders else task.lead_units
     return {
@@ -495,6 +517,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     if kind == REPORT:
         context.update(report_context(ledger, statuses, indicators, holders))
     context.update(changes(ledger, statuses, previous_statuses, comparison, unchanged, updated, config, holders))
+    add_lifecycle_items(context, ledger, period, config, holders)
     context.update(reporting(ledger, basis))
     context["n"] = section_numbers(sections_for(kind, context))
     return context

@@ -67,7 +67,7 @@ def fill_workbook(source: Path, target: Path, answers: dict[str, UnitAnswer], in
             _set(sheet, row, columns["存在问题"], answer.problems)
             _set(sheet, row, columns["下步计划"], answer.plan)
         row += 1
-    for label, value in (("填报人", filler), ("联系电话", phone), ("单位负责人", head)):
+    for label, value in (("填报人", filler), ("联系电话", phone), (forms.FOOTER_LABELS[2], head)):
         for r in range(row, row + 6):
             if sheet.cell(r, 2).value == label:
                 sheet.cell(r, 3).value = value

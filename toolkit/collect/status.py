@@ -69,12 +69,13 @@ def period_status(ws: Workspace, period_text: str, as_of: datetime | None = None
     from toolkit.config import load_config
     from toolkit.directory import load_directory, unit_tasks
     from toolkit.ledger import load_ledger
+    from toolkit.lifecycle import without_closed
     from toolkit.periods import parse_period
 
     config = load_config(ws)
     period = parse_period(period_text, config)
     ledger = load_ledger(ws, since=period.start)     # only this period's rows are counted
-    expected = list(unit_tasks(ledger, load_directory(ws), known_only=True))
+    expected = list(without_closed(unit_tasks(ledger, load_directory(ws), known_only=True), ledger, period.start))
     rows = {s.unit: s for s in ledger.submissions if s.period == period.id}
     reported = {u: s.received for u, s in rows.items() if s.reported}
     for record in ledger.progress:             # rows merged before 报送情况 existed still count
