@@ -32,6 +32,12 @@ def test_demo_runs_the_whole_cycle(tmp_path):
     assert sum(s.late for s in ledger.submissions if s.period == "2024-W12") == 3
     assert "退回" in text and str(ws.ledger) in text
     assert len(ledger.circulars) == 3
+    # issue 13: one 销号 with its evidence in a .zip and one 调整 request, and where the clerk reviews them
+    (closure,) = ledger.closures
+    assert closure.period == "2024-W12" and [e.task_id for e in ledger.evidence] == [closure.task_id]
+    (request,) = ledger.adjustments
+    assert request.requested.year == 2025 and request.reason
+    assert "“销号审核”“调整审核”表" in text and "模拟销号" in text and "模拟调整" in text
 
 
 @pytest.mark.filterwarnings("ignore::toolkit.errors.ToolkitWarning")

@@ -126,6 +126,16 @@ def issued_tasks(ws: Workspace, period: str) -> dict[str, list[str]]:
     return result
 
 
+def overview_counts(ws: Workspace) -> str:
+    """The counts line of 总览 (A3)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(ws.ledger, read_only=True)
+    text = book["总览"]["A3"].value
+    book.close()
+    return text
+
+
 def docx_text(path: Path) -> str:
     from docx import Document
 
@@ -213,6 +223,7 @@ def test_closure_with_evidence_in_a_zip_end_to_end(ws):
     assert len(stored) == 2 and all(a.startswith(f"归档/{W12}/佐证材料/") for *_, a in stored)
     assert task_row(ws, CLOSED)["销号"] == "销号待审核"
     assert task_row(ws, CLOSED)["佐证材料"] == 2
+    assert "待审核的销号申请1项、调整完成时限申请1项" in overview_counts(ws)
 
     # the clerk agrees, in Excel
     set_ledger_cells(ws, "销号审核", "任务序号", CLOSED, {"审核意见": "同意", "审核说明": "材料齐全"})
@@ -231,6 +242,7 @@ def test_closure_with_evidence_in_a_zip_end_to_end(ws):
     row = task_row(ws, CLOSED)
     assert row["当前状态"] == "已完成" and row["销号"] == f"已销号（{W12}）"
     assert ledger_rows(ws, "销号审核")[0]["审核日期"] is not None
+    assert "已销号1项（计入已完成）" in overview_counts(ws)
 
 
 def test_closed_task_stays_done_when_nobody_reports_it_any_more(ws):

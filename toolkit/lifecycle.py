@@ -312,7 +312,11 @@ def closed_task_ids(ledger: Ledger, by: date | None = None) -> set[str]:
 
 
 def pending_closures(ledger: Ledger) -> list[ClosureApplication]:
-    return [c for c in valid_closures(ledger) if not c.decision]
+    return [c for c in valid_closures(ledger) if c.decision not in CLOSURE_DECISIONS]
+
+
+def pending_requests(ledger: Ledger) -> list[DeadlineRequest]:
+    return [r for r in ledger.adjustments if not _stale(r, ledger) and r.decision not in ADJUST_DECISIONS]
 
 
 def approved_request(ledger: Ledger, task_id: str) -> DeadlineRequest | None:
@@ -369,10 +373,6 @@ def normalise_decisions(ledger: Ledger, today: date) -> None:
     for r in ledger.adjustments:
         if r.approved is None:
             r.approved = r.requested
-
-
-def decision_of(row, words: tuple[str, ...]) -> str:
-    return row.decision if row.decision in words else ""
 
 
 # ---------------------------------------------------------------- what other stages ask
