@@ -421,10 +421,17 @@ def report_context(ledger: Ledger, statuses, indicators: list[dict], holders=Non
     section_rows = [{"section": name, "tasks": c["tasks"], "done": c["已完成"], "on_track": c["超序时"] + c["序时推进"],
                      "lagging": c["滞后"], "not_started": c["未启动"], "unreported": c["未报送"]}
                     for name, c in sections.items()]
+    from toolkit.lifecycle import approved_due
+
     every_task = [task_row(ledger, t, status_of(statuses, t.id), n, holders) | {
-                      "due": cn_date(t.due) if t.due else ""} for n, t in enumerate(ledger.tasks, 1)]
+                      "due": _due_text(approved_due(ledger, t.id) or t.due)} for n, t in enumerate(ledger.tasks, 1)]
     targets = [{"name": t.name, "target": f"{plain_number(t.value)}{t.unit}"} for t in ledger.targets]
     return {"targets": targets, "section_rows": section_rows, "every_task": every_task}
+
+
+def _due_text(due: date | None) -> str:
+    """A task's 完成时限 in the report: the approved date of a 调整 when there is one (issue 13)."""
+    return cn_date(due) if due else ""
 
 
 def section_numbers(names: list[str]) -> dict[str, str]:

@@ -1028,9 +1028,10 @@ def _task_rows(ledger: Ledger) -> list[list]:
     from toolkit.lifecycle import task_columns
 
     rows = []
+    lifecycle_columns = task_columns(ledger)
     for t in ledger.tasks:
         s = ledger.status.get(t.id) or TaskStatus()
-        life = task_columns(ledger, t)
+        life = lifecycle_columns[t.id]
         rows.append([
             t.id, t.section, t.text, "、".join(t.leaders), "、".join(t.lead_units), "、".join(t.co_units),
             life["完成时限"], "；".join(i.phrase for i in t.indicators), s.state, number(s.progress), number(s.schedule),

@@ -302,7 +302,10 @@ def _ends_by(period_id: str, end: date) -> bool:
 
 def valid_closures(ledger: Ledger) -> list[ClosureApplication]:
     """销号审核 rows that still match their application (see review_warnings for the others)."""
-    return [c for c in ledger.closures if not _stale(c, ledger)]
+    if not ledger.closures:
+        return []
+    ids = {t.id for t in ledger.tasks}
+    return [c for c in ledger.closures if not _stale(c, ledger, ids)]
 
 
 def closed_task_ids(ledger: Ledger, by: date | None = None) -> set[str]:
@@ -342,10 +345,10 @@ def approved_due(ledger: Ledger, task_id: str) -> date | None:
     return request.approved or request.requested
 
 
-def _stale(row, ledger: Ledger) -> bool:
+def _stale(row, ledger: Ledger, task_ids: set[str] | None = None) -> bool:
     if row.key and row.key != application_key(row.period, row.unit, row.task_id):
         return True
-    return row.task_id not in {t.id for t in ledger.tasks}
+    return row.task_id not in (task_ids if task_ids is not None else {t.id for t in ledger.tasks})
 
 
 def review_warnings(ledger: Ledger) -> list[str]:
@@ -400,16 +403,24 @@ def close_statuses(statuses: dict, ledger: Ledger, period_end: date) -> dict:
     return statuses
 
 
-def task_columns(ledger: Ledger, task) -> dict[str, object]:
-    """任务台账's lifecycle columns of a task: 完成时限 (approved) and 原完成时限, 佐证材料 count, 销号."""
-    approved = approved_due(ledger, task.id)
-    closure = next((c for c in valid_closures(ledger) if c.task_id == task.id and c.decision == AGREE), None)
-    pending = next((c for c in pending_closures(ledger) if c.task_id == task.id), None)
-    mark = (f"{CLOSED_STATE}（{closure.period}）" if closure else f"销号{PENDING}" if pending else "")
-    units = {r.unit for r in ledger.evidence if r.task_id == task.id}
-    count = sum(len(evidence_of(ledger, u, task.id)) for u in units)
-    return {"完成时限": approved or task.due, "原完成时限": task.due if approved else None,
-            "佐证材料": count or "", "销号": mark}
+def task_columns(ledger: Ledger) -> dict[str, dict[str, object]]:
+    """任务台账's lifecycle columns, task id → 完成时限 (approved) and 原完成时限, 佐证材料 (count), 销号."""
+    valid = valid_closures(ledger)
+    closed = {c.task_id: c for c in valid if c.decision == AGREE}
+    pending = {c.task_id for c in valid if c.decision not in CLOSURE_DECISIONS}
+    evidence: dict[str, set[tuple[str, str]]] = {}
+    for record in ledger.evidence:
+        if not record.flag and record.task_id:
+            evidence.setdefault(record.task_id, set()).add((record.unit, record.sha256))
+    approved_tasks = {r.task_id for r in ledger.adjustments if r.decision == AGREE}
+    columns = {}
+    for task in ledger.tasks:
+        approved = approved_due(ledger, task.id) if task.id in approved_tasks else None
+        mark = (f"{CLOSED_STATE}（{closed[task.id].period}）" if task.id in closed
+                else f"销号{PENDING}" if task.id in pending else "")
+        columns[task.id] = {"完成时限": approved or task.due, "原完成时限": task.due if approved else None,
+                            "佐证材料": len(evidence.get(task.id, ())) or "", "销号": mark}
+    return columns
 
 
 def closure_rows(ledger: Ledger, summary: Callable[[str, int], str]) -> list[list]:
