@@ -197,8 +197,9 @@ def add_applications(inbox: Path, year: int) -> tuple[list[str], set[str]]:
     _edit_first_row(closing, {"佐证材料": evidence})
     package = closing.with_name(f"{path_unit(closing)}报送材料.zip")
     sent = datetime.fromtimestamp(closing.stat().st_mtime)
+    report = b"%PDF-1.4 demo acceptance report\n%%EOF\n"
     with zipfile.ZipFile(package, "w") as archive:
-        for name, data in ((closing.name, closing.read_bytes()), (evidence, b"%PDF-1.4 demo acceptance report\n%%EOF\n")):
+        for name, data in ((closing.name, closing.read_bytes()), (evidence, report)):
             archive.writestr(zipfile.ZipInfo(name, date_time=sent.timetuple()[:6]), data)
     closing.unlink()
     _stamp(package, sent)

@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Iterable
 
 from toolkit.checks import FileRejected, Problem
-from toolkit.collect.inbox import (Inbox, Returned, archive_file, evidence_preset, is_package, modified_time, open_package, scan_inbox,
-                                   settle_seconds, sha256_of, still_copying_note)
+from toolkit.collect.evidence import take_applications, take_evidence
+from toolkit.collect.inbox import (Inbox, Returned, archive_file, evidence_preset, is_package, modified_time,
+                                   open_package, scan_inbox, settle_seconds, sha256_of, still_copying_note)
 from toolkit.collect.judging import (PASSED, REJECTED, WITH_NOTICES, Context, FileVerdict, judge_all,
                                      mark_earlier_collections, mark_superseded)
 from toolkit.collect.merging import merge_rows, update_submissions
-from toolkit.collect.evidence import take_applications, take_evidence
-from toolkit.lifecycle import without_closed
 from toolkit.collect.reports import (REPORT_NAME, RETURN_DIR, SUMMARY_NAME, write_problem_report,
                                      write_return_notes, write_summary)
+from toolkit.lifecycle import without_closed
 from toolkit.faults import checkpoint
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
 from toolkit.oserrors import writing
