@@ -421,6 +421,7 @@ def test_evidence_named_but_not_sent_and_flagged_files(ws):
 
 # ------------------------------------------------------------------------------------------------ the clerk's sheets
 
+@pytest.mark.filterwarnings("ignore::toolkit.errors.ToolkitWarning")   # the bad rows warn on purpose
 def test_decisions_survive_and_bad_rows_are_warned_with_their_row(ws):
     send_closure_in_zip(ws)
     collect(ws)
@@ -460,3 +461,19 @@ def test_old_history_database_gains_the_evidence_table(ws):
     with sqlite3.connect(store) as conn:
         assert conn.execute("SELECT COUNT(*) FROM evidence").fetchone()[0] == 2
         assert conn.execute("SELECT COUNT(*) FROM progress").fetchone()[0] > 0
+
+
+def test_decisions_survive_parse_force_and_check(ws):
+    send_closure_in_zip(ws)
+    collect(ws)
+    set_ledger_cells(ws, "销号审核", "任务序号", CLOSED, {"审核意见": "同意", "审核说明": "材料齐全"})
+    set_ledger_cells(ws, "调整审核", "任务序号", STRETCHED, {"审核意见": "同意"})
+    notice = ws.inputs / SEED_NOTICE.name
+    for args in (("parse", str(notice), "--force"), ("check",)):
+        result = run_toolkit(ws.root, *args)
+        assert result.returncode in (0, 1), result.stdout + result.stderr
+        closure = ledger_rows(ws, "销号审核")[0]
+        assert (closure["审核意见"], closure["审核说明"]) == ("同意", "材料齐全"), args
+        assert ledger_rows(ws, "调整审核")[0]["审核意见"] == "同意", args
+        assert task_row(ws, STRETCHED)["完成时限"].date() == date(2025, 6, 30), args
+        assert task_row(ws, CLOSED)["销号"] == f"已销号（{W12}）", args
