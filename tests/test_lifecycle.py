@@ -207,6 +207,7 @@ def test_closure_with_evidence_in_a_zip_end_to_end(ws):
         fill(ws, W12, unit)
     outcome = collect(ws)
     assert not [p for p in outcome.problems if p.is_error], [(p.code, p.message) for p in outcome.problems]
+    assert any("待督查室审核：销号申请 1 项、调整完成时限申请 1 项" in line for line in outcome.lines())
 
     # listed in 销号审核 with its evidence; the evidence archived byte-identical under 佐证材料/<单位>/
     (row,) = ledger_rows(ws, "销号审核")
@@ -477,3 +478,20 @@ def test_decisions_survive_parse_force_and_check(ws):
         assert ledger_rows(ws, "调整审核")[0]["审核意见"] == "同意", args
         assert task_row(ws, STRETCHED)["完成时限"].date() == date(2025, 6, 30), args
         assert task_row(ws, CLOSED)["销号"] == f"已销号（{W12}）", args
+
+
+def test_lifecycle_settings_are_read_and_checked(tmp_path):
+    from toolkit.config import load_config
+    from toolkit.errors import ToolkitError
+
+    ws = Workspace.at(tmp_path)
+    (tmp_path / "inputs").mkdir()
+    toml = tmp_path / "inputs" / "toolkit.toml"
+    toml.write_text('[lifecycle]\napprover_required = true\nevidence_types = "pdf, JPG"\nevidence_max_mb = 5\n',
+                    encoding="utf-8")
+    settings = load_config(ws).lifecycle
+    assert (settings.approver_required, settings.evidence_required) == (True, False)
+    assert settings.evidence_types == ("pdf", "jpg") and settings.evidence_max_mb == 5
+    toml.write_text('[lifecycle]\nevidence_required = "是"\n', encoding="utf-8")
+    with pytest.raises(ToolkitError, match="evidence_required"):
+        load_config(ws)

@@ -18,7 +18,7 @@ from toolkit.collect.judging import (PASSED, REJECTED, WITH_NOTICES, Context, Fi
 from toolkit.collect.merging import merge_rows, update_submissions
 from toolkit.collect.reports import (REPORT_NAME, RETURN_DIR, SUMMARY_NAME, write_problem_report,
                                      write_return_notes, write_summary)
-from toolkit.lifecycle import without_closed
+from toolkit.lifecycle import pending_closures, pending_requests, without_closed
 from toolkit.faults import checkpoint
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
 from toolkit.oserrors import writing
@@ -44,6 +44,7 @@ class CollectOutcome:
     summary: Path | None = None
     return_notes: list[Path] = field(default_factory=list)
     review_problems: list[Problem] = field(default_factory=list)    # 退回 decisions of 销号审核 (issue 13)
+    waiting_reviews: tuple[int, int] = (0, 0)   # 销号 applications and 调整 requests the office has not decided
 
     @property
     def problems(self) -> list[Problem]:
@@ -76,6 +77,7 @@ class CollectOutcome:
         if self.missing_units:
             lines.append("未报送单位：" + "、".join(self.missing_units))
         lines += self._inbox_lines()
+        lines += self._review_lines()
         if self.report:
             lines.append(f"校验报告：{self.report}")
         if self.summary:
@@ -84,6 +86,13 @@ class CollectOutcome:
             lines.append(f"退回说明 {len(self.return_notes)} 份（可直接转发）：{self.return_notes[0].parent}")
         return lines
 
+
+    def _review_lines(self) -> list[str]:
+        closures, requests = self.waiting_reviews
+        if not (closures or requests):
+            return []
+        return [f"待督查室审核：销号申请 {closures} 项、调整完成时限申请 {requests} 项，请在台账“销号审核”“调整审核”表的"
+                "“审核意见”列填写。"]
 
     def _inbox_lines(self) -> list[str]:
         lines = []
@@ -132,6 +141,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         mark_earlier_collections(verdicts, ledger, period.id)
         mark_superseded(verdicts)
         outcome.review_problems = take_applications(ledger, verdicts, period.id, config.lifecycle)
+        outcome.waiting_reviews = (len(pending_closures(ledger)), len(pending_requests(ledger)))
         counted = [r for v in verdicts if v.counted and not v.rejected for r in v.records]
         outcome.added_rows = merge_rows(ledger, counted)
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
