@@ -316,6 +316,12 @@ def test_deadline_request_approval_and_refusal_end_to_end(ws):
     refused = task_row(ws, OVERDUE_TASK)
     assert refused["完成时限"].date() == date(2024, 3, 15) and refused["原完成时限"] in (None, "")
     assert refused["预警"] == "红"                       # still overdue and unfinished
+    import openpyxl
+
+    from test_ledger_print import printed_font_pt
+
+    tasks = openpyxl.load_workbook(ws.ledger)["任务台账"]
+    assert printed_font_pt(tasks) >= 8, "原完成时限 shown, the A3 print stays legible"
 
     from toolkit.config import load_config
     from toolkit.ledger import load_ledger

@@ -46,7 +46,7 @@ TASK_HEADERS = ["序号", "类别", "任务内容", "牵头领导", "主办单�
 TASK_INTERNAL_COLUMNS = ("主办判定", "顺序", "原文校验码")
 # widths that fit the visible columns on one A3 landscape page width at 80 % or more (10 pt prints ≥ 8 pt)
 TASK_WIDTHS = {"当前状态": 8, "完成进度": 6, "序时进度": 6, "预警": 6, "完成时限": 11, "最近报送": 10,
-               "原完成时限": 10, "佐证材料": 5, "销号": 7}
+               "原完成时限": 10, "佐证材料": 5, "销号": 6}
 TASK_WIDTH_CAPS = {"类别": 10, "任务内容": 40, "牵头领导": 8, "主办单位": 12, "协办单位": 12, "量化指标": 12,
                    "最新进展": 20, "存在问题": 14, "下步计划": 14, "协办反馈": 10, "核查提示": 8, "子类别": 8,
                    "时限原文": 8}
@@ -1001,7 +1001,8 @@ def _write_task_sheet(book, fmt, ledger: Ledger) -> None:
 
     headers, rows = _internal_last(*with_clerk_columns(TASK_HEADERS, _task_rows(ledger), ledger))
     original = headers.index("原完成时限")
-    unused = ("原完成时限",) if all(row[original] in (None, "") for row in rows) else ()   # shown once a 调整 is approved
+    # 原完成时限 is shown once a 调整 is approved; 时限原文 then folds away so that the page still prints at 8 pt
+    unused = ("原完成时限",) if all(row[original] in (None, "") for row in rows) else ("时限原文",)
     sheet = sheets.write_table(book, fmt, TASK_SHEET, headers, rows, widths=TASK_WIDTHS,
                                caps=TASK_WIDTH_CAPS, hidden=TASK_INTERNAL_COLUMNS + unused,
                                fit_rows=TASK_FITTED_COLUMNS)
