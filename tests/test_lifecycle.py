@@ -501,3 +501,18 @@ def test_lifecycle_settings_are_read_and_checked(tmp_path):
     toml.write_text('[lifecycle]\nevidence_required = "是"\n', encoding="utf-8")
     with pytest.raises(ToolkitError, match="evidence_required"):
         load_config(ws)
+
+
+def test_a_co_unit_may_send_evidence_but_not_apply(ws):
+    fill(ws, W12, CO_UNIT, {CLOSED: {"佐证材料": "园区现场照片.jpg"}})
+    folder = ws.returns(W12) / CO_UNIT
+    folder.mkdir()
+    (folder / "园区现场照片.jpg").write_bytes(JPG)
+    outcome = collect(ws)
+    assert not [p for p in outcome.problems if p.is_error]
+    from toolkit.ledger import load_ledger
+
+    (record,) = load_ledger(ws).evidence
+    assert (record.unit, record.task_id, record.linked_by) == (CO_UNIT, CLOSED, "佐证材料栏")
+    assert ledger_rows(ws, "销号审核") == []
+    assert task_row(ws, CLOSED)["佐证材料"] == 1
