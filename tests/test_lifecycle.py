@@ -214,7 +214,7 @@ def test_closure_with_evidence_in_a_zip_end_to_end(ws):
     assert (str(row["任务序号"]), row["申请单位"], row["申请期别"]) == (CLOSED, LEAD, W12)
     assert row["办结依据"] == "2024年3月15日通过区级竣工验收"
     assert row["佐证材料"].startswith("2 份") and "8-验收报告.pdf" in row["佐证材料"]
-    assert row["审核意见"] in (None, "")
+    assert row["审核意见"] in (None, "") and row["逾期销号"] == "否"
     folder = ws.archive(W12) / "佐证材料" / LEAD
     pdf = folder / f"{hashlib.sha256(PDF).hexdigest()[:12]}_8-验收报告.pdf"
     assert pdf.read_bytes() == PDF
@@ -283,7 +283,7 @@ def test_returned_closure_goes_into_the_units_return_note(ws):
     fill(ws, W13, LEAD, received=ON_TIME_W13)
     outcome = collect(ws, W13)
     (problem,) = codes_at(outcome, "closure-returned")
-    assert (problem.unit, problem.sheet, problem.column) == (LEAD, "销号审核", "H")
+    assert (problem.unit, problem.sheet, problem.column) == (LEAD, "销号审核", "I")
     note = (ws.outputs / W13 / "退回" / f"{LEAD}.txt").read_text(encoding="utf-8")
     assert "缺少验收报告原件扫描件" in note and f"第{CLOSED}项" in note
     assert CLOSED in issued_tasks(ws, W13)[LEAD]
@@ -516,3 +516,10 @@ def test_a_co_unit_may_send_evidence_but_not_apply(ws):
     assert (record.unit, record.task_id, record.linked_by) == (CO_UNIT, CLOSED, "佐证材料栏")
     assert ledger_rows(ws, "销号审核") == []
     assert task_row(ws, CLOSED)["佐证材料"] == 1
+
+
+def test_closing_after_the_deadline_is_marked_overdue(ws):
+    fill(ws, W12, OVERDUE_UNIT, {OVERDUE_TASK: closing_answer()})
+    collect(ws)
+    (row,) = ledger_rows(ws, "销号审核")
+    assert (str(row["任务序号"]), row["逾期销号"]) == (OVERDUE_TASK, "是")

@@ -71,8 +71,8 @@ SUBMISSION_SHEET = "报送情况"
 SUBMISSION_HEADERS = ["期次", "单位", "应报", "是否报送", "报送时间", "迟报", "问题数", "文件"]
 # issue 13: the office's review of applications (rules in toolkit/lifecycle.py; these sheets only store them)
 CLOSURE_SHEET = "销号审核"
-CLOSURE_HEADERS = ["任务序号", "任务摘要", "申请单位", "申请期别", "办结依据", "佐证材料", "佐证材料栏", "审核意见", "审核说明",
-                   "审核日期", "退回通知期别", "申请编号"]
+CLOSURE_HEADERS = ["任务序号", "任务摘要", "申请单位", "申请期别", "办结依据", "佐证材料", "佐证材料栏", "逾期销号", "审核意见",
+                   "审核说明", "审核日期", "退回通知期别", "申请编号"]
 ADJUST_SHEET = "调整审核"
 ADJUST_HEADERS = ["任务序号", "任务摘要", "申请单位", "申请期别", "原完成时限", "申请完成时限", "调整理由", "逾期申请",
                   "审核意见", "批准完成时限", "审核说明", "审核日期", "申请编号"]
@@ -492,7 +492,8 @@ def _read_reviews(book, ledger: Ledger) -> None:
         ledger.closures = [ClosureApplication(
             as_text(r.get("任务序号")), as_text(r.get("申请单位")), as_text(r.get("申请期别")), as_text(r.get("办结依据")),
             as_text(r.get("佐证材料栏")), as_text(r.get("审核意见")).replace(" ", ""), as_text(r.get("审核说明")),
-            as_date(r.get("审核日期")), as_text(r.get("退回通知期别")), r[EXCEL_ROW], as_text(r.get("申请编号")))
+            as_date(r.get("审核日期")), as_text(r.get("退回通知期别")), r[EXCEL_ROW], as_text(r.get("申请编号")),
+            as_bool(r.get("逾期销号")))
             for r in _records(book.get_sheet_by_name(CLOSURE_SHEET).to_python(), CLOSURE_SHEET)
             if as_text(r.get("任务序号")) or as_text(r.get("申请编号"))]
     if ADJUST_SHEET in names:

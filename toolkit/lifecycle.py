@@ -106,7 +106,7 @@ def judge_row(add: Callable[..., Problem], cells: dict[str, tuple[object, str]],
         add("not-lead", "只有主办单位可以申请销号或调整完成时限，协办单位的申请未受理（本行进展已采用）。"
             "如确需调整，请与主办单位沟通，由主办单位提出；协办单位可在“佐证材料”栏列出佐证文件。", **where(filled[0]))
     elif role == LEAD:
-        found += _closure(add, text, where, record, sheet, row, cells)
+        found += _closure(add, text, where, record, sheet, row, cells, due)
         found += _request(add, text, where, record, sheet, row, cells, due)
     names = [n.strip() for n in _SEPARATORS.split(text(EVIDENCE)) if n.strip()]
     if names:
@@ -115,7 +115,12 @@ def judge_row(add: Callable[..., Problem], cells: dict[str, tuple[object, str]],
     return found
 
 
-def _closure(add, text, where, record, sheet: str, row: int, cells) -> list[Found]:
+def _asked_after(record, due: date | None) -> bool:
+    """Sent after the task's 完成时限 (逾期申请 / 逾期销号)."""
+    return bool(due and record.received and record.received.date() > due)
+
+
+def _closure(add, text, where, record, sheet: str, row: int, cells, due: date | None) -> list[Found]:
     if not is_yes(text(APPLY_CLOSE)):
         return []
     if record.state != "已完成":
@@ -128,7 +133,8 @@ def _closure(add, text, where, record, sheet: str, row: int, cells) -> list[Foun
             "请在“办结依据”栏填写后重新报送。", **where(CLOSE_BASIS))
         return []
     application = ClosureApplication(record.task_id, record.unit, record.period, text(CLOSE_BASIS),
-                                     text(EVIDENCE), key=application_key(record.period, record.unit, record.task_id))
+                                     text(EVIDENCE), key=application_key(record.period, record.unit, record.task_id),
+                                     overdue=_asked_after(record, due))
     return [Found(application, sheet, row, cells.get(APPLY_CLOSE, (None, ""))[1])]
 
 
@@ -148,8 +154,7 @@ def _request(add, text, where, record, sheet: str, row: int, cells, due: date | 
         add("no-reason", "申请调整完成时限须写明调整理由，调整申请未受理。请在“调整理由”栏填写后重新报送。",
             **where(REQUEST_REASON))
         return []
-    asked_on = record.received.date() if record.received else None
-    overdue = bool(due and asked_on and asked_on > due)
+    overdue = _asked_after(record, due)
     if overdue:
         add("overdue-request", f"现完成时限{due:%Y-%m-%d}已过才申请调整，已受理，但在调整审核表中标为“逾期申请”。"
             "今后请在完成时限之前提出。", **where(REQUEST_DUE))
@@ -274,7 +279,7 @@ def merge_applications(ledger: Ledger, found: list[Found]) -> None:
     closed = closed_task_ids(ledger)
     for item in (f.item for f in found):
         if isinstance(item, ClosureApplication) and item.task_id not in closed:
-            _merge(ledger.closures, item, ("basis", "evidence_cell"))
+            _merge(ledger.closures, item, ("basis", "evidence_cell", "overdue"))
         elif isinstance(item, DeadlineRequest):
             _merge(ledger.adjustments, item, ("requested", "approved", "reason", "overdue", "original"))
 
@@ -431,8 +436,8 @@ def closure_rows(ledger: Ledger, summary: Callable[[str, int], str]) -> list[lis
         files = evidence_of(ledger, c.unit, c.task_id)
         listed = "；".join(PurePosixPath(f.name).name for f in files)
         rows.append([c.task_id, summary(texts.get(c.task_id, ""), 20), c.unit, c.period, c.basis,
-                     f"{len(files)} 份：{listed}" if files else "无", c.evidence_cell, c.decision, c.note, c.decided,
-                     c.returned_in, c.key])
+                     f"{len(files)} 份：{listed}" if files else "无", c.evidence_cell, "是" if c.overdue else "否",
+                     c.decision, c.note, c.decided, c.returned_in, c.key])
     return rows
 
 

@@ -181,6 +181,7 @@ class ClosureApplication:
     returned_in: str = ""        # the period whose 退回 notes carried a 退回 decision
     excel_row: int | None = None  # where the clerk sees it (read back from the sheet)
     key: str = ""                # 申请编号 "<period>|<unit>|<task id>"
+    overdue: bool = False        # 逾期销号: applied after the task's 完成时限
 
 
 @dataclass

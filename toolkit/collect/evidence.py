@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from toolkit import lifecycle
-from toolkit.checks import ERROR, Problem
+from toolkit.checks import ERROR, Problem, column_letter
 from toolkit.collect.inbox import archive_file
 from toolkit.collect.judging import FileVerdict, _unit_from_name
+from toolkit.ledger import CLOSURE_HEADERS
 from toolkit.models import ClosureApplication
 from toolkit.workspace import Workspace, safe_file_name
 
@@ -89,5 +90,6 @@ def _keep(verdict: FileVerdict, found, ledger, config) -> bool:
 
 def _returned_problem(application: ClosureApplication) -> Problem:
     return Problem(f"销号申请（{application.period}）", "closure-returned", lifecycle.returned_message(application),
-                   unit=application.unit, sheet=lifecycle.CLOSURE_SHEET, row=application.excel_row, column="H",
+                   unit=application.unit, sheet=lifecycle.CLOSURE_SHEET, row=application.excel_row,
+                   column=column_letter(CLOSURE_HEADERS.index("审核意见")),
                    field="审核意见", value=application.decision)
