@@ -53,7 +53,6 @@ LEVELS = {
     "no-evidence": NOTICE,            # an error (the application refused) with [lifecycle] evidence_required = true
     "evidence-type": NOTICE,
     "evidence-too-large": NOTICE,
-    "evidence-unlinked": NOTICE,
     "evidence-missing": NOTICE,
     "closure-returned": ERROR,
 }
