@@ -75,6 +75,7 @@ def fill(source: Path, target: Path, state="序时推进", progress=50, text="�
         sheet.cell(row, 10).value = text
     sheet[meta["filler_cell"]] = "张三"
     sheet[meta["phone_cell"]] = "0537-3412345"
+    sheet[meta["head_cell"]] = "李华"          # 单位负责人（审核）: a good return is signed off (issue 13)
     indicators = book["指标填报"]
     for row in range(int(meta["indicator_first_row"]), int(meta["indicator_first_row"]) + int(meta["indicator_count"])):
         indicators.cell(row, 7).value = indicator

@@ -345,10 +345,13 @@ def test_review_sheets_waiting_for_a_decision_are_counted(client, parsed_workspa
 
     path = Path(parsed_workspace) / "outputs" / "台账.xlsx"
     book = load_workbook(path)
-    sheet = book.create_sheet("销号审核")
-    sheet.append(["任务序号", "申请单位", "审核意见"])
-    sheet.append(["1", "区工业和信息化局", None])
-    sheet.append(["2", "区统计局", "同意"])
+    sheet = book["销号审核"]            # the ledger's own review sheet (issue 13), filled as collect would
+    header = [c.value for c in sheet[1]]
+    for task, unit, decision in (("1", "区工业和信息化局", None), ("2", "区统计局", "同意")):
+        row = [None] * len(header)
+        row[header.index("任务序号")], row[header.index("申请单位")] = task, unit
+        row[header.index("审核意见")] = decision
+        sheet.append(row)
     book.save(path)
     assert "销号审核：1 条等待审核意见" in text(client.get("/ledger"))
 

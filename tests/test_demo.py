@@ -37,6 +37,12 @@ def test_demo_runs_the_whole_cycle(tmp_path):
     [report] = ws.circular_dir("2024-H1").glob("*.docx")
     assert score.exists() and "完成情况报告" in report.name and ledger.scores
     assert f"考核（2024-03）：{score}" in text and f"上半年完成情况报告：{report}" in text and "得分最高" in text
+    # issue 13: one 销号 with its evidence in a .zip and one 调整 request, and where the clerk reviews them
+    (closure,) = ledger.closures
+    assert closure.period == "2024-W12" and [e.task_id for e in ledger.evidence] == [closure.task_id]
+    (request,) = ledger.adjustments
+    assert request.requested.year == 2025 and request.reason
+    assert "“销号审核”“调整审核”表" in text and "模拟销号" in text and "模拟调整" in text
 
 
 @pytest.mark.filterwarnings("ignore::toolkit.errors.ToolkitWarning")

@@ -192,7 +192,9 @@ def test_validation_protection_and_print_setup(tmp_path):
     forms_write_sample(path)
     book = openpyxl.load_workbook(path)
     main = book[forms.TASK_SHEET]
-    rules = {dv.type: dv for dv in main.data_validations.dataValidation}
+    # issue 13 adds a second list rule (申请销号 是/空): the states dropdown is the list rule naming TK_STATES
+    rules = {dv.type: dv for dv in main.data_validations.dataValidation
+             if dv.type != "list" or forms.STATES_NAME in (dv.formula1 or "")}
     assert rules["list"].formula1 == forms.STATES_NAME and str(rules["list"].sqref) == "H4:H5"
     assert rules["list"].showErrorMessage and rules["list"].errorStyle in (None, "stop")
     assert (rules["decimal"].formula1, rules["decimal"].formula2) == ("0", "100")
@@ -479,7 +481,9 @@ def test_libreoffice_round_trip_keeps_dropdown_protection_identity(tmp_path, fmt
     back = saved if fmt == "xlsx" else convert_with_soffice(saved, "xlsx", tmp_path / "back")
     book = openpyxl.load_workbook(back)
     main = book[forms.TASK_SHEET]
-    rules = {dv.type: dv for dv in main.data_validations.dataValidation}
+    # issue 13 adds a second list rule (申请销号 是/空): the states dropdown is the list rule naming TK_STATES
+    rules = {dv.type: dv for dv in main.data_validations.dataValidation
+             if dv.type != "list" or forms.STATES_NAME in (dv.formula1 or "")}
     assert rules["list"].formula1.lstrip("=") == forms.STATES_NAME and "H4" in str(rules["list"].sqref)
     assert rules["list"].showErrorMessage
     assert book.defined_names[forms.STATES_NAME].attr_text.replace("$", "").endswith("_lists!A1:A4")

@@ -99,6 +99,7 @@ def fill(ws: Workspace, week: str, unit: str, rows: dict[str, tuple[str, float, 
         sheet.cell(row, 8).value, sheet.cell(row, 9).value, sheet.cell(row, 10).value = state, progress, text
     sheet[meta["filler_cell"]] = "张三"
     sheet[meta["phone_cell"]] = "0839-7212345"
+    sheet[meta["head_cell"]] = "李华"          # 单位负责人（审核）: a clean return is signed off (issue 13)
     values = book["指标填报"]
     first, count = int(meta["indicator_first_row"]), int(meta["indicator_count"])
     for row in range(first, first + count):

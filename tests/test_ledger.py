@@ -14,7 +14,8 @@ from toolkit.directory import load_directory, unit_tasks, unresolved_collectives
 from toolkit.errors import LedgerLockedError
 from toolkit.workspace import Workspace
 
-EXPECTED_SHEETS = ["总览", "任务台账", "责任分工", "量化指标", "主要预期目标", "进展记录", "报送情况", "通报记录", "说明"]
+EXPECTED_SHEETS = ["总览", "任务台账", "责任分工", "量化指标", "主要预期目标", "进展记录", "报送情况", "销号审核", "调整审核",
+                   "通报记录", "说明"]      # issue 13 adds the two review sheets
 
 
 def test_ledger_sheets_are_made_for_people(parsed_workspace):

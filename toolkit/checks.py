@@ -42,6 +42,19 @@ LEVELS = {
     "still-copying": NOTICE,
     "link": NOTICE,
     "link-loop": NOTICE,
+    # issue 13: 销号、调整时限、佐证材料、单位审核 (toolkit/lifecycle.py)
+    "closure-not-done": ERROR,
+    "closure-no-basis": ERROR,
+    "not-lead": ERROR,
+    "bad-date": ERROR,
+    "no-reason": ERROR,
+    "overdue-request": NOTICE,
+    "missing-approver": NOTICE,       # an error with [lifecycle] approver_required = true
+    "no-evidence": NOTICE,            # an error (the application refused) with [lifecycle] evidence_required = true
+    "evidence-type": NOTICE,
+    "evidence-too-large": NOTICE,
+    "evidence-missing": NOTICE,
+    "closure-returned": ERROR,
 }
 CLERK_ONLY_CODES = {"still-copying", "link", "link-loop"}      # in 校验报告, never in a unit's 退回 letter
 FILE_LEVEL_ERRORS = {"unreadable", "unsupported-format", "too-large", "bad-signature", "wrong-period", "csv-export",
@@ -62,10 +75,11 @@ class Problem:
     column: str = ""              # column letter, e.g. "H"
     field: str = ""               # header text, e.g. 完成进度
     value: str = ""               # the original cell value, as text
+    raised: str = ""              # a level set by a setting ([lifecycle]), else the code's level in LEVELS
 
     @property
     def level(self) -> str:
-        return LEVELS[self.code]
+        return self.raised or LEVELS[self.code]
 
     @property
     def is_error(self) -> bool:

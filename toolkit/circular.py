@@ -196,6 +196,28 @@ def changes(ledger: Ledger, statuses, previous_statuses, comparison, unchanged: 
     }
 
 
+def add_lifecycle_items(context: dict, ledger: Ledger, period, config, holders=None) -> None:
+    """本期销号任务 and 调整完成时限 (approved applications of the periods ending within this one) join the change
+    items, numbered on with them (issue 13)."""
+    from toolkit import lifecycle
+    from toolkit.progress import ends_within
+
+    def within(period_id: str) -> bool:
+        return ends_within(period_id, period)
+
+    closed = lifecycle.closed_in(ledger, within)
+    adjusted = lifecycle.adjusted_in(ledger, within)
+    items = context["change_items"]
+    if closed:
+        items.append({"label": "本期销号任务", "count": len(closed),
+                      "text": task_list(ledger, closed, config.circular.group_after, holders)})
+    if adjusted:
+        tasks = {t.id: t for t in ledger.tasks}
+        items.append({"label": "调整完成时限", "count": len(adjusted),
+                      "text": lifecycle.adjustment_text(adjusted, lambda tid: task_label(tasks[tid]))})
+    numbered(items)
+
+
 def task_row(ledger: Ledger, task, status: TaskStatus, no: int, holders=None) -> dict:
     leads = list(holders[task.id].leads) if holders and task.id in holders else task.lead_units
     return {
@@ -421,8 +443,10 @@ def report_context(ledger: Ledger, statuses, indicators: list[dict], holders=Non
     section_rows = [{"section": name, "tasks": c["tasks"], "done": c["已完成"], "on_track": c["超序时"] + c["序时推进"],
                      "lagging": c["滞后"], "not_started": c["未启动"], "unreported": c["未报送"]}
                     for name, c in sections.items()]
+    from toolkit.lifecycle import approved_due
+
     every_task = [task_row(ledger, t, status_of(statuses, t.id), n, holders) | {
-                      "due": cn_date(t.due) if t.due else ""} for n, t in enumerate(ledger.tasks, 1)]
+                      "due": _due_text(approved_due(ledger, t.id) or t.due)} for n, t in enumerate(ledger.tasks, 1)]
     targets = [{"name": t.name, "target": f"{plain_number(t.value)}{t.unit}"} for t in ledger.targets]
     return {"targets": targets, "section_rows": section_rows, "every_task": every_task}
 
@@ -431,6 +455,11 @@ def scoring_terms(config) -> dict:
     """The [scoring] points as the templates print them (迟报 0.1, 未报送 0.5 …)."""
     rules = config.scoring
     return {name: plain_number(getattr(rules, name)) for name in rules.__dataclass_fields__ if name != "weights"}
+
+
+def _due_text(due: date | None) -> str:
+    """A task's 完成时限 in the report: the approved date of a 调整 when there is one (issue 13)."""
+    return cn_date(due) if due else ""
 
 
 def section_numbers(names: list[str]) -> dict[str, str]:
@@ -525,6 +554,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     if kind == REPORT:
         context.update(report_context(ledger, statuses, indicators, holders))
     context.update(changes(ledger, statuses, previous_statuses, comparison, unchanged, updated, config, holders))
+    add_lifecycle_items(context, ledger, period, config, holders)
     context.update(reporting(ledger, basis))
     context["n"] = section_numbers(sections_for(kind, context))
     return context
@@ -592,7 +622,7 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     from toolkit import progress
     from toolkit.basis import circular_basis, collected_periods, comparison_for
     from toolkit.ledger import history_start, load_history
-    from toolkit.scoring import read_rejected_rows
+    from toolkit.scoring import approved_closures, read_rejected_rows
 
     basis = circular_basis(ledger, period, config, issued=lambda period_id: ws.issued_dir(period_id).exists())
     comparison = comparison_for(basis, collected_periods(ledger, config), config)
@@ -607,6 +637,7 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
         "basis": basis, "comparison": comparison, "holders": holders,
         "rejected": read_rejected_rows(ws, [p.id for p in collected_periods(ledger, config)
                                             if period.start <= p.end <= period.end]),
+        "closures": approved_closures(ledger),
         "statuses": progress.evaluate(ledger, basis.evaluated, config, holders=holders),
         "previous_statuses": (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
                               if comparison.basis else {}),

@@ -100,6 +100,19 @@ class CollectConfig:
     completed_may_repeat: bool = True   # a task already 已完成 may be reported unchanged without a reminder
 
 
+EVIDENCE_TYPES = ("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "heic", "pdf", "ofd", "doc", "docx", "wps",
+                  "xls", "xlsx", "et", "ods", "ppt", "pptx", "txt", "mp4")
+
+
+@dataclass(frozen=True)
+class LifecycleConfig:
+    """销号、调整时限、佐证材料 and the unit's sign-off (issue 13)."""
+    approver_required: bool = False    # an empty 单位负责人（审核）: true → error, false → reminder
+    evidence_required: bool = False    # a 销号 application without evidence: true → refused, false → reminder
+    evidence_max_mb: float = 50        # an evidence file larger than this is archived but flagged
+    evidence_types: tuple[str, ...] = EVIDENCE_TYPES   # extensions accepted as evidence (without the dot)
+
+
 @dataclass(frozen=True)
 class HolidayYear:
     holidays: frozenset[date] = frozenset()    # official days off that fall on weekdays (or all of them)
@@ -132,6 +145,7 @@ class Config:
     collect: CollectConfig = field(default_factory=CollectConfig)
     backups: Backups = field(default_factory=Backups)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
 
 
 def load_config(ws: Workspace) -> Config:
@@ -185,7 +199,7 @@ class _Reader:
     # -- the sections ---------------------------------------------------------------------------
     def config(self, data: dict) -> Config:
         known = {"office", "due", "thresholds", "circular", "holidays", "limits", "backups", "collect",
-                 "scoring"}
+                 "scoring", "lifecycle"}
         self._warn_unknown(data, known, ())
         return Config(
             office=self._office(self._table(data, "office")),
@@ -197,6 +211,7 @@ class _Reader:
             collect=self._collect(self._table(data, "collect")),
             backups=self._backups(self._table(data, "backups")),
             scoring=self._scoring(self._table(data, "scoring")),
+            lifecycle=self._lifecycle(self._table(data, "lifecycle")),
         )
 
     def _office(self, table: dict) -> OfficeConfig:
@@ -284,6 +299,17 @@ class _Reader:
             settle_seconds=self._number(table, ("limits", "settle_seconds"), lim.settle_seconds, 0, 3600,
                                         True, "0—3600 的秒数"),
         )
+
+    def _lifecycle(self, table: dict) -> LifecycleConfig:
+        d = LifecycleConfig()
+        self._warn_unknown(table, set(d.__dataclass_fields__), ("lifecycle",))
+        types = self._text_list(table, ("lifecycle", "evidence_types"), d.evidence_types, split=True)
+        return LifecycleConfig(
+            approver_required=self._bool(table, ("lifecycle", "approver_required"), d.approver_required),
+            evidence_required=self._bool(table, ("lifecycle", "evidence_required"), d.evidence_required),
+            evidence_max_mb=self._number(table, ("lifecycle", "evidence_max_mb"), d.evidence_max_mb, 0, 10_000,
+                                         False, "大于 0 的数（MB）"),
+            evidence_types=tuple(t.lower().lstrip(".") for t in types))
 
     def _backups(self, table: dict) -> Backups:
         default = Backups()

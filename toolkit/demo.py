@@ -69,7 +69,7 @@ def fill_workbook(source: Path, target: Path, answers: dict[str, UnitAnswer], in
             _set(sheet, row, columns["存在问题"], answer.problems)
             _set(sheet, row, columns["下步计划"], answer.plan)
         row += 1
-    for label, value in (("填报人", filler), ("联系电话", phone), ("单位负责人", head)):
+    for label, value in (("填报人", filler), ("联系电话", phone), (forms.FOOTER_LABELS[2], head)):
         for r in range(row, row + 6):
             if sheet.cell(r, 2).value == label:
                 sheet.cell(r, 3).value = value
@@ -142,8 +142,75 @@ def simulate_returns(ws: Workspace, period_id: str, seed: int = 2024, silent: in
     if lazy_units:
         notes.append(f"模拟错误：{'、'.join(sorted(lazy_units))} 原样报回了上期内容（状态、进度和预填的进展都没改）。")
     if mistakes:
-        notes += _add_mistakes(rng, inbox, period.due, exclude=lazy_units)
+        applied, applicants = add_applications(inbox, period.start.year)
+        notes += applied
+        notes += _add_mistakes(rng, inbox, period.due, exclude=lazy_units | applicants)
     return notes
+
+
+def _lead_forms(inbox: Path, count: int) -> list[Path]:
+    """The first `count` returned workbooks whose first row is a task the unit leads."""
+    import openpyxl
+
+    from toolkit import forms
+    from toolkit.models import LEAD
+
+    found = []
+    for path in sorted(inbox.rglob("*.xlsx")):
+        book = openpyxl.load_workbook(path, read_only=True)
+        role = book[forms.TASK_SHEET].cell(forms.TASK_FIRST_ROW, 3).value
+        book.close()
+        if role == LEAD:
+            found.append(path)
+        if len(found) == count:
+            break
+    return found
+
+
+def _edit_first_row(path: Path, values: dict[str, object]) -> str:
+    """Type `values` (header → value) into the first task row as the unit would; the row's task id."""
+    import openpyxl
+
+    from toolkit import forms
+
+    mtime = path.stat().st_mtime
+    book = openpyxl.load_workbook(path)
+    sheet = book[forms.TASK_SHEET]
+    columns = {c.value: c.column for c in sheet[forms.TASK_HEADER_ROW] if c.value}
+    for header, value in values.items():
+        _set(sheet, forms.TASK_FIRST_ROW, columns[header], value)
+    book.save(path)
+    os.utime(path, (mtime, mtime))
+    return str(sheet.cell(forms.TASK_FIRST_ROW, 1).value)
+
+
+def add_applications(inbox: Path, year: int) -> tuple[list[str], set[str]]:
+    """One lead unit applies to close a task with its evidence in a .zip; another asks for a later deadline
+    (issue 13). Returns the notes and the two units."""
+    import zipfile
+
+    picked = _lead_forms(inbox, 2)
+    if len(picked) < 2:
+        return [], set()
+    closing, stretching = picked
+    task = _edit_first_row(closing, {"本期状态": "已完成", "完成进度（%）": 100, "本期进展": "已全部完成并通过验收。",
+                                     "申请销号": "是", "办结依据": "已通过区级验收，验收报告已印发"})
+    evidence = f"{task}-验收报告.pdf"
+    _edit_first_row(closing, {"佐证材料": evidence})
+    package = closing.with_name(f"{path_unit(closing)}报送材料.zip")
+    sent = datetime.fromtimestamp(closing.stat().st_mtime)
+    report = b"%PDF-1.4 demo acceptance report\n%%EOF\n"
+    with zipfile.ZipFile(package, "w") as archive:
+        for name, data in ((closing.name, closing.read_bytes()), (evidence, report)):
+            archive.writestr(zipfile.ZipInfo(name, date_time=sent.timetuple()[:6]), data)
+    closing.unlink()
+    _stamp(package, sent)
+    stretched = _edit_first_row(stretching, {"申请调整时限": date(year + 1, 6, 30),
+                                             "调整理由": "受上级审批进度影响，需顺延完成时限。"})
+    return ([f"模拟销号：{path_unit(closing)} 申请第{task}项任务销号，填报表和佐证材料（{evidence}）打包为 {package.name} 报送。",
+             f"模拟调整：{path_unit(stretching)} 申请把第{stretched}项任务的完成时限调整到{year + 1}年6月30日。"],
+            {path_unit(closing), path_unit(stretching)})
+
 
 
 def _untouched_units(rng: random.Random, units: list[str], busy: set[str], previous: dict, count: int) -> set[str]:
@@ -304,6 +371,8 @@ def run_demo(source: Workspace, target: Path, echo: Callable[[str], None] = prin
     report = circular.render_circulars(ws, DEMO_REPORT, as_of=None, pdf=pdf)
     step(f"10. 上半年完成情况报告 {DEMO_REPORT}", [f"已生成：{p}" for p in report])
     outcome.lines_out = ["", f"演示工作区：{ws.root}", f"总台账：{ws.ledger}",
+                         f"销号审核、调整审核（督查室在“审核意见”列填写同意/退回/撤销、同意/不同意）：{ws.ledger} 中的"
+                         f"“销号审核”“调整审核”表", f"佐证材料：{ws.outputs / '归档'}/<周期>/佐证材料/<单位>/",
                          f"各期下发、校验报告、汇总和通报：{ws.outputs}/<周期>/", f"归档原件：{ws.outputs / '归档'}",
                          f"考核（{DEMO_SCORED}）：{ws.root / scored.file}", f"上半年完成情况报告：{report[0]}"]
     return outcome

@@ -4,10 +4,11 @@ Layout contract (schema "1") — the collection stage reads the workbooks by thi
 
 * Sheet ``任务填报`` (visible, first). Excel row 1 is the title, row 2 holds ``填报单位`` in A2 with the unit
   name in B2 and ``报送截止`` in D2 with the due text in E2, row 3 is the header row with ``TASK_HEADERS`` in
-  columns A..L, and task rows start at row 4 (``TASK_FIRST_ROW``), one per task, 主办 rows first. Column A
+  columns A..Q, and task rows start at row 4 (``TASK_FIRST_ROW``), one per task, 主办 rows first. Column A
   (序号) holds the task id as text. Inputs are columns H..L (本期状态, 完成进度（%）, 本期进展, 存在问题,
-  下步计划). After the last task row comes one empty row, then three rows whose column B holds the labels
-  ``填报人``, ``联系电话``, ``单位负责人`` and whose column C holds the unit's answers (the inputs).
+  下步计划) and M..Q (申请销号, 办结依据, 申请调整时限, 调整理由, 佐证材料 — toolkit/lifecycle.py; on a 协办 row
+  only 佐证材料 is unlocked). After the last task row comes one empty row, then three rows whose column B holds the labels
+  ``填报人``, ``联系电话``, ``单位负责人（审核）`` and whose column C holds the unit's answers (the inputs).
 * Sheet ``指标填报`` (visible): row 1 title, row 2 headers ``INDICATOR_HEADERS`` in columns A..G, indicator
   rows from row 3 (``INDICATOR_FIRST_ROW``): A 指标编号 (IndicatorRecord.id "<task id>#<n>"), B 任务序号,
   C 指标原文, D 目标值 (number), E 单位, F 上期完成值 (number or empty), G 本期累计完成值 (the only input,
@@ -26,7 +27,7 @@ How a reader finds each field: with python-calamine, read sheet ``_meta`` and tu
 ``task_first_row + task_count - 1`` (1-based, as Excel shows them; calamine's to_python() index is row - 1),
 columns by TASK_HEADERS (match header texts in row 3 rather than positions, to report a unit's edits).
 Footer: the cells named by ``filler_cell`` / ``phone_cell`` / ``head_cell``, i.e. column C of the rows whose
-column B reads 填报人 / 联系电话 / 单位负责人. Indicators: sheet ``指标填报`` from row ``indicator_first_row``,
+column B reads 填报人 / 联系电话 / 单位负责人（审核）. Indicators: sheet ``指标填报`` from row ``indicator_first_row``,
 ``indicator_count`` rows, key column A, value column G. The same identity is also in the custom document
 properties and the defined names ``TK_SCHEMA``, ``TK_UNIT``, ``TK_PERIOD``, ``TK_TASKS``, ``TK_ISSUED``,
 ``TK_SIGNATURE`` (defined names are string constants ="…"); a value longer than 250 characters is split into
@@ -48,6 +49,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.ledger import number_text
+from toolkit.lifecycle import APPROVER_SHOWN, FORM_HEADERS as LIFECYCLE_HEADERS, LEAD_ONLY_HEADERS, YES, without_closed
 from toolkit.models import LEAD, REPORTABLE_STATES, Ledger
 from toolkit.progress import last_reports
 from toolkit.sheets import print_setup, text_width
@@ -64,8 +66,8 @@ META_SHEET = "_meta"
 STATES_NAME = "TK_STATES"
 
 TASK_HEADERS = ("序号", "任务内容", "本单位角色", "牵头领导", "量化指标", "上期状态", "上期进展",
-                "本期状态", "完成进度（%）", "本期进展", "存在问题", "下步计划")
-TASK_INPUT_HEADERS = ("本期状态", "完成进度（%）", "本期进展", "存在问题", "下步计划")
+                "本期状态", "完成进度（%）", "本期进展", "存在问题", "下步计划", *LIFECYCLE_HEADERS)
+TASK_INPUT_HEADERS = ("本期状态", "完成进度（%）", "本期进展", "存在问题", "下步计划", *LIFECYCLE_HEADERS)
 TASK_REQUIRED_HEADERS = ("本期状态", "完成进度（%）", "本期进展")
 TASK_TITLE_ROW = 1        # Excel row numbers (1-based) throughout the contract
 TASK_UNIT_ROW = 2         # A2 "填报单位", B2 unit name; D2 "报送截止", E2 due text
@@ -73,7 +75,7 @@ TASK_HEADER_ROW = 3
 TASK_FIRST_ROW = 4
 FOOTER_LABEL_COLUMN = "B"
 FOOTER_VALUE_COLUMN = "C"
-FOOTER_LABELS = ("填报人", "联系电话", "单位负责人")
+FOOTER_LABELS = ("填报人", "联系电话", APPROVER_SHOWN)
 FOOTER_REQUIRED = ("填报人", "联系电话")
 
 INDICATOR_HEADERS = ("指标编号", "任务序号", "指标原文", "目标值", "单位", "上期完成值", "本期累计完成值")
@@ -248,7 +250,9 @@ def _column_width(header: str, values: Iterable[Any], low: float, cap: float) ->
 # (lowest, cap) per column; inputs get room to type even when empty
 _TASK_WIDTHS = {"序号": (8, 8), "任务内容": (24, 42), "本单位角色": (7, 7), "牵头领导": (8, 12),
                 "量化指标": (10, 20), "上期状态": (9, 9), "上期进展": (14, 24), "本期状态": (11, 11),
-                "完成进度（%）": (9, 9), "本期进展": (26, 30), "存在问题": (18, 20), "下步计划": (18, 20)}
+                "完成进度（%）": (9, 9), "本期进展": (26, 30), "存在问题": (18, 20), "下步计划": (18, 20),
+                "申请销号": (7, 7), "办结依据": (14, 18), "申请调整时限": (11, 11), "调整理由": (14, 18),
+                "佐证材料": (14, 20)}
 _INDICATOR_WIDTHS = {"指标编号": (8, 10), "任务序号": (7, 8), "指标原文": (24, 44), "目标值": (9, 12),
                      "单位": (7, 10), "上期完成值": (10, 12), "本期累计完成值": (12, 14)}
 LINE_HEIGHT = 13.5        # points per line of 10-pt text
@@ -291,6 +295,7 @@ def _formats(book) -> dict[str, Any]:
         "input_text": book.add_format({**unlocked, "num_format": "@"}),
         "input_choice": book.add_format({**unlocked, "align": "center"}),
         "input_number": book.add_format({**unlocked, "num_format": "General", "align": "center"}),
+        "input_date": book.add_format({**unlocked, "num_format": "yyyy-mm-dd", "align": "center"}),
         "footer_label": book.add_format({"font_name": "宋体", "font_size": 10, "bold": True, "align": "right",
                                          "valign": "vcenter"}),
         "footer_input": book.add_format({"font_name": "宋体", "font_size": 10, "valign": "vcenter",
@@ -350,7 +355,7 @@ def write_unit_workbook(path: Path, unit: str, period_display: str, due: datetim
     layout = {"task_sheet": TASK_SHEET, "task_first_row": str(TASK_FIRST_ROW), "task_count": str(len(tasks)),
               "indicator_sheet": INDICATOR_SHEET, "indicator_first_row": str(INDICATOR_FIRST_ROW),
               "indicator_count": str(len(indicators)), "filler_cell": footer_cells["填报人"],
-              "phone_cell": footer_cells["联系电话"], "head_cell": footer_cells["单位负责人"]}
+              "phone_cell": footer_cells["联系电话"], "head_cell": footer_cells[APPROVER_SHOWN]}
     _write_meta_sheet(book, identity, signature, layout)
     _write_identity_elsewhere(book, identity, signature)
     book.set_properties({"title": title, "subject": f"{unit} {identity.get('period', '')}",
@@ -365,7 +370,7 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
     sheet.activate()
     last_col = len(TASK_HEADERS) - 1
     rows = [[t.task_id, t.text, t.role, t.leaders, t.indicators, t.last_state, t.last_text,
-             "", "", t.last_text, "", ""] for t in tasks]
+             "", "", t.last_text, "", "", *([""] * len(LIFECYCLE_HEADERS))] for t in tasks]
     widths = [_column_width(h, (r[i] for r in rows), *_TASK_WIDTHS[h]) for i, h in enumerate(TASK_HEADERS)]
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
@@ -394,8 +399,10 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
         sheet.write_blank(r, 8, None, fmt["input_number"])
         for col in (9, 10, 11):
             _write_text(sheet, r, col, values[col], fmt["input_text"])
+        _write_lifecycle_cells(sheet, fmt, r, tasks[offset].role)
         sheet.set_row(r, row_height(values, widths, min_lines=3))
 
+    _write_lifecycle_validation(sheet, first, tasks)
     if tasks:
         last = first + len(tasks) - 1
         col = TASK_HEADERS.index
@@ -429,6 +436,38 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
     print_setup(sheet, TASK_HEADER_ROW)
     _protect(sheet)
     return cells
+
+
+def _write_lifecycle_cells(sheet, fmt, r: int, role: str) -> None:
+    """申请销号 … 佐证材料 (issue 13): a lead row fills them all; a co-unit's row only 佐证材料 (the rest locked)."""
+    first = TASK_HEADERS.index(LIFECYCLE_HEADERS[0])
+    for col, header in enumerate(LIFECYCLE_HEADERS, start=first):
+        if role != LEAD and header in LEAD_ONLY_HEADERS:
+            sheet.write_blank(r, col, None, fmt["locked"])
+        elif header == "申请销号":
+            sheet.write_blank(r, col, None, fmt["input_choice"])
+        elif header == "申请调整时限":
+            sheet.write_blank(r, col, None, fmt["input_date"])
+        else:
+            sheet.write_blank(r, col, None, fmt["input_text"])
+
+
+def _write_lifecycle_validation(sheet, first: int, tasks: Sequence[TaskRow]) -> None:
+    """Prompts and checks on the lead rows' 申请销号 (是 / empty) and 申请调整时限 (a date); 主办 rows come first."""
+    leads = sum(t.role == LEAD for t in tasks)
+    if not leads:
+        return
+    last = first + leads - 1
+    col = TASK_HEADERS.index
+    sheet.data_validation(first, col("申请销号"), last, col("申请销号"), {
+        "validate": "list", "source": [YES], "error_type": "stop", "input_title": "申请销号",
+        "input_message": "任务已完成、申请销号的选“是”，并填写办结依据；本期状态须为“已完成”。",
+        "error_title": "申请销号只能选“是”或留空", "error_message": "请从下拉列表选择“是”，不申请的留空。"})
+    sheet.data_validation(first, col("申请调整时限"), last, col("申请调整时限"), {
+        "validate": "date", "criteria": ">=", "value": date(2000, 1, 1), "error_type": "stop",
+        "input_title": "申请调整时限", "input_message": "确需延期的，填写申请延至的日期（如 2024-09-30），并填写调整理由。"
+                                                        "请在现完成时限之前提出。",
+        "error_title": "请填写日期", "error_message": "请填写日期，例如 2024-09-30。"})
 
 
 def _write_indicator_sheet(book, fmt, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> None:
@@ -567,7 +606,7 @@ def issue_forms(ws: Workspace, period_text: str, as_of: date | None = None, trac
     directory = load_directory(ws)
     issued = datetime.combine(as_of, time(9, 0)) if as_of else datetime.now().replace(microsecond=0)
 
-    held = unit_tasks(ledger, directory, known_only=True)
+    held = without_closed(unit_tasks(ledger, directory, known_only=True), ledger, period.start)   # 已销号 left out
     forms = plan_forms(ledger, held, period.start, periods.period_end_of)
     notes = (unknown_unit_notes(ledger, directory, ws.directory.name)
              + _unresolved_note(unresolved_collectives(ledger, directory)))
@@ -638,7 +677,10 @@ def _write_issue_notice(ws: Workspace, period, config, unit_count: int) -> Path:
         f"文件名即单位名称）。请于{due_text(period.due)}填好并报送{returns_to}。",
         "填报要求：",
         "1. “任务填报”表逐项填写本期状态（从下拉列表选择）、完成进度（0—100的数字）、本期进展、存在问题、"
-        "下步计划；表下方填写填报人、联系电话、单位负责人。黄色单元格为尚未填写的必填项。",
+        "下步计划；表下方填写填报人、联系电话、单位负责人（审核）。黄色单元格为尚未填写的必填项。",
+        "主办任务已完成的，可在“申请销号”选“是”并写明办结依据；确需延期的，在完成时限之前填写“申请调整时限”和"
+        "调整理由。佐证材料（照片、PDF 等）请以任务序号开头命名（如“8-验收报告.pdf”），与填报表一并报送（可打包为 .zip），"
+        "并在“佐证材料”栏写明文件名。",
         "2. 本期进展已预填上期报送内容，没有变化的可保留，有变化的请直接修改。",
         "3. 主办单位请在“指标填报”表填写各量化指标截至本期末的累计完成值（只填数字）。",
         "4. 请勿增删行列、修改表头或复制他单位的表格；Excel、WPS、LibreOffice 均可填写，"

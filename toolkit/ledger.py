@@ -40,11 +40,13 @@ VIEW_NOTE = ("本表只列出每个单位每项任务的最近一次报送，以
 TASK_SHEET = "任务台账"
 TASK_HEADERS = ["序号", "类别", "任务内容", "牵头领导", "主办单位", "协办单位", "完成时限", "量化指标",
                 "当前状态", "完成进度", "序时进度", "预警", "最新进展", "存在问题", "下步计划", "最近报送",
-                "协办反馈", "核查提示", "子类别", "时限原文", "主办判定", "顺序", "原文校验码"]
+                "协办反馈", "核查提示", "原完成时限", "佐证材料", "销号", "子类别", "时限原文", "主办判定", "顺序",
+                "原文校验码"]
 # for the program only: last, hidden in an outline group (read back by header like every column)
 TASK_INTERNAL_COLUMNS = ("主办判定", "顺序", "原文校验码")
 # widths that fit the visible columns on one A3 landscape page width at 80 % or more (10 pt prints ≥ 8 pt)
-TASK_WIDTHS = {"当前状态": 8, "完成进度": 6, "序时进度": 6, "预警": 6, "完成时限": 11, "最近报送": 10}
+TASK_WIDTHS = {"当前状态": 8, "完成进度": 6, "序时进度": 6, "预警": 6, "完成时限": 11, "最近报送": 10,
+               "原完成时限": 10, "佐证材料": 5, "销号": 6}
 TASK_WIDTH_CAPS = {"类别": 10, "任务内容": 40, "牵头领导": 8, "主办单位": 12, "协办单位": 12, "量化指标": 12,
                    "最新进展": 20, "存在问题": 14, "下步计划": 14, "协办反馈": 10, "核查提示": 8, "子类别": 8,
                    "时限原文": 8}
@@ -67,6 +69,13 @@ PROGRESS_HEADERS = ["期次", "单位", "任务序号", "角色", "本期状态"
                     "指标完成值", "填报人", "联系电话", "接收时间", "迟报", "文件名", "SHA-256"]
 SUBMISSION_SHEET = "报送情况"
 SUBMISSION_HEADERS = ["期次", "单位", "应报", "是否报送", "报送时间", "迟报", "问题数", "文件"]
+# issue 13: the office's review of applications (rules in toolkit/lifecycle.py; these sheets only store them)
+CLOSURE_SHEET = "销号审核"
+CLOSURE_HEADERS = ["任务序号", "任务摘要", "申请单位", "申请期别", "办结依据", "佐证材料", "佐证材料栏", "逾期销号", "审核意见",
+                   "审核说明", "审核日期", "退回通知期别", "申请编号"]
+ADJUST_SHEET = "调整审核"
+ADJUST_HEADERS = ["任务序号", "任务摘要", "申请单位", "申请期别", "原完成时限", "申请完成时限", "调整理由", "逾期申请",
+                  "审核意见", "批准完成时限", "审核说明", "审核日期", "申请编号"]
 CIRCULAR_SHEET = "通报记录"
 CIRCULAR_HEADERS = ["类型", "年度", "期数", "期次", "文件", "印发日期"]
 INFO_SHEET = "说明"
@@ -223,6 +232,9 @@ def load_ledger(ws: Workspace, since: date | None = None, check_store: bool = Tr
     ledger.store_state = _info_value(sheets[INFO_SHEET], STORE_STATE_KEY)
     ledger.clerk_columns = clerk_columns
     read_score_sheets(book, ledger)
+    _read_reviews(book, ledger)
+    ledger.evidence = load_evidence(ws)
+    _warn_reviews(ledger)
     if check_store:
         from toolkit.store_sync import reconcile_with_store
 
@@ -382,8 +394,9 @@ def _read_assignments(rows: list[dict]) -> list[Assignment]:
 
 
 def _clerk_due(r: dict, year: int) -> date | None:
-    """完成时限 as the clerk typed it: a date cell, 2024-06-30, 2024/6/30, 6月30日, 6月底前 …"""
-    value = r.get("完成时限")
+    """完成时限 as the clerk typed it: a date cell, 2024-06-30, 2024/6/30, 6月30日, 6月底前 … (原完成时限 when a
+    调整 was approved: 完成时限 then shows the approved date)."""
+    value = r.get("原完成时限") if as_text(r.get("原完成时限")) else r.get("完成时限")
     due = as_date(value)
     if due is None and as_text(value):
         from toolkit.notice.indicators import find_deadline
@@ -469,6 +482,89 @@ def _read_circular(r: dict) -> CircularRecord:
     return CircularRecord(kind=as_text(r.get("类型")), year=int(as_float(r.get("年度")) or 0),
                           number=int(as_float(r.get("期数")) or 0), period=as_text(r.get("期次")),
                           file=as_text(r.get("文件")), issued=as_date(r.get("印发日期")))
+
+
+def _read_reviews(book, ledger: Ledger) -> None:
+    """销号审核 and 调整审核 as the clerk left them (a ledger written before issue 13 has neither)."""
+    from toolkit.models import ClosureApplication, DeadlineRequest
+
+    names = set(book.sheet_names)
+    if CLOSURE_SHEET in names:
+        ledger.closures = [ClosureApplication(
+            as_text(r.get("任务序号")), as_text(r.get("申请单位")), as_text(r.get("申请期别")), as_text(r.get("办结依据")),
+            as_text(r.get("佐证材料栏")), as_text(r.get("审核意见")).replace(" ", ""), as_text(r.get("审核说明")),
+            as_date(r.get("审核日期")), as_text(r.get("退回通知期别")), r[EXCEL_ROW], as_text(r.get("申请编号")),
+            as_bool(r.get("逾期销号")))
+            for r in _records(book.get_sheet_by_name(CLOSURE_SHEET).to_python(), CLOSURE_SHEET)
+            if as_text(r.get("任务序号")) or as_text(r.get("申请编号"))]
+    if ADJUST_SHEET in names:
+        ledger.adjustments = [DeadlineRequest(
+            as_text(r.get("任务序号")), as_text(r.get("申请单位")), as_text(r.get("申请期别")), as_date(r.get("原完成时限")),
+            as_date(r.get("申请完成时限")) or date.max, as_text(r.get("调整理由")), as_bool(r.get("逾期申请")),
+            as_text(r.get("审核意见")).replace(" ", ""), as_date(r.get("批准完成时限")), as_text(r.get("审核说明")),
+            as_date(r.get("审核日期")), r[EXCEL_ROW], as_text(r.get("申请编号")))
+            for r in _records(book.get_sheet_by_name(ADJUST_SHEET).to_python(), ADJUST_SHEET)
+            if as_text(r.get("任务序号")) or as_text(r.get("申请编号"))]
+
+
+def _warn_reviews(ledger: Ledger) -> None:
+    from toolkit.lifecycle import review_warnings
+
+    for note in review_warnings(ledger):
+        warnings.warn(note, ToolkitWarning, stacklevel=3)
+
+
+def _write_reviews(book, fmt, ledger: Ledger) -> None:
+    from toolkit import lifecycle, sheets
+
+    lifecycle.normalise_decisions(ledger, date.today())
+    closures = sheets.write_table(book, fmt, CLOSURE_SHEET, CLOSURE_HEADERS, lifecycle.closure_rows(ledger, task_summary),
+                                  caps={"办结依据": 30, "佐证材料": 30, "佐证材料栏": 20, "审核说明": 24},
+                                  hidden=("申请编号",))
+    _decision_list(closures, CLOSURE_HEADERS.index("审核意见"), len(ledger.closures), lifecycle.CLOSURE_DECISIONS)
+    requests = sheets.write_table(book, fmt, ADJUST_SHEET, ADJUST_HEADERS, lifecycle.adjustment_rows(ledger, task_summary),
+                                  caps={"调整理由": 30, "审核说明": 24}, hidden=("申请编号",))
+    _decision_list(requests, ADJUST_HEADERS.index("审核意见"), len(ledger.adjustments), lifecycle.ADJUST_DECISIONS)
+
+
+def _decision_list(sheet, column: int, count: int, words: tuple[str, ...]) -> None:
+    """A dropdown of the review words on 审核意见 (another word is let through and warned about by the next command)."""
+    sheet.data_validation(1, column, max(count, 1) + 200, column, {
+        "validate": "list", "source": list(words), "error_type": "information", "input_title": "审核意见",
+        "input_message": f"请选择：{'、'.join(words)}。"})
+
+
+# ------------------------------------------------------------------------------------------ the evidence table
+
+_EVIDENCE_SCHEMA = """CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, period TEXT NOT NULL,
+    unit TEXT NOT NULL, task_id TEXT NOT NULL, name TEXT NOT NULL, archived TEXT, sha256 TEXT NOT NULL, size INTEGER,
+    linked_by TEXT, flag TEXT, UNIQUE (period, unit, name, sha256))"""
+_EVIDENCE_COLUMNS = ("period", "unit", "task_id", "name", "archived", "sha256", "size", "linked_by", "flag")
+
+
+def load_evidence(ws: Workspace) -> list:
+    """Every evidence file recorded in the history database (none for a database made before issue 13)."""
+    from toolkit.models import EvidenceRecord
+
+    path = store_path(ws)
+    if not path.exists():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'evidence'").fetchone() is None:
+                return []
+            rows = conn.execute(f"SELECT {', '.join(_EVIDENCE_COLUMNS)} FROM evidence ORDER BY id").fetchall()
+    except sqlite3.Error as exc:
+        raise store_error(path, exc) from exc
+    return [EvidenceRecord(*row[:6], row[6] or 0, row[7] or "", row[8] or "") for row in rows]
+
+
+def _insert_evidence(conn: sqlite3.Connection, records: list) -> None:
+    """The evidence table is added to an older database on its first write (a schema migration that keeps it)."""
+    conn.execute(_EVIDENCE_SCHEMA)
+    conn.executemany(f"INSERT OR IGNORE INTO evidence ({', '.join(_EVIDENCE_COLUMNS)}) VALUES "
+                     f"({', '.join('?' * len(_EVIDENCE_COLUMNS))})",
+                     [tuple(getattr(r, c) for c in _EVIDENCE_COLUMNS) for r in records])
 
 
 # ------------------------------------------------------------------------------------------ the history store
@@ -678,6 +774,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
                 conn.execute(statement)
         last_before = _last_id(conn)
         _insert_history(conn, ledger.progress, path)
+        _insert_evidence(conn, ledger.evidence)
         checkpoint("save:inserted")
         ledger.store_state = store_state_text(*_store_counts(conn))
     except sqlite3.Error as exc:
@@ -893,6 +990,7 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
     sheets.write_table(book, fmt, SUBMISSION_SHEET, SUBMISSION_HEADERS, [
         [s.period, s.unit, s.expected, s.reported, s.received, s.late, s.problems, s.file]
         for s in ledger.submissions])
+    _write_reviews(book, fmt, ledger)
     sheets.write_table(book, fmt, CIRCULAR_SHEET, CIRCULAR_HEADERS, [
         [c.kind, c.year, c.number, c.period, c.file, c.issued] for c in ledger.circulars])
     write_score_sheets(book, fmt, ledger)
@@ -959,8 +1057,11 @@ def _write_task_sheet(book, fmt, ledger: Ledger) -> None:
     from toolkit import sheets
 
     headers, rows = _internal_last(*with_clerk_columns(TASK_HEADERS, _task_rows(ledger), ledger))
+    original = headers.index("原完成时限")
+    # 原完成时限 is shown once a 调整 is approved; 时限原文 then folds away so that the page still prints at 8 pt
+    unused = ("原完成时限",) if all(row[original] in (None, "") for row in rows) else ("时限原文",)
     sheet = sheets.write_table(book, fmt, TASK_SHEET, headers, rows, widths=TASK_WIDTHS,
-                               caps=TASK_WIDTH_CAPS, hidden=TASK_INTERNAL_COLUMNS,
+                               caps=TASK_WIDTH_CAPS, hidden=TASK_INTERNAL_COLUMNS + unused,
                                fit_rows=TASK_FITTED_COLUMNS)
     _mark_warnings(book, sheet, headers.index("预警"), len(ledger.tasks))
     sheet.set_paper(A3_PAPER)
@@ -982,14 +1083,18 @@ def _mark_warnings(book, sheet, column: int, count: int) -> None:
 
 
 def _task_rows(ledger: Ledger) -> list[list]:
+    from toolkit.lifecycle import task_columns
+
     rows = []
+    lifecycle_columns = task_columns(ledger)
     for t in ledger.tasks:
         s = ledger.status.get(t.id) or TaskStatus()
+        life = lifecycle_columns[t.id]
         rows.append([
             t.id, t.section, t.text, "、".join(t.leaders), "、".join(t.lead_units), "、".join(t.co_units),
-            t.due, "；".join(i.phrase for i in t.indicators), s.state, number(s.progress), number(s.schedule),
+            life["完成时限"], "；".join(i.phrase for i in t.indicators), s.state, number(s.progress), number(s.schedule),
             s.warning, s.latest, s.problems, s.plan, s.last_period, s.co_feedback, "\n".join(s.flags),
-            t.subsection or "", t.deadline or "", LEAD_RULE_SOURCE.get(t.lead_rule, ""), t.seq,
+            life["原完成时限"], life["佐证材料"], life["销号"], t.subsection or "", t.deadline or "", LEAD_RULE_SOURCE.get(t.lead_rule, ""), t.seq,
             t.source_digest or text_digest(t.text)])
     return rows
 
@@ -1006,7 +1111,7 @@ def _info_rows(ledger: Ledger) -> list[list]:
         ["通知文件", info.file], ["通知 SHA-256", info.sha256], ["表结构版本", SCHEMA_VERSION],
         ["工具版本", __version__], ["写入时间", datetime.now().replace(microsecond=0)],
         ["可编辑内容", "任务台账：任务内容、完成时限；责任分工：全部（可增删行、改角色，新增行的来源请填“人工”）；"
-                  "量化指标：目标值、单位。其余各列由工具计算，每次运行命令都会重写；“原文校验码”记录通知原文，用于重新解析通知时区分通知的修改和督查室的修改，请勿改动。"
+                  "量化指标：目标值、单位；销号审核、调整审核：审核意见、审核说明、审核日期、批准完成时限。其余各列由工具计算，每次运行命令都会重写；“原文校验码”记录通知原文，用于重新解析通知时区分通知的修改和督查室的修改，请勿改动。"
                   "“主办判定”“顺序”“原文校验码”是程序用列，隐藏在任务台账最右侧，点击列标上方的“+”可展开。"],
         [STATUS_PERIOD_KEY, ledger.status_period],
         ["注意", "运行 toolkit 命令前请关闭本文件。每次写入前的旧版本保存在 outputs/备份/。"],
@@ -1081,6 +1186,7 @@ def _carry_over(old: Ledger, new: Ledger) -> list[str]:
     new.status_period = old.status_period
     new.clerk_columns = old.clerk_columns
     new.scores, new.reminders = old.scores, old.reminders
+    new.closures, new.adjustments, new.evidence = old.closures, old.adjustments, old.evidence
     notes = [f"保留了 {len(kept)} 项文本未变任务的责任分工、完成时限和历史记录。"]
     if rebuilt:
         notes.append(f"以下任务在新通知中的文本有变化，任务内容和责任分工已按新通知重建，请核对：{'、'.join(rebuilt)}。")

@@ -192,6 +192,55 @@ class ReminderRecord:
 
 
 @dataclass
+class ClosureApplication:
+    """One row of 销号审核: a lead unit applies to close a task; the clerk writes 审核意见 (issue 13)."""
+    task_id: str
+    unit: str
+    period: str                  # 申请期别: the period whose return carried the application
+    basis: str                   # 办结依据
+    evidence_cell: str = ""      # the 佐证材料 cell as the unit wrote it
+    decision: str = ""           # 审核意见: "" (待审核) | 同意 | 退回 | 撤销
+    note: str = ""               # 审核说明
+    decided: date | None = None  # 审核日期
+    returned_in: str = ""        # the period whose 退回 notes carried a 退回 decision
+    excel_row: int | None = None  # where the clerk sees it (read back from the sheet)
+    key: str = ""                # 申请编号 "<period>|<unit>|<task id>"
+    overdue: bool = False        # 逾期销号: applied after the task's 完成时限
+
+
+@dataclass
+class DeadlineRequest:
+    """One row of 调整审核: a unit asks for a later 完成时限; the clerk writes 审核意见 (issue 13)."""
+    task_id: str
+    unit: str
+    period: str                  # 申请期别
+    original: date | None        # 原完成时限 at the time of the request
+    requested: date              # 申请完成时限
+    reason: str                  # 调整理由
+    overdue: bool = False        # 逾期申请: asked after the current 完成时限
+    decision: str = ""           # 审核意见: "" | 同意 | 不同意
+    approved: date | None = None  # 批准完成时限 (defaults to the requested date)
+    note: str = ""
+    decided: date | None = None
+    excel_row: int | None = None
+    key: str = ""
+
+
+@dataclass
+class EvidenceRecord:
+    """One evidence file (佐证材料) a unit sent, archived byte-identical; kept in the history database."""
+    period: str
+    unit: str
+    task_id: str                 # "" when it could not be linked to a task
+    name: str                    # as received (inbox path or 包名/成员名)
+    archived: str                # path under outputs/, e.g. 归档/2024-W13/佐证材料/区发改局/<sha12>_x.pdf
+    sha256: str
+    size: int = 0
+    linked_by: str = ""          # 文件名 | 佐证材料栏 | ""
+    flag: str = ""               # the problem code raised for it (evidence-type …), "" when fine
+
+
+@dataclass
 class Ledger:
     info: NoticeInfo
     tasks: list[Task]
@@ -207,6 +256,9 @@ class Ledger:
     clerk_columns: dict[str, dict[str, object]] = field(default_factory=dict)   # 任务台账 header → task id → value
     scores: list[ScoreRecord] = field(default_factory=list)          # 考核 (toolkit score)
     reminders: list[ReminderRecord] = field(default_factory=list)    # 催报记录 (toolkit status)
+    closures: list[ClosureApplication] = field(default_factory=list)     # 销号审核
+    adjustments: list[DeadlineRequest] = field(default_factory=list)     # 调整审核
+    evidence: list[EvidenceRecord] = field(default_factory=list)         # 佐证材料 (history database)
 
     def task(self, task_id: str) -> Task:
         return self._task_index()[task_id]

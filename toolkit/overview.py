@@ -70,7 +70,20 @@ def counts_line(ledger: Ledger) -> str:
     states, warnings = state_counts(ledger), warning_counts(ledger)
     parts = "，".join(f"{s}{states[s]}项" for s in STATES if states[s])
     return (f"共{len(ledger.tasks)}项任务：{parts or '暂无'}；"
-            f"红色预警{warnings['红']}项，黄色预警{warnings['黄']}项。")
+            f"红色预警{warnings['红']}项，黄色预警{warnings['黄']}项。" + lifecycle_line(ledger))
+
+
+def lifecycle_line(ledger: Ledger) -> str:
+    """已销号 tasks and the applications waiting for the office (issue 13); "" when there are none."""
+    from toolkit import lifecycle
+
+    closed = len(lifecycle.closed_task_ids(ledger))
+    waiting = len(lifecycle.pending_closures(ledger))
+    requests = len(lifecycle.pending_requests(ledger))
+    if not (closed or waiting or requests):
+        return ""
+    return (f"已销号{closed}项（计入已完成）；待审核的销号申请{waiting}项、调整完成时限申请{requests}项"
+            f"（见“{lifecycle.CLOSURE_SHEET}”“{lifecycle.ADJUST_SHEET}”表）。")
 
 
 def write_overview(book, fmt, ledger: Ledger, name: str) -> None:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Callable
 from .config import Config
 from .errors import ToolkitError
 from .models import CO, LEAD, Ledger, ProgressRecord, Task, TaskStatus
+from .lifecycle import approved_due, close_statuses
 from .periods import Period, period_end_of, schedule_percent
 
 if TYPE_CHECKING:
@@ -62,8 +63,9 @@ def evaluate(ledger: Ledger, period: Period, config: Config, directory: Director
     """
     reports = _ReportIndex(ledger, period)
     holders = holders or task_holders(ledger, directory)
-    return {task.id: _task_status(task, ledger, reports, period, config, holders[task.id])
-            for task in ledger.tasks}
+    statuses = {task.id: _task_status(task, ledger, reports, period, config, holders[task.id])
+                for task in ledger.tasks}
+    return close_statuses(statuses, ledger, period.end)     # 已销号 tasks count among 已完成 (issue 13)
 
 
 def indicator_values(ledger: Ledger, period: Period, directory: Directory | None = None,
@@ -338,7 +340,11 @@ def _task_status(task: Task, ledger: Ledger, reports: _ReportIndex, period: Peri
 
 
 def task_due(task: Task, ledger: Ledger, fallback_year: int) -> date:
-    """task.due, else 31 December of the notice year (of fallback_year without a notice date)."""
+    """The approved 完成时限 of a 调整 request (issue 13), else task.due, else 31 December of the notice year (of
+    fallback_year without a notice date)."""
+    approved = approved_due(ledger, task.id)
+    if approved is not None:
+        return approved
     if task.due is not None:
         return task.due
     year = ledger.info.date.year if ledger.info.date else fallback_year

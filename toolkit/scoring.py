@@ -386,10 +386,28 @@ class ScoreOutcome:
         return lines
 
 
-def score_period(ws, period_text: str, closures: Iterable[Closure] = ()) -> ScoreOutcome:
+def approved_closures(ledger: Ledger) -> list[Closure]:
+    """The 销号 the office approved (销号审核 同意, not 撤销), each closed at the end of the period it was applied in."""
+    from toolkit.lifecycle import AGREE, valid_closures
+    from toolkit.periods import period_end_of
+
+    found = []
+    for application in valid_closures(ledger):
+        if application.decision != AGREE:
+            continue
+        try:
+            closed_on = period_end_of(application.period)
+        except (ToolkitError, ValueError):
+            continue
+        row = f"第{application.excel_row}行" if application.excel_row else ""
+        found.append(Closure(application.task_id, application.unit, closed_on, f"销号审核{row}（同意）"))
+    return found
+
+
+def score_period(ws, period_text: str, closures: Iterable[Closure] | None = None) -> ScoreOutcome:
     """`toolkit score PERIOD`: outputs/<PERIOD>/考核.xlsx and the ledger's 考核 sheet (the running year).
 
-    `closures`: the tasks closed (销号) as the lifecycle stage gives them; none until it is wired in.
+    `closures`: the tasks closed (销号); by default the ones approved in the ledger's 销号审核.
     """
     from toolkit.config import load_config
     from toolkit.directory import load_directory
@@ -409,7 +427,7 @@ def score_period(ws, period_text: str, closures: Iterable[Closure] = ()) -> Scor
                                f"请先回收该期的填报表（toolkit collect …）。")
         holders = task_holders(ledger, directory)
         rejected = read_rejected_rows(ws, [p.id for p in collected if p.end.year == period.year])
-        closures = list(closures)
+        closures = approved_closures(ledger) if closures is None else list(closures)
 
         def scores_for(chosen: Period) -> list[UnitScore]:
             return unit_scores(ledger, chosen, config, directory, holders=holders, rejected=rejected, closures=closures)

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Iterable
 
 from toolkit.checks import FileRejected, Problem
-from toolkit.collect.inbox import (Inbox, Returned, archive_file, is_package, modified_time, open_package, scan_inbox,
-                                   settle_seconds, sha256_of, still_copying_note)
+from toolkit.collect.evidence import take_applications, take_evidence
+from toolkit.collect.inbox import (Inbox, Returned, archive_file, evidence_preset, is_package, modified_time,
+                                   open_package, scan_inbox, settle_seconds, sha256_of, still_copying_note)
 from toolkit.collect.judging import (PASSED, REJECTED, WITH_NOTICES, Context, FileVerdict, judge_all,
                                      mark_earlier_collections, mark_superseded)
 from toolkit.collect.merging import merge_rows, update_submissions
 from toolkit.collect.reports import (REPORT_NAME, RETURN_DIR, SUMMARY_NAME, write_problem_report,
                                      write_return_notes, write_summary)
+from toolkit.lifecycle import pending_closures, pending_requests, without_closed
 from toolkit.faults import checkpoint
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
 from toolkit.oserrors import writing
@@ -41,10 +43,12 @@ class CollectOutcome:
     report: Path | None = None
     summary: Path | None = None
     return_notes: list[Path] = field(default_factory=list)
+    review_problems: list[Problem] = field(default_factory=list)    # 退回 decisions of 销号审核 (issue 13)
+    waiting_reviews: tuple[int, int] = (0, 0)   # 销号 applications and 调整 requests the office has not decided
 
     @property
     def problems(self) -> list[Problem]:
-        return [p for v in self.verdicts for p in v.problems]
+        return [p for v in self.verdicts for p in v.problems] + self.review_problems
 
     @property
     def missing_units(self) -> list[str]:
@@ -73,6 +77,7 @@ class CollectOutcome:
         if self.missing_units:
             lines.append("未报送单位：" + "、".join(self.missing_units))
         lines += self._inbox_lines()
+        lines += self._review_lines()
         if self.report:
             lines.append(f"校验报告：{self.report}")
         if self.summary:
@@ -81,6 +86,13 @@ class CollectOutcome:
             lines.append(f"退回说明 {len(self.return_notes)} 份（可直接转发）：{self.return_notes[0].parent}")
         return lines
 
+
+    def _review_lines(self) -> list[str]:
+        closures, requests = self.waiting_reviews
+        if not (closures or requests):
+            return []
+        return [f"待督查室审核：销号申请 {closures} 项、调整完成时限申请 {requests} 项，请在台账“销号审核”“调整审核”表的"
+                "“审核意见”列填写。"]
 
     def _inbox_lines(self) -> list[str]:
         lines = []
@@ -117,16 +129,19 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         checkpoint("collect:locked")
         ledger = load_ledger(ws, since=history_start(period, config))
         directory = load_directory(ws)
-        ctx = _context(ws, ledger, directory, period, config, unit_tasks(ledger, directory, known_only=True),
-                       office_key(ws))
+        held = without_closed(unit_tasks(ledger, directory, known_only=True), ledger, period.start)
+        ctx = _context(ws, ledger, directory, period, config, held, office_key(ws))
         with tempfile.TemporaryDirectory(prefix=f".解压.{os.getpid()}.", dir=ws.outputs) as staging:
             verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
                                     clock, track)
             checkpoint("collect:archived")
             judge_all(verdicts, ctx, track)
+            take_evidence(ws, ledger, verdicts, period.id, config.lifecycle, directory)
         checkpoint("collect:judged")
         mark_earlier_collections(verdicts, ledger, period.id)
         mark_superseded(verdicts)
+        outcome.review_problems = take_applications(ledger, verdicts, period.id, config.lifecycle)
+        outcome.waiting_reviews = (len(pending_closures(ledger)), len(pending_requests(ledger)))
         counted = [r for v in verdicts if v.counted and not v.rejected for r in v.records]
         outcome.added_rows = merge_rows(ledger, counted)
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
@@ -170,18 +185,19 @@ def _context(ws, ledger, directory, period, config, held, key) -> Context:
     from toolkit.periods import period_end_of, schedule_percent
     from toolkit.progress import last_reports, task_due, window_start
 
-    schedules = {}
+    schedules, dues = {}, {}
     for task in ledger.tasks:
         try:
-            schedules[task.id] = schedule_percent(window_start(task, ledger, period.year),
-                                                  task_due(task, ledger, period.year), period.end)
+            dues[task.id] = task_due(task, ledger, period.year)
+            schedules[task.id] = schedule_percent(window_start(task, ledger, period.year), dues[task.id], period.end)
         except Exception:  # noqa: BLE001 - no schedule means no 序时 comparison for that task
             continue
     return Context(period=period, held=held, tasks={t.id: t for t in ledger.tasks},
                    indicators={i.id: i for i in ledger.indicators}, schedules=schedules,
                    directory=directory, key=key, limits=config.limits,
                    previous=last_reports(ledger, period.start, period_end_of),
-                   completed_may_repeat=config.collect.completed_may_repeat)
+                   completed_may_repeat=config.collect.completed_may_repeat, dues=dues,
+                   approver_required=config.lifecycle.approver_required)
 
 
 def _archive_all(inbox: Inbox, folder: Path, archive_dir: Path, staging: Path, received: datetime | None, limits,
@@ -208,6 +224,7 @@ def _archive_all(inbox: Inbox, folder: Path, archive_dir: Path, staging: Path, r
 def _unpacked(returned: Returned, archive_dir: Path, staging: Path, limits) -> list[Returned]:
     """A package's members (each archived under 归档/<PERIOD>/<包名>/), or the file itself."""
     if not is_package(returned.path):
+        returned.preset = evidence_preset(returned.path)     # a photo or PDF sent loose (issue 13)
         return [returned]
     try:
         members = open_package(returned.path, returned.name, staging / returned.sha256[:12], limits)

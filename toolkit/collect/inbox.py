@@ -21,7 +21,10 @@ _WORKBOOK_PARTS = ("[Content_Types].xml", "mimetype", "xl/", "word/", "ppt/", "M
 MAX_NESTING = 1          # a package inside a package is opened; one inside that is not
 SETTLE_ENV = "TOOLKIT_SETTLE_SECONDS"
 EVIDENCE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".pdf", ".doc", ".docx",
-                     ".wps", ".txt", ".ofd", ".mp4")
+                     ".wps", ".txt", ".ofd", ".mp4", ".ppt", ".pptx")
+# sent as evidence but never opened: archived and flagged (evidence-type, issue 13)
+EXECUTABLE_SUFFIXES = (".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".js", ".vbs", ".ps1", ".jar", ".dll", ".lnk",
+                       ".apk", ".sh")
 
 
 @dataclass
@@ -231,9 +234,15 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, index: int, shown: 
     stamp = modified.timestamp()
     os.utime(target, (stamp, stamp))
     member = Returned(target, label, modified, package=shown)
-    if target.suffix.lower() in EVIDENCE_SUFFIXES:
-        member.preset = ("evidence", "压缩包中的佐证材料，已原样归档，不作校验。")
+    member.preset = evidence_preset(target)
     return member
+
+
+def evidence_preset(path: Path) -> tuple[str, str] | None:
+    """Photos, PDFs, Word files (and executables, to be flagged) are evidence: archived, linked, never judged."""
+    if path.suffix.lower() in EVIDENCE_SUFFIXES + EXECUTABLE_SUFFIXES:
+        return ("evidence", "佐证材料，已原样归档，不作校验。")
+    return None
 
 
 def _safe_base(name: str) -> str:

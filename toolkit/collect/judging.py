@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from toolkit import lifecycle
 from toolkit.checks import FileRejected, Problem
 from toolkit.collect.book import Book, fallback_identity, meta_identity, read_book
 from toolkit.ledger import number_text
@@ -27,6 +28,8 @@ class Context:
     limits: object
     previous: dict = field(default_factory=dict)      # (unit, task id) -> the unit's report before this period
     completed_may_repeat: bool = True
+    dues: dict = field(default_factory=dict)          # task id -> current 完成时限 (for 调整 requests, issue 13)
+    approver_required: bool = False                   # [lifecycle] approver_required
 
 
 @dataclass
@@ -44,6 +47,7 @@ class FileVerdict:
     counted: bool = True            # False when superseded or a duplicate
     preset: tuple[str, str] | None = None   # (code, message) found in the inbox: link, still copying, package …
     units_inside: list[str] = field(default_factory=list)   # units named in a rejected package
+    lifecycle: list = field(default_factory=list)    # lifecycle.Found: 销号/调整 applications and evidence claims
 
     @property
     def status(self) -> str:
@@ -242,6 +246,7 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
         record = _judge_task_row(verdict, sheet, r + 1, row, columns, held, seen, ctx)
         if record is not None:
             reported[record.task_id] = record
+            _judge_lifecycle_row(verdict, sheet, r + 1, row, columns, held[record.task_id], record, ctx)
     footer = _footer_cells(rows, footer_start, FOOTER_LABELS)
     _fix_percent_cells(verdict, book, sheet, columns["完成进度"], reported, seen)
     for task_id, record in reported.items():
@@ -251,12 +256,26 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
         record.filler, record.phone = footer.get("填报人", ("",))[0], footer.get("联系电话", ("",))[0]
     if reported:
         _check_contact(verdict, sheet, footer)
+        if lifecycle.check_approver(verdict.add, sheet, footer, ctx.approver_required):
+            reported, verdict.lifecycle = {}, []      # not signed off: nothing of the file is taken
     _judge_indicators(verdict, book, INDICATOR_SHEET, held, reported, ctx)
     for task_id, role in held.items():
         if task_id not in seen:
             verdict.add("missing-row", f"第{task_id}项任务（{role}）没有填报内容，本期按未报送计。请补报该项。",
                         sheet=sheet, field="序号", value=task_id)
     verdict.records = list(reported.values())
+
+
+def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list, columns: dict[str, int],
+                         role: str, record, ctx: Context) -> None:
+    """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13)."""
+    from toolkit.checks import column_letter
+
+    cells = {h: (_cell(row, columns.get(_header_key(h))),
+                 column_letter(columns[_header_key(h)]) if _header_key(h) in columns else "")
+             for h in lifecycle.FORM_HEADERS}
+    verdict.lifecycle += lifecycle.judge_row(verdict.add, cells, record, role, sheet, excel_row,
+                                             ctx.dues.get(record.task_id))
 
 
 def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:

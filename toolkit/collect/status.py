@@ -106,8 +106,9 @@ def status_of(ws: Workspace, ledger, period, config, directory, as_of: datetime 
     """The status of `period` from a loaded ledger (its history from period.start on), with the ladder's steps."""
     from toolkit.collect.ladder import ladder_steps, remind_from
     from toolkit.directory import unit_tasks
+    from toolkit.lifecycle import without_closed
 
-    expected = list(unit_tasks(ledger, directory, known_only=True))
+    expected = list(without_closed(unit_tasks(ledger, directory, known_only=True), ledger, period.start))
     rows = {s.unit: s for s in ledger.submissions if s.period == period.id}
     reported = {u: s.received for u, s in rows.items() if s.reported}
     for record in ledger.progress:             # rows merged before 报送情况 existed still count

@@ -191,7 +191,7 @@ DECISION_COLUMN = "审核意见"
 
 
 def review_waiting(ledger_path: Path) -> list[tuple[str, int]]:
-    """(sheet, rows without a decision) for the ledger's review sheets that exist (issue 11 adds them)."""
+    """(sheet, rows without a decision) for the ledger's review sheets that have such rows."""
     from openpyxl import load_workbook
 
     try:
@@ -206,7 +206,9 @@ def review_waiting(ledger_path: Path) -> list[tuple[str, int]]:
                 header = [str(v or "") for v in rows[0]] if rows else []
                 col = header.index(DECISION_COLUMN) if DECISION_COLUMN in header else None
                 body = [r for r in rows[1:] if any(v not in (None, "") for v in r)]
-                waiting.append((name, sum(1 for r in body if col is None or r[col] in (None, ""))))
+                count = sum(1 for r in body if col is None or r[col] in (None, ""))
+                if count:
+                    waiting.append((name, count))
         return waiting
     finally:
         book.close()
