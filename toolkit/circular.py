@@ -269,7 +269,8 @@ def leader_rows(ledger: Ledger, statuses) -> list[dict]:
              "red_mark": f"●{c['red']}" if c["red"] else "0"} for leader, c in rows.items()]
 
 
-def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, ranking=None) -> list[dict]:
+def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, ranking=None,
+              holders=None) -> list[dict]:
     """Lead units ranked by the score documented in toolkit.toml [ranking]:
 
     on_schedule × 按序时推进率 (led tasks 已完成/超序时/序时推进) + advance × 领先程度 (the mean of 完成进度 − 序时进度
@@ -291,7 +292,7 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, rank
         if record.expected:
             expected[record.unit] += 1
             timely[record.unit] += 0 if not record.reported else (0.5 if record.late else 1)
-    holders = task_holders(ledger, directory)
+    holders = holders or task_holders(ledger, directory)
     units: dict[str, Counter] = {}
     for task in ledger.tasks:
         status = status_of(statuses, task.id)
@@ -454,7 +455,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     if indicator_values is None:
         indicator_values = progress.indicator_values(ledger, basis.evaluated, holders=holders)
     unchanged = progress.unchanged_task_ids(ledger, basis.evaluated, holders, config.collect.completed_may_repeat)
-    updated = progress.reported_task_ids(ledger, basis.evaluated, directory) - unchanged
+    updated = progress.reported_task_ids(ledger, basis.evaluated, directory, holders) - unchanged
     office, wording = config.office, config.circular
     subject = subject_of(ledger)
     counts = state_counts(statuses, ledger)
@@ -462,7 +463,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     push = red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红", holders)
     indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values, holders)
     behind = [r for r in indicators if r["behind"]]
-    units = unit_rows(ledger, statuses, period, directory, basis, config.ranking)
+    units = unit_rows(ledger, statuses, period, directory, basis, config.ranking, holders)
     context = {
         "masthead": MASTHEAD, "kind": kind, "number": number, "year": period.year,
         "office": office.supervision, "printer": office.office,
