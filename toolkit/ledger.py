@@ -609,7 +609,7 @@ def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord], sto
         return 0
     last_before = _last_id(conn)
     changes_before = conn.total_changes
-    conn.executemany(insert, [_history_row(r, _period_end_text(r.period, ends)) for r in todo])
+    conn.executemany(insert, (_history_row(r, _period_end_text(r.period, ends)) for r in todo))
     added = conn.total_changes - changes_before
     if added and any(r.indicator_values for r in todo):
         _insert_indicator_keys(conn, todo, last_before, ends)

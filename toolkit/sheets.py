@@ -544,15 +544,24 @@ class _Bodies:
     def key(headers, rows, widths, caps, fit_rows) -> str:
         """A fingerprint of everything a table's widths, heights and rows depend on (content only: pickled
         without its memo, so equal values give equal bytes whichever objects hold them)."""
-        import io
         import pickle
 
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=5)
+        class Digest:     # pickle writes into the hash: no copy of a 30,000-row table in memory
+            def __init__(self):
+                self.sha = hashlib.sha256()
+
+            def write(self, data) -> int:
+                self.sha.update(data)
+                return len(data)
+
+        digest = Digest()
+        pickler = pickle.Pickler(digest, protocol=5)
         pickler.fast = True
         pickler.dump((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
-                      sorted(fit_rows), [list(row) for row in rows]))
-        return hashlib.sha256(buffer.getbuffer()).hexdigest()
+                      sorted(fit_rows)))
+        for start in range(0, len(rows), 1000):
+            pickler.dump([list(row) for row in rows[start:start + 1000]])
+        return digest.sha.hexdigest()
 
     def known(self, name: str, key: str) -> dict | None:
         entry = self._load().get(name)
