@@ -8,7 +8,8 @@ Without --tasks the real notice in inputs/ is used; with it a synthetic notice i
 written (task texts made of the real notice's clauses, leaders, 1–6 units per task incl. collective names) and
 parsed by the real `parse`. A unit directory with every unit and its 类别 is then written to
 inputs/单位名录.xlsx, as a clerk completes it. Every week: issue → simulated returns (not timed) → collect →
-status → circular. Wall time includes interpreter start; peak RSS is each process's own (os.wait4).
+status → circular. Wall time includes interpreter start; peak RSS is each process's own (os.wait4). Stages run
+with bytecode caches allowed (PYTHONDONTWRITEBYTECODE dropped), as an installed toolkit does.
 
 Each command is printed beside its floor, measured in the same run, and the ratio (issue 16): `python -m toolkit
 --help` (interpreter and click start, median of three) for every command; for collect also python-calamine reading
@@ -142,6 +143,7 @@ def write_full_directory(ws, units: list[tuple[str, str]]) -> None:
 def run_stage(ws: Path, log: Path, *args: str) -> tuple[float, float, int]:
     """One `python -m toolkit -w WS …` process: (wall seconds, peak RSS MB, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)    # an installed toolkit runs from bytecode caches (pip writes them)
     with open(log, "ab") as out:
         out.write(f"\n$ toolkit {' '.join(args)}\n".encode())
         out.flush()
