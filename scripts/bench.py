@@ -8,7 +8,13 @@ Without --tasks the real notice in inputs/ is used; with it a synthetic notice i
 written (task texts made of the real notice's clauses, leaders, 1–6 units per task incl. collective names) and
 parsed by the real `parse`. A unit directory with every unit and its 类别 is then written to
 inputs/单位名录.xlsx, as a clerk completes it. Every week: issue → simulated returns (not timed) → collect →
-circular. Wall time includes interpreter start; peak RSS is each process's own (os.wait4).
+status → circular. Wall time includes interpreter start; peak RSS is each process's own (os.wait4). Stages run
+with bytecode caches allowed (PYTHONDONTWRITEBYTECODE dropped), as an installed toolkit does.
+
+Each command is printed beside its floor, measured in the same run, and the ratio (issue 16): `python -m toolkit
+--help` (interpreter and click start, median of three) for every command; for collect also python-calamine reading
+every cell of the same returns; for issue also xlsxwriter writing the same cells of the same forms (values only,
+no styles, validation or identity; in memory, as the forms are written). The calamine and xlsxwriter floors are timed inside this process.
 """
 from __future__ import annotations
 
@@ -31,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 REAL_NOTICE = ROOT / "inputs" / "济兖政发〔2024〕1号.txt"
 REAL_CONFIG = ROOT / "inputs" / "toolkit.toml"
-STAGES = ("parse", "issue", "collect", "circular")
+STAGES = ("parse", "issue", "collect", "status", "circular")
+HELP_RUNS = 3
 
 # How often a synthetic task names each collective (lower than the district notice, where 各镇街 is in 70%
 # of the tasks: at province scale "各镇街" stands for the cities or counties, a smaller share of the units).
@@ -136,6 +143,7 @@ def write_full_directory(ws, units: list[tuple[str, str]]) -> None:
 def run_stage(ws: Path, log: Path, *args: str) -> tuple[float, float, int]:
     """One `python -m toolkit -w WS …` process: (wall seconds, peak RSS MB, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)    # an installed toolkit runs from bytecode caches (pip writes them)
     with open(log, "ab") as out:
         out.write(f"\n$ toolkit {' '.join(args)}\n".encode())
         out.flush()
@@ -161,6 +169,55 @@ def calamine_floor(files: list[Path]) -> float:
             book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         book.close()
     return time.perf_counter() - started
+
+
+def help_floor(ws: Path, log: Path) -> float:
+    """Median wall seconds of `python -m toolkit --help`: the least any command costs."""
+    return statistics.median(run_stage(ws, log, "--help")[0] for _ in range(HELP_RUNS))
+
+
+def xlsxwriter_floor(files: list[Path], out_dir: Path) -> float:
+    """Seconds xlsxwriter alone needs to write the cells of `files` again (values only, same sheets)."""
+    from python_calamine import CalamineWorkbook
+
+    books = []
+    for path in files:
+        source = CalamineWorkbook.from_path(str(path))
+        books.append([(name, source.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                      for name in source.sheet_names])
+        source.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    import xlsxwriter
+
+    for n, sheets in enumerate(books):
+        book = xlsxwriter.Workbook(str(out_dir / f"{n}.xlsx"), {"strings_to_numbers": False,
+                                                                "strings_to_formulas": False, "in_memory": True})
+        for name, rows in sheets:
+            sheet = book.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value not in ("", None):
+                        sheet.write(r, c, value)
+        book.close()
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return elapsed
+
+
+FLOORS = {"parse": "help", "issue": "xlsxwriter", "collect": "calamine", "status": "help", "circular": "help"}
+
+
+def ratios(stages: dict[str, float], floors: dict[str, float]) -> dict[str, dict]:
+    """Each stage's seconds beside its floors and the ratios (the stage's own floor first)."""
+    table = {}
+    for stage, seconds in stages.items():
+        own = FLOORS[stage]
+        names = [own] + (["help"] if own != "help" else [])
+        table[stage] = {"seconds": round(seconds, 3), "floor": own,
+                        **{f"{name}_floor": round(floors[name], 3) for name in names},
+                        **{f"x_{name}": round(seconds / floors[name], 2) if floors[name] else None for name in names}}
+    return table
 
 
 def week_ids(count: int) -> list[str]:
@@ -312,12 +369,17 @@ def run_week(root: Path, period_id: str, seed: int, fill: str, log: Path) -> dic
     returned = simulate_returns(ws, period_id, seed, fill)
     files = sorted(p for p in ws.returns(period_id).rglob("*") if p.is_file())
     floor = calamine_floor(files)
+    written = xlsxwriter_floor(issued, log.parent / "xlsxwriter-floor")
     figures["collect"] = run_stage(root, log, "collect", period_id)[:2]
+    figures["status"] = run_stage(root, log, "status", period_id)[:2]
     figures["circular"] = run_stage(root, log, "circular", period_id,
                                     "--date", (monday + timedelta(days=7)).isoformat())[:2]
+    floors = {"help": help_floor(root, log), "calamine": floor, "xlsxwriter": written}
     return {"period": period_id, "issued": len(issued), "returns": returned, "calamine_floor": round(floor, 3),
+            "xlsxwriter_floor": round(written, 3), "help_floor": round(floors["help"], 3),
             **{stage: round(wall, 3) for stage, (wall, _) in figures.items()},
-            "peak_mb": {stage: round(rss, 1) for stage, (_, rss) in figures.items()}}
+            "peak_mb": {stage: round(rss, 1) for stage, (_, rss) in figures.items()},
+            "ratios": ratios({stage: wall for stage, (wall, _) in figures.items()}, floors)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -361,7 +423,11 @@ def main(argv: list[str] | None = None) -> int:
                    "circular": first["circular"]},
         "peak_rss_mb": round(max([figures["parse"][1]] + [mb for w in weeks for mb in w["peak_mb"].values()]), 1),
         "stage_peak_mb": {"parse": round(figures["parse"][1], 1), **first["peak_mb"]},
+        "status": first["status"],
         "calamine_floor": first["calamine_floor"],
+        "ratios": {"parse": ratios({"parse": figures["parse"][0]}, {"help": first["help_floor"]})["parse"],
+                   **first["ratios"]},
+        "growth": growth(weeks),
         "weeks": weeks,
         "workspace": str(root) if keep else None,
         "log": str(log) if keep else None,
@@ -376,8 +442,20 @@ def main(argv: list[str] | None = None) -> int:
 def _week_line(week: dict) -> str:
     return (f"{week['period']}: 下发 {week['issue']:.2f}s/{week['peak_mb']['issue']:.0f}MB  "
             f"回收 {week['collect']:.2f}s/{week['peak_mb']['collect']:.0f}MB（{week['returns']} 个文件，"
-            f"calamine 读取 {week['calamine_floor']:.2f}s）  通报 {week['circular']:.2f}s/"
-            f"{week['peak_mb']['circular']:.0f}MB")
+            f"calamine 读取 {week['calamine_floor']:.2f}s）  报送情况 {week['status']:.2f}s  通报 "
+            f"{week['circular']:.2f}s/{week['peak_mb']['circular']:.0f}MB  --help {week['help_floor']:.2f}s")
+
+
+def growth(weeks: list[dict]) -> dict | None:
+    """Collect in the last week over collect in week 2 (week 1 has no history yet), from the same run."""
+    if len(weeks) < 3:
+        return None
+    return {"collect_last_over_week2": round(weeks[-1]["collect"] / weeks[1]["collect"], 2),
+            "collect_last_over_week2_in_help": round((weeks[-1]["collect"] / weeks[-1]["help_floor"]) /
+                                                     (weeks[1]["collect"] / weeks[1]["help_floor"]), 2)}
+
+
+FLOOR_NAMES = {"help": "toolkit --help", "calamine": "calamine 读取回收", "xlsxwriter": "xlsxwriter 写下发表"}
 
 
 def _table(result: dict) -> str:
@@ -385,12 +463,21 @@ def _table(result: dict) -> str:
     lines = [f"任务 {result['tasks']} 项，单位 {result['units']} 个，{len(weeks)} 周",
              f"{'环节':<8}{'第1周 s':>10}{'MB':>8}{'末周 s':>10}{'MB':>8}{'中位 s':>10}"]
     lines.append(f"{'parse':<10}{result['stages']['parse']:>10.2f}{result['stage_peak_mb']['parse']:>8.0f}")
-    for stage in ("issue", "collect", "circular"):
+    for stage in ("issue", "collect", "status", "circular"):
         median = statistics.median(w[stage] for w in weeks)
         lines.append(f"{stage:<10}{weeks[0][stage]:>10.2f}{weeks[0]['peak_mb'][stage]:>8.0f}"
                      f"{weeks[-1][stage]:>10.2f}{weeks[-1]['peak_mb'][stage]:>8.0f}{median:>10.2f}")
     lines.append(f"calamine 读取全部回收文件：第1周 {weeks[0]['calamine_floor']:.2f}s，末周 "
                  f"{weeks[-1]['calamine_floor']:.2f}s；峰值内存 {result['peak_rss_mb']:.0f}MB")
+    lines.append("第1周各环节与下限（同一次运行中测得）：")
+    lines.append(f"{'环节':<8}{'耗时 s':>9}  {'下限':<18}{'下限 s':>8}{'倍数':>8}{'--help 倍数':>12}")
+    for stage, row in result["ratios"].items():
+        floor = row["floor"]
+        lines.append(f"{stage:<10}{row['seconds']:>9.2f}  {FLOOR_NAMES[floor]:<18}{row[floor + '_floor']:>8.2f}"
+                     f"{row['x_' + floor]:>8.2f}{row['x_help']:>12.2f}")
+    if result.get("growth"):
+        lines.append(f"回收耗时增长：末周 / 第2周 = {result['growth']['collect_last_over_week2']:.2f}"
+                     f"（按 --help 折算 {result['growth']['collect_last_over_week2_in_help']:.2f}）")
     return "\n".join(lines)
 
 

@@ -21,8 +21,16 @@ def test_bench_json_shape(tmp_path):
     assert all(isinstance(v, float) and v > 0 for v in data["stages"].values())
     assert data["peak_rss_mb"] > 0 and data["calamine_floor"] >= 0
     assert [w["period"] for w in data["weeks"]] == ["2024-W11", "2024-W12"]
+    # every command beside its floor from the same run, and the ratio (issue 16)
+    assert set(data["ratios"]) == {"parse", "issue", "collect", "status", "circular"}
+    assert {data["ratios"][s]["floor"] for s in data["ratios"]} == {"help", "calamine", "xlsxwriter"}
+    for stage, row in data["ratios"].items():
+        assert row["seconds"] > 0 and row["help_floor"] > 0 and row["x_help"] > 0
+        assert row[f"{row['floor']}_floor"] >= 0 and f"x_{row['floor']}" in row
+    assert data["ratios"]["collect"]["floor"] == "calamine" and data["ratios"]["issue"]["floor"] == "xlsxwriter"
     for week in data["weeks"]:
-        assert {"issue", "collect", "circular", "calamine_floor", "returns", "issued", "peak_mb"} <= set(week)
+        assert {"issue", "collect", "status", "circular", "calamine_floor", "xlsxwriter_floor", "help_floor",
+                "returns", "issued", "peak_mb", "ratios"} <= set(week)
         assert week["returns"] == week["issued"] - 2       # two units stay silent
     # the workspace is kept and went through the real commands
     assert (workspace / "outputs" / "台账.xlsx").exists()

@@ -203,3 +203,92 @@ def test_excel_serial_matches_xlsxwriter():
     for value in (datetime(1900, 1, 1), datetime(1900, 2, 28, 12), datetime(1900, 3, 1), datetime(2024, 3, 21, 17),
                   datetime(2024, 12, 31, 23, 59, 59, 999999)):
         assert sheets.excel_serial(value) == _datetime_to_excel_datetime(value, False, False)
+
+
+# ------------------------------------------------------------------------------------------ unchanged tables reused
+
+def zip_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist() if name != "docProps/core.xml"}
+
+
+def write_tables(path: Path, tables: list[tuple[str, list, list]]) -> None:
+    book = sheets.new_workbook(path)
+    fmt = sheets.formats(book)
+    for name, headers, rows in tables:
+        sheets.write_table(book, fmt, name, headers, rows, fit_rows=["文本"])
+    book.close()
+
+
+def counting_renders(monkeypatch) -> list[int]:
+    calls = []
+    real = sheets._rows_xml
+
+    def counted(rows, *args, **kwargs):
+        calls.append(len(rows))
+        return real(rows, *args, **kwargs)
+    monkeypatch.setattr(sheets, "_rows_xml", counted)
+    return calls
+
+
+def test_unchanged_tables_are_copied_from_the_previous_file_byte_for_byte(tmp_path, monkeypatch):
+    monkeypatch.setattr(sheets, "FAST_ROWS", 1)
+    record, previous = tmp_path / "record.json", tmp_path / "a.xlsx"
+    kept, changed = every_kind(), [["甲", 1]] * 3
+    with sheets.reusing_bodies(previous, record):          # no previous file yet: everything rendered, recorded
+        write_tables(previous, [("表", HEADERS, kept), ("变", ["文本", "数"], changed)])
+    calls = counting_renders(monkeypatch)
+    changed_now = [["乙", 2]] * 4
+    with sheets.reusing_bodies(previous, record):
+        write_tables(tmp_path / "b.xlsx", [("表", HEADERS, [list(r) for r in kept]), ("变", ["文本", "数"], changed_now)])
+    assert calls == [4]                                     # only the changed table was generated
+    write_tables(tmp_path / "fresh.xlsx", [("表", HEADERS, kept), ("变", ["文本", "数"], changed_now)])
+    assert zip_parts(tmp_path / "b.xlsx") == zip_parts(tmp_path / "fresh.xlsx")
+    assert calamine_cells(tmp_path / "b.xlsx") == calamine_cells(tmp_path / "fresh.xlsx")
+
+
+def test_a_previous_file_that_changed_since_is_not_reused(tmp_path, monkeypatch):
+    monkeypatch.setattr(sheets, "FAST_ROWS", 1)
+    record, previous = tmp_path / "record.json", tmp_path / "a.xlsx"
+    tables = [("表", HEADERS, every_kind())]
+    with sheets.reusing_bodies(previous, record):
+        write_tables(previous, tables)
+    with zipfile.ZipFile(previous) as source:                # the clerk saved it again: other bytes
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    with zipfile.ZipFile(previous, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    calls = counting_renders(monkeypatch)
+    with sheets.reusing_bodies(previous, record):
+        write_tables(tmp_path / "b.xlsx", tables)
+    assert calls == [len(every_kind())]
+    record.write_text("{not json", encoding="utf-8")         # a damaged record is no record
+    with sheets.reusing_bodies(tmp_path / "b.xlsx", record):
+        write_tables(tmp_path / "c.xlsx", tables)
+    assert len(calls) == 2
+    assert zip_parts(tmp_path / "b.xlsx") == zip_parts(tmp_path / "c.xlsx")
+
+
+def test_saving_the_ledger_again_reuses_its_unchanged_sheets(monkeypatch, parsed_workspace, tmp_path):
+    from toolkit.ledger import load_ledger, save_ledger, write_ledger
+    from toolkit.models import CircularRecord
+    from toolkit.workspace import Workspace
+
+    monkeypatch.setattr(sheets, "FAST_ROWS", 1)
+    ws = Workspace(parsed_workspace)
+    ledger = load_ledger(ws)
+    save_ledger(ws, ledger)                                    # records its tables
+    calls = counting_renders(monkeypatch)
+    ledger = load_ledger(ws)
+    ledger.circulars.append(CircularRecord("周盘点", 2024, 1, "2024-W12", "通报.docx", date(2024, 3, 25)))
+    save_ledger(ws, ledger)
+    assert 0 < len(calls) < 4                                # 通报记录 and 说明 (its time), not every sheet
+    write_ledger(tmp_path / "fresh.xlsx", ledger)
+    from python_calamine import CalamineWorkbook
+
+    saved, fresh = (CalamineWorkbook.from_path(str(p)) for p in (ws.ledger, tmp_path / "fresh.xlsx"))
+    assert saved.sheet_names == fresh.sheet_names
+    for name in fresh.sheet_names:
+        if name != "说明":
+            assert saved.get_sheet_by_name(name).to_python() == fresh.get_sheet_by_name(name).to_python(), name
+    assert [c.number for c in load_ledger(ws).circulars] == [1]

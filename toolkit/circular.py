@@ -292,7 +292,7 @@ def leader_rows(ledger: Ledger, statuses) -> list[dict]:
 
 
 def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, *, config=None,
-              rejected=(), closures=()) -> list[dict]:
+              rejected=(), closures=(), holders=None) -> list[dict]:
     """Lead units ranked by their 考核 score for the period (toolkit.scoring, rules in toolkit.toml [scoring]).
 
     The score is the scoring module's total: base + additions − deductions, every point an event. `statuses` are
@@ -315,7 +315,7 @@ def unit_rows(ledger: Ledger, statuses, period, directory=None, basis=None, *, c
         if record.expected:
             expected[record.unit] += 1
             timely[record.unit] += 0 if not record.reported else (0.5 if record.late else 1)
-    holders = task_holders(ledger, directory)
+    holders = holders or task_holders(ledger, directory)
     units: dict[str, Counter] = {}
     for task in ledger.tasks:
         status = status_of(statuses, task.id)
@@ -512,7 +512,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     if indicator_values is None:
         indicator_values = progress.indicator_values(ledger, basis.evaluated, holders=holders)
     unchanged = progress.unchanged_task_ids(ledger, basis.evaluated, holders, config.collect.completed_may_repeat)
-    updated = progress.reported_task_ids(ledger, basis.evaluated, directory) - unchanged
+    updated = progress.reported_task_ids(ledger, basis.evaluated, directory, holders) - unchanged
     office, wording = config.office, config.circular
     subject = subject_of(ledger)
     counts = state_counts(statuses, ledger)
@@ -521,7 +521,7 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values, holders)
     behind = [r for r in indicators if r["behind"]]
     units = unit_rows(ledger, statuses, period, directory, basis, config=config, rejected=rejected,
-                      closures=closures)
+                      closures=closures, holders=holders)
     context = {
         "masthead": MASTHEAD, "kind": kind, "number": number, "year": period.year,
         "office": office.supervision, "printer": office.office,

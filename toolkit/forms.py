@@ -36,6 +36,7 @@ for a file whose ``_meta`` sheet was lost.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -268,11 +269,16 @@ def title_height(title: str, widths: Sequence[float]) -> float:
 def row_height(values: Sequence[Any], widths: Sequence[float], min_lines: int = 1) -> float:
     lines = min_lines
     for value, width in zip(values, widths):
-        usable = max(width - 1.5, 1)
-        count = sum(1 if 2 * len(part) <= usable else max(1, math.ceil(text_width(part) / usable))
-                    for part in str(value or "").split("\n"))
-        lines = max(lines, count)
+        if value:
+            lines = max(lines, _text_lines(str(value), max(width - 1.5, 1)))
     return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_lines(text: str, usable: float) -> int:
+    """Lines a text wraps to in a column `usable` units wide: the same task text recurs in every unit's form."""
+    return sum(1 if 2 * len(part) <= usable else max(1, math.ceil(text_width(part) / usable))
+               for part in text.split("\n"))
 
 
 def _formats(book) -> dict[str, Any]:

@@ -696,28 +696,43 @@ def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None
 
 def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord], store: Path | None = None) -> int:
     """INSERT OR IGNORE every record (in list order, so that ids keep the order of acceptance) that was not read
-    from `store`; rows added."""
+    from `store`; rows added. One executemany for the rows, one for their indicator values."""
     ends: dict[str, str | None] = {}
     insert = (f"INSERT OR IGNORE INTO progress ({', '.join(_COLUMNS)}) "
               f"VALUES ({', '.join('?' * len(_COLUMNS))})")
     stored_in = str(store.resolve()) if store is not None else None
-    added = 0
-    for r in records:
-        if r._stored_in and r._stored_in == stored_in:
-            continue
-        end = _period_end_text(r.period, ends)
-        cursor = conn.execute(insert, (
-            r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
+    todo = [r for r in records if not (r._stored_in and r._stored_in == stored_in)]
+    if not todo:
+        return 0
+    last_before = _last_id(conn)
+    changes_before = conn.total_changes
+    conn.executemany(insert, (_history_row(r, _period_end_text(r.period, ends)) for r in todo))
+    added = conn.total_changes - changes_before
+    if added and any(r.indicator_values for r in todo):
+        _insert_indicator_keys(conn, todo, last_before, ends)
+    return added
+
+
+def _history_row(r: ProgressRecord, end: str | None) -> tuple:
+    return (r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
             r.problems, r.plan, json.dumps(r.indicator_values, ensure_ascii=False) if r.indicator_values else "",
             r.filler, r.phone, r.received.isoformat(sep=" ") if r.received else None, int(bool(r.late)), r.file,
-            r.sha256, end))
-        if cursor.rowcount != 1:
-            continue
-        added += 1
-        if r.indicator_values:
-            conn.executemany("INSERT OR IGNORE INTO progress_indicator VALUES (?, ?, ?, ?, ?)",
-                             [(cursor.lastrowid, r.unit, r.task_id, key, end) for key in r.indicator_values])
-    return added
+            r.sha256, end)
+
+
+def _insert_indicator_keys(conn: sqlite3.Connection, todo: list[ProgressRecord], last_before: int,
+                           ends: dict[str, str | None]) -> None:
+    """progress_indicator rows for the records just inserted (ids above `last_before`): the first record of each
+    (period, unit, task, file) key is the one its row holds."""
+    new_ids = {tuple(key): row_id for row_id, *key in conn.execute(
+        "SELECT id, period, unit, task_id, sha256 FROM progress WHERE id > ?", (last_before,))}
+    rows = []
+    for r in todo:
+        row_id = new_ids.pop((r.period, r.unit, r.task_id, r.sha256), None)
+        if row_id is not None and r.indicator_values:
+            end = ends[r.period]
+            rows += [(row_id, r.unit, r.task_id, key, end) for key in r.indicator_values]
+    conn.executemany("INSERT OR IGNORE INTO progress_indicator VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def progress_view(records: list[ProgressRecord]) -> list[ProgressRecord]:
@@ -783,7 +798,8 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
         raise store_error(path, exc) from exc
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
-        write_ledger(tmp, ledger)
+        with _reusing_unchanged_tables(ws):
+            write_ledger(tmp, ledger)
         checkpoint("save:written")
         try:
             conn.execute("COMMIT")
@@ -806,6 +822,17 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
     checkpoint("save:replaced")
     _after_save(ws)
     return ws.ledger
+
+
+TABLE_RECORD_NAME = ".ledger_tables.json"
+
+
+def _reusing_unchanged_tables(ws: Workspace):
+    """The large sheets that did not change since the ledger was last written are copied from it, not generated
+    again (sheets.reusing_bodies): a circular adding one 通报记录 row does not render 进展记录 anew."""
+    from toolkit import sheets
+
+    return sheets.reusing_bodies(ws.ledger, ws.outputs / TABLE_RECORD_NAME)
 
 
 def _after_save(ws: Workspace) -> None:

@@ -137,9 +137,11 @@ def ends_within(period_id: str, period: Period) -> bool:
     return period.start <= end <= period.end
 
 
-def reported_task_ids(ledger: Ledger, period: Period, directory: Directory | None = None) -> set[str]:
-    """Tasks for which a deciding unit (see Holders) sent a report whose period ends within `period`."""
-    holders = task_holders(ledger, directory)
+def reported_task_ids(ledger: Ledger, period: Period, directory: Directory | None = None,
+                      holders: dict[str, Holders] | None = None) -> set[str]:
+    """Tasks for which a deciding unit (see Holders) sent a report whose period ends within `period`.
+    `holders`: task_holders(ledger, directory) when the caller has it already."""
+    holders = holders or task_holders(ledger, directory)
     within: dict[str, bool] = {}
     reported = set()
     for record in ledger.progress:

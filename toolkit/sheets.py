@@ -6,12 +6,20 @@ Tables of FAST_ROWS rows or more skip xlsxwriter's per-cell writer (about 5 µs 
 sheet with its header row, formats, widths, filter and print setup; close() then splices the body rows, generated
 as sheet XML with inline strings, into that sheet's <sheetData> and fixes its <dimension>. The cells read back
 exactly as xlsxwriter would have written them (same styles, control characters escaped as _xHHHH_).
+
+Inside `reusing_bodies(previous, record)` a large table that is the same as when `previous` was written (its
+fingerprint kept in `record`, with the SHA-256 of the file it went into) takes its rows, column widths and row
+heights from `previous` instead of generating them again: the ledger's unchanged sheets cost a copy, not a render.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import hashlib
 import heapq
 import itertools
+import json
 import math
 import os
 import re
@@ -120,19 +128,24 @@ def write_table(book, fmt: Formats, name: str, headers: Sequence[str], rows: Seq
     hidden, fit_rows = set(hidden), set(fit_rows)
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, fmt.header)
-    sizes = []
-    for col, header in enumerate(headers):
-        width = (widths or {}).get(header)
-        if width is None:
-            cap = (caps or {}).get(header, MAX_WIDTH)
-            width = column_width(header, (row[col] for row in rows if col < len(row)), cap)
-        sizes.append(width)
+    fast = len(rows) >= FAST_ROWS and hasattr(book, "fast_tables")
+    bodies = book.bodies if fast else None
+    key = bodies.key(headers, rows, widths, caps, fit_rows) if bodies else ""
+    known = bodies.known(name, key) if bodies else None
+    sizes = known["widths"] if known else _column_sizes(headers, rows, widths, caps)
+    for col, (header, width) in enumerate(zip(headers, sizes)):
         sheet.set_column(col, col, width, None, {"hidden": True, "level": 1} if header in hidden else {})
-    fitted = [width if header in fit_rows else 0 for header, width in zip(headers, sizes)]
-    heights = fitted_heights([headers, *rows], fitted, first_row=1) if any(fitted) else {}
+    if known:
+        heights = {int(r): h for r, h in known["heights"].items()}
+    else:
+        fitted = [width if header in fit_rows else 0 for header, width in zip(headers, sizes)]
+        heights = fitted_heights([headers, *rows], fitted, first_row=1) if any(fitted) else {}
+    if bodies:
+        bodies.wrote(name, key, sizes, heights)
+    heights = dict(heights)
     _set_heights(sheet, {1: heights.pop(1)} if 1 in heights else {})
-    if len(rows) >= FAST_ROWS and hasattr(book, "fast_tables"):
-        book.fast_tables.append(_FastTable(sheet, rows, fmt, heights))
+    if fast:
+        book.fast_tables.append(_FastTable(sheet, rows, fmt, heights, known))
     else:
         _write_rows(sheet, rows, fmt)
         _set_heights(sheet, heights)
@@ -141,6 +154,21 @@ def write_table(book, fmt: Formats, name: str, headers: Sequence[str], rows: Seq
         sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     print_setup(sheet, header_rows=1)
     return sheet
+
+
+def _column_sizes(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: dict[str, float] | None,
+                  caps: dict[str, int] | None) -> list[float]:
+    sizes = []
+    # one transposition instead of a pass over every row per column, when every row is as long as the header
+    columns = list(zip(*rows)) if rows and min(map(len, rows)) >= len(headers) else None
+    for col, header in enumerate(headers):
+        width = (widths or {}).get(header)
+        if width is None:
+            cap = (caps or {}).get(header, MAX_WIDTH)
+            values = columns[col] if columns is not None else (row[col] for row in rows if col < len(row))
+            width = column_width(header, values, cap)
+        sizes.append(width)
+    return sizes
 
 
 def _write_rows(sheet, rows: Sequence[Sequence[Any]], fmt: Formats, keep_written: bool = False) -> None:
@@ -211,6 +239,7 @@ class _FastTable:
     rows: Sequence[Sequence[Any]]
     fmt: Formats
     heights: dict[int, float]   # Excel row number → height of the rows that need more than one line
+    known: dict | None = None   # the same table in the previous file (reusing_bodies), or None
 
     def styles(self) -> tuple[int, int, int, int]:
         """xf indexes of text, number, date and datetime cells (assigned now, so styles.xml holds them)."""
@@ -228,6 +257,7 @@ def _table_workbook_class():
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.fast_tables: list[_FastTable] = []
+            self.bodies: _Bodies | None = _BODIES.get()
 
         def close(self):
             spliced = []
@@ -235,40 +265,69 @@ def _table_workbook_class():
                 if any(r >= 1 for r in table.sheet.table):
                     _write_rows(table.sheet, table.rows, table.fmt, keep_written=True)  # cells below the header
                     _set_heights(table.sheet, table.heights)                            # were added: go slowly
+                    if self.bodies:
+                        self.bodies.forget(table.sheet.name)
                 else:
-                    spliced.append((table.sheet.name, table.rows, table.styles(), table.heights))
+                    spliced.append((table.sheet.name, table.rows, table.styles(), table.heights, table.known))
             self.fast_tables = []
             super().close()
             if spliced:
-                splice_rows(Path(self.filename), spliced, self.date_1904)
+                splice_rows(Path(self.filename), spliced, self.date_1904, self.bodies)
+            if self.bodies:
+                self.bodies.save(Path(self.filename))
 
     return TableWorkbook
 
 
-def splice_rows(path: Path, tables: list[tuple[str, Sequence[Sequence[Any]], tuple[int, int, int, int],
-                                               dict[int, float]]],
-                date_1904: bool = False) -> None:
-    """Put each table's rows (from Excel row 2) into the sheet of that name of the .xlsx at `path`."""
+def splice_rows(path: Path, tables: list[tuple], date_1904: bool = False, bodies: "_Bodies | None" = None) -> None:
+    """Put each table's rows (from Excel row 2) into the sheet of that name of the .xlsx at `path`.
+
+    A table is (name, rows, styles, heights) or (name, rows, styles, heights, known): with `known` (see
+    reusing_bodies) and the same styles, its rows are copied from the previous file instead of generated.
+    """
     import zipfile
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.splice")
     try:
         with zipfile.ZipFile(path) as source:
             parts = _sheet_parts(source)
-            by_part = {parts[name]: (rows, styles, heights) for name, rows, styles, heights in tables}
+            by_part = {parts[table[0]]: table for table in tables}
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
                 for info in source.infolist():
                     data = source.read(info)
                     if info.filename in by_part:
-                        rows, styles, heights = by_part[info.filename]
-                        target.writestr(info, _with_rows(data, rows, styles, date_1904, heights),
+                        name, rows, styles, heights, *known = by_part[info.filename]
+                        reused = bodies.body(name, styles, date_1904) if bodies and known and known[0] else None
+                        target.writestr(info, _with_rows(data, rows, styles, date_1904, heights, reused),
                                         zipfile.ZIP_DEFLATED, 1)
+                        if bodies:
+                            bodies.rendered(name, styles, date_1904, reused[1:] if reused else _extent(rows))
                     else:
                         target.writestr(info, data)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _extent(rows: Sequence[Sequence[Any]]) -> tuple[int, int]:
+    """The last Excel row and the number of columns _rows_xml writes for `rows` (empty rows are skipped)."""
+    last_row = last_col = 0
+    for r, row in enumerate(rows, start=2):
+        if row:
+            last_row, last_col = r, max(last_col, len(row))
+    return last_row, last_col
+
+
+def _body_of(sheet_xml: bytes) -> bytes | None:
+    """What splice_rows put into <sheetData>: everything after xlsxwriter's header row."""
+    start, end = sheet_xml.find(b"<sheetData>"), sheet_xml.rfind(b"</sheetData>")
+    if start < 0 or end < start:
+        return None
+    inner = sheet_xml[start + len(b"<sheetData>"):end]
+    if inner.startswith(b'<row r="1"'):
+        inner = inner[inner.index(b"</row>") + len(b"</row>"):]
+    return inner
 
 
 def _sheet_parts(package) -> dict[str, str]:
@@ -288,14 +347,19 @@ def _sheet_parts(package) -> dict[str, str]:
 
 
 def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
-               date_1904: bool, heights: dict[int, float] | None = None) -> bytes:
-    body, last_row, last_col = _rows_xml(rows, styles, date_1904, heights or {})
+               date_1904: bool, heights: dict[int, float] | None = None,
+               reused: tuple[bytes, int, int] | None = None) -> bytes:
+    if reused is None:
+        text, last_row, last_col = _rows_xml(rows, styles, date_1904, heights or {})
+        body = text.encode()
+    else:
+        body, last_row, last_col = reused
     if b"</sheetData>" in sheet_xml:
         head, _, tail = sheet_xml.partition(b"</sheetData>")
-        spliced = head + body.encode() + b"</sheetData>" + tail
+        spliced = head + body + b"</sheetData>" + tail
     else:
         head, _, tail = sheet_xml.partition(b"<sheetData/>")
-        spliced = head + b"<sheetData>" + body.encode() + b"</sheetData>" + tail
+        spliced = head + b"<sheetData>" + body + b"</sheetData>" + tail
     match = re.search(rb'<dimension ref="([A-Z]+)1(?::([A-Z]+)(\d+))?"/>', spliced)
     if match and last_row > 1:
         header_col = _column_number(match[2] or match[1])
@@ -415,3 +479,132 @@ def _column_number(letters: str | bytes) -> int:
     for ch in letters:
         number = number * 26 + ord(ch) - 64
     return number
+
+
+# ------------------------------------------------------------------------------------------ reusing unchanged tables
+
+_BODIES: contextvars.ContextVar["_Bodies | None"] = contextvars.ContextVar("toolkit_sheet_bodies", default=None)
+
+
+@contextlib.contextmanager
+def reusing_bodies(previous: Path, record: Path):
+    """Workbooks made by new_workbook inside take each large table that did not change from `previous`.
+
+    `record` (JSON) keeps, for the file last written this way, its SHA-256 and each large table's fingerprint,
+    widths, heights, styles and extent. A table is reused only when `previous` is byte for byte that file and the
+    table's fingerprint (its headers, rows, widths, caps, fitted columns and this module's code) is the same; a
+    ledger edited by the clerk, restored from a backup or written by another version is simply written in full.
+    """
+    token = _BODIES.set(_Bodies(Path(previous), Path(record)))
+    try:
+        yield
+    finally:
+        _BODIES.reset(token)
+
+
+def _code_digest() -> str:
+    return _source_digest(Path(__file__))
+
+
+@functools.lru_cache(maxsize=None)
+def _source_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Bodies:
+    """The tables of the previous file that can be reused, and the record of the file being written."""
+
+    def __init__(self, previous: Path, record: Path):
+        self.previous, self.record = previous, record
+        self.entries: dict[str, dict] | None = None     # loaded on first use
+        self.written: dict[str, dict] = {}
+        self._package = None
+
+    def _load(self) -> dict[str, dict]:
+        if self.entries is None:
+            self.entries = {}
+            try:
+                saved = json.loads(self.record.read_text(encoding="utf-8"))
+                if saved.get("code") == _code_digest() and self.previous.exists() and \
+                        saved.get("sha256") == file_sha256(self.previous):
+                    self.entries = saved["tables"]
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self.entries = {}
+        return self.entries
+
+    @staticmethod
+    def key(headers, rows, widths, caps, fit_rows) -> str:
+        """A fingerprint of everything a table's widths, heights and rows depend on (content only: pickled
+        without its memo, so equal values give equal bytes whichever objects hold them)."""
+        import pickle
+
+        class Digest:     # pickle writes into the hash: no copy of a 30,000-row table in memory
+            def __init__(self):
+                self.sha = hashlib.sha256()
+
+            def write(self, data) -> int:
+                self.sha.update(data)
+                return len(data)
+
+        digest = Digest()
+        pickler = pickle.Pickler(digest, protocol=5)
+        pickler.fast = True
+        pickler.dump((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
+                      sorted(fit_rows)))
+        for start in range(0, len(rows), 1000):
+            pickler.dump([list(row) for row in rows[start:start + 1000]])
+        return digest.sha.hexdigest()
+
+    def known(self, name: str, key: str) -> dict | None:
+        entry = self._load().get(name)
+        return entry if entry and entry.get("key") == key else None
+
+    def wrote(self, name: str, key: str, widths: list[float], heights: dict[int, float]) -> None:
+        self.written[name] = {"key": key, "widths": list(widths), "heights": {str(r): h for r, h in heights.items()}}
+
+    def forget(self, name: str) -> None:
+        self.written.pop(name, None)
+
+    def body(self, name: str, styles, date_1904: bool) -> tuple[bytes, int, int] | None:
+        """The rows of table `name` in the previous file, when they were written with the same styles."""
+        import zipfile
+
+        entry = self._load().get(name)
+        if not entry or entry.get("styles") != list(styles) or entry.get("date_1904") != date_1904:
+            return None
+        try:
+            if self._package is None:
+                self._package = zipfile.ZipFile(self.previous)
+            sheet_xml = self._package.read(_sheet_parts(self._package)[name])
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return None
+        body = _body_of(sheet_xml)
+        return (body, *entry["extent"]) if body is not None else None
+
+    def rendered(self, name: str, styles, date_1904: bool, extent: tuple[int, int]) -> None:
+        """Table `name` went into the new file with these styles, its rows reaching `extent` (last row, columns)."""
+        entry = self.written.get(name)
+        if entry is not None:
+            entry.update(styles=list(styles), date_1904=date_1904, extent=list(extent))
+
+    def save(self, path: Path) -> None:
+        """Record the file just written (at `path`, the same bytes the ledger will have) and its tables."""
+        if self._package is not None:
+            self._package.close()
+            self._package = None
+        tables = {name: entry for name, entry in self.written.items() if "styles" in entry and "extent" in entry}
+        tmp = self.record.with_name(f"{self.record.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"code": _code_digest(), "sha256": file_sha256(path), "tables": tables},
+                                      ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.record)
+        except OSError:
+            tmp.unlink(missing_ok=True)   # an old record names another file: it is never used

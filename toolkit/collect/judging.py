@@ -438,17 +438,9 @@ def _fix_percent_cells(verdict, book: Book, sheet: str, col: int, reported: dict
 
 
 def _percent_formatted(path: Path, sheet: str, cells: Iterable[str]) -> dict[str, bool] | None:
-    try:
-        import openpyxl
+    from toolkit.collect.numformats import percent_formatted     # the package's XML: no openpyxl to import
 
-        book = openpyxl.load_workbook(path, read_only=True)
-        try:
-            worksheet = book[sheet]
-            return {ref: "%" in (worksheet[ref].number_format or "") for ref in cells}
-        finally:
-            book.close()
-    except Exception:  # noqa: BLE001 - fall back to the value alone
-        return None
+    return percent_formatted(path, sheet, cells)
 
 
 def _check_consistency(verdict, sheet: str, excel_row: int, col: int, record, ctx: Context) -> None:
