@@ -87,7 +87,7 @@ def test_the_working_day_before_the_due_date_gives_a_reminder_listing_who_has_no
 
 
 def test_a_monday_due_date_reminds_on_the_friday_before():
-    from toolkit.collect.ladder import remind_from
+    from toolkit.collect.steps import remind_from
     from toolkit.config import Config, DueConfig
     from toolkit.periods import parse_period
 

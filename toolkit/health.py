@@ -115,7 +115,7 @@ def _check_ledger(ws: Workspace, outcome: HealthOutcome):
 
 
 def _check_store(ws: Workspace, outcome: HealthOutcome, ledger, repair: bool) -> None:
-    from toolkit.ledger import store_counts, store_is_damaged, store_path
+    from toolkit.store import store_counts, store_is_damaged, store_path
 
     path = store_path(ws)
     if not path.exists():
@@ -162,8 +162,8 @@ def _repair_ahead(ws: Workspace, outcome: HealthOutcome, periods: list[str]) -> 
 
 def _repair_behind(ws: Workspace, outcome: HealthOutcome, message: str) -> None:
     """Put the 进展记录 sheet's rows the database lacks back into it; say what is still missing."""
-    from toolkit.ledger import (ledger_lock, load_ledger, parse_store_state, save_ledger, sheet_progress,
-                                store_counts)
+    from toolkit.ledger import ledger_lock, load_ledger, save_ledger, sheet_progress
+    from toolkit.store import parse_store_state, store_counts
 
     with ledger_lock(ws), warnings.catch_warnings():
         warnings.simplefilter("ignore", ToolkitWarning)

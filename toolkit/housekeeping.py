@@ -16,8 +16,6 @@ _BACKUP_NAME = re.compile(r"^台账_(\d{4})(\d{2})(\d{2})-\d{6}-\d+\.xlsx$")
 
 def stale_temp_files(ws: Workspace) -> list[Path]:
     """Temporary files under outputs/ whose writing process is gone."""
-    from toolkit.ledger import process_alive
-
     if not ws.outputs.is_dir():
         return []
     found = []
@@ -72,3 +70,25 @@ def prune_backups(ws: Workspace) -> list[Path]:
         except OSError:
             continue
     return removed
+
+
+def process_alive(pid: int) -> bool:
+    if os.name == "nt":
+        # os.kill() would terminate the process on Windows; ask the kernel whether it is still running.
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -14,7 +14,6 @@ A ledger without a store (written before the store existed, or a copy) has its s
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import re
@@ -30,9 +29,10 @@ from toolkit.errors import LedgerLockedError, ToolkitError, ToolkitWarning
 from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment, CircularRecord, IndicatorRecord,
                             Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
 from toolkit.workspace import LEDGER_NAME as LEDGER_FILE_NAME, Workspace
+from toolkit.housekeeping import process_alive
+from toolkit.store import STORE_NAME, counts_of, has_schema, store_error, store_path, store_state_text
 
 SCHEMA_VERSION = "2"
-STORE_NAME = "进展记录.sqlite"
 VIEW_NOTE_KEY = "进展记录"
 VIEW_NOTE = ("本表只列出每个单位每项任务的最近一次报送，以及最近一期的全部报送行；全部历史报送保存在 "
              "outputs/进展记录.sqlite（只追加，请勿删除或手工修改），每期完整报送见 outputs/<期次>/汇总.xlsx。")
@@ -326,10 +326,6 @@ def _read_info(rows: list[dict]) -> NoticeInfo:
                       sha256=as_text(values.get("通知 SHA-256")))
 
 
-def _info_value(info_rows: list[dict], key: str) -> str:
-    return next((as_text(r.get("内容")) for r in info_rows if as_text(r.get("项目")) == key), "")
-
-
 def _read_tasks(rows: list[dict], year: int) -> tuple[list[Task], dict[str, TaskStatus]]:
     tasks, status = [], {}
     for i, r in enumerate(rows, start=1):
@@ -599,10 +595,6 @@ def history_start(period, config, extra_periods: int = 0) -> date:
     return earlier.start
 
 
-def store_path(ws: Workspace) -> Path:
-    return ws.outputs / STORE_NAME
-
-
 def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecord] | None:
     """The store's rows in the order they were accepted (see load_ledger for `since`); None when there is no store."""
     path = store_path(ws)
@@ -610,7 +602,7 @@ def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecor
         return None
     try:
         with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
-            if not _has_schema(conn):
+            if not has_schema(conn):
                 return None
             if since is None:
                 rows = conn.execute(f"{_SELECT} ORDER BY id").fetchall()
@@ -634,43 +626,6 @@ def _window(conn: sqlite3.Connection, since: str) -> list[tuple]:
         JOIN progress p ON p.unit = ends.unit AND p.task_id = ends.task_id AND p.period_end = ends.period_end
         """, (since,)).fetchall()
     return sorted(recent + earlier)
-
-
-def _has_schema(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'progress'").fetchone() is not None
-
-
-def store_error(path: Path, exc: Exception) -> ToolkitError:
-    """What to tell the clerk when the store could not be read or written: renaming it is advised only when
-    `PRAGMA integrity_check` really fails; a full disk, a lock or a read-only folder get their own sentence."""
-    text = str(exc).lower()
-    if "full" in text:
-        from toolkit.oserrors import clerk_error
-
-        return clerk_error(OSError(errno.ENOSPC, "disk full"), path, unchanged="台账和进展记录数据库保持原样。")
-    if "locked" in text or "busy" in text:
-        return ToolkitError(f"进展记录数据库 {path} 正被其他程序使用（可能另一个 toolkit 命令或数据库工具打开了它）。"
-                            "请关闭后重新运行；台账和数据库保持原样。")
-    if "readonly" in text or "read-only" in text:
-        return ToolkitError(f"进展记录数据库 {path} 是只读的，无法写入。请取消该文件或 outputs 文件夹的只读属性"
-                            "（或把工作区复制到可写的位置）后重新运行；台账和数据库保持原样。")
-    if store_is_damaged(path):
-        return ToolkitError(f"进展记录数据库 {path} 已损坏（完整性检查未通过：{exc}）。请把它改名（例如加上“_损坏”）"
-                            "后运行 toolkit check：工具会按台账“进展记录”表重建近期记录，再逐期运行 toolkit collect "
-                            "即可从回收文件补回历史；outputs/备份/ 中如有 进展记录_*.sqlite 也可取回。")
-    return ToolkitError(f"进展记录数据库 {path} 暂时无法读写（{exc}）。数据库本身完好，请勿删除或改名；"
-                        "请确认磁盘可写、没有其他程序打开它后重新运行。")
-
-
-def store_is_damaged(path: Path) -> bool:
-    """True when `PRAGMA integrity_check` reports a problem or cannot even run on the file."""
-    if not path.exists():
-        return False
-    try:
-        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
-            return conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
-    except sqlite3.DatabaseError as exc:
-        return "locked" not in str(exc).lower()
 
 
 def _record_from_row(row: tuple, stored_in: str = "") -> ProgressRecord:
@@ -783,7 +738,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
     try:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
-        created = not _has_schema(conn)
+        created = not has_schema(conn)
         if created:
             for statement in _SCHEMA:
                 conn.execute(statement)
@@ -791,7 +746,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
         _insert_history(conn, ledger.progress, path)
         _insert_evidence(conn, ledger.evidence)
         checkpoint("save:inserted")
-        ledger.store_state = store_state_text(*_store_counts(conn))
+        ledger.store_state = store_state_text(*counts_of(conn))
     except sqlite3.Error as exc:
         with contextlib.suppress(NameError, sqlite3.Error):
             conn.close()
@@ -870,41 +825,7 @@ def _last_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(id), 0) FROM progress").fetchone()[0]
 
 
-def _store_counts(conn: sqlite3.Connection) -> tuple[int, int]:
-    return conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM progress").fetchone()
-
-
 STORE_STATE_KEY = "进展记录数据库"
-
-
-def store_state_text(rows: int, last: int) -> str:
-    return f"共 {rows} 行（编号至 {last}）"
-
-
-def parse_store_state(text: str) -> tuple[int, int] | None:
-    m = re.fullmatch(r"共 (\d+) 行（编号至 (\d+)）", text.strip())
-    return (int(m[1]), int(m[2])) if m else None
-
-
-def store_rows_after(ws: Workspace, last: int) -> tuple[int, list[str]]:
-    """(rows with id ≤ last, periods of the rows after it) in the history store."""
-    with contextlib.closing(sqlite3.connect(f"{store_path(ws).as_uri()}?mode=ro", uri=True)) as conn:
-        kept = conn.execute("SELECT COUNT(*) FROM progress WHERE id <= ?", (last,)).fetchone()[0]
-        periods = [p for (p,) in conn.execute("SELECT DISTINCT period FROM progress WHERE id > ? ORDER BY period",
-                                               (last,))]
-    return kept, periods
-
-
-def store_counts(ws: Workspace) -> tuple[int, int] | None:
-    """(rows, last id) of the history store; None without a store or its table."""
-    path = store_path(ws)
-    if not path.exists():
-        return None
-    try:
-        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
-            return _store_counts(conn) if _has_schema(conn) else None
-    except sqlite3.Error as exc:
-        raise store_error(path, exc) from exc
 
 
 def refuse_if_open(ws: Workspace) -> None:
@@ -970,28 +891,6 @@ def _lock_is_stale(lock: Path) -> bool:
     if pid <= 0:
         return True
     return not process_alive(pid)
-
-
-def process_alive(pid: int) -> bool:
-    if os.name == "nt":
-        # os.kill() would terminate the process on Windows; ask the kernel whether it is still running.
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def write_ledger(path: Path, ledger: Ledger) -> None:

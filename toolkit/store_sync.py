@@ -16,7 +16,7 @@ from toolkit.workspace import Workspace
 
 def store_mismatch(ws: Workspace, ledger: Ledger) -> tuple[str, list[str]] | None:
     """None when in step (or nothing recorded, or no store); ("ahead", periods) or ("behind", []) otherwise."""
-    from toolkit.ledger import parse_store_state, store_counts, store_rows_after
+    from toolkit.store import parse_store_state, store_counts, store_rows_after
 
     recorded = parse_store_state(ledger.store_state)
     actual = store_counts(ws)
@@ -44,7 +44,7 @@ def reconcile_with_store(ws: Workspace, ledger: Ledger) -> None:
 
 
 def store_behind_message(ws: Workspace, ledger: Ledger) -> str:
-    from toolkit.ledger import store_counts, store_path
+    from toolkit.store import store_counts, store_path
 
     rows = (store_counts(ws) or (0, 0))[0]
     return (f"台账写入时进展记录数据库{ledger.store_state}，现在的 {store_path(ws)} 只有 {rows} 行"

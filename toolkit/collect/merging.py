@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable
-
-if TYPE_CHECKING:
-    from toolkit.collect.judging import FileVerdict
+from typing import Iterable
 
 
 def merge_rows(ledger, records: list) -> int:
@@ -22,7 +19,7 @@ def merge_rows(ledger, records: list) -> int:
     return added
 
 
-def update_submissions(ledger, period_id: str, expected_units: Iterable[str], verdicts: list["FileVerdict"]) -> None:
+def update_submissions(ledger, period_id: str, expected_units: Iterable[str], verdicts: list) -> None:
     """报送情况 for the period: every unit with tasks is expected; reported = has accepted rows in 进展记录.
 
     报送时间 is the first accepted file's time (a later correction does not make a unit late);

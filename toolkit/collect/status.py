@@ -74,7 +74,7 @@ class StatusOutcome:
         """Which step of the 催报 ladder each unit not yet reported is at."""
         if not self.steps:
             return []
-        from toolkit.collect.ladder import step_lines
+        from toolkit.collect.steps import step_lines
         return step_lines(self)
 
 
@@ -104,7 +104,7 @@ def period_status(ws: Workspace, period_text: str, as_of: datetime | None = None
 
 def status_of(ws: Workspace, ledger, period, config, directory, as_of: datetime | None) -> StatusOutcome:
     """The status of `period` from a loaded ledger (its history from period.start on), with the ladder's steps."""
-    from toolkit.collect.ladder import ladder_steps, remind_from
+    from toolkit.collect.steps import ladder_steps, remind_from
     from toolkit.directory import unit_tasks
     from toolkit.lifecycle import without_closed
 

@@ -96,7 +96,7 @@ def parse_into_ledger(ws, path: str | Path, force: bool = False) -> ParseOutcome
             raise ToolkitError(f"台账 {ws.ledger} 已存在。重新解析会重建任务表；如确需重建，请加 --force"
                                f"（旧台账自动备份，文本未变任务的责任分工调整和历史记录会保留）。")
         previous = ledger.load_ledger(ws)    # every history row, carried over whole
-        from toolkit.newyear import refuse_another_notice
+        from toolkit.notice.identity import refuse_another_notice
 
         refuse_another_notice(ws, previous.info, notice.info, Path(path))
     with ledger.ledger_lock(ws):
