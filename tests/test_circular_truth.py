@@ -193,4 +193,19 @@ def test_untouched_return_gets_unchanged_reminders_and_counts_as_not_updated(cyc
     not_updated = text.split("本期未更新进展任务", 1)[1].split("\n", 1)[0]
     for task_id in tasks:
         assert f"第{task_id}项 " in not_updated
-    assert f"（其中{len(tasks)}项报送内容与上次相同）" in text or "报送内容与上次相同" in text
+    assert f"（其中{len(tasks)}项报送内容与上次相同）" in text    # only this unit sent its form back untouched
+
+
+def test_only_the_circulars_that_rank_units_compute_the_scores(cycle_w13, monkeypatch):
+    """The 考核 scores (every month end evaluated, every 校验报告 read) are for the ranking of 月调度 and reports."""
+    from toolkit import circular, scoring
+
+    calls = []
+    real = scoring.unit_scores
+    monkeypatch.setattr(scoring, "unit_scores", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(scoring, "read_rejected_rows", lambda *a, **k: calls.append(2) or [])
+    ws = Workspace.at(cycle_w13)
+    circular.render_circulars(ws, "2024-W13", None, pdf=False)
+    assert calls == []
+    circular.render_circulars(ws, "2024-03", None, pdf=False)
+    assert 1 in calls and 2 in calls

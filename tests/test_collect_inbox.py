@@ -155,7 +155,7 @@ def test_file_growing_while_read_is_left_for_the_next_run(ws, unit, monkeypatch)
     from toolkit.collect import command
 
     target = fill(issued(ws, unit), returns(ws) / "民政局.xlsx")
-    real = command.sha256_of
+    real = command.file_sha256
 
     def still_arriving(path):
         digest = real(path)
@@ -164,7 +164,7 @@ def test_file_growing_while_read_is_left_for_the_next_run(ws, unit, monkeypatch)
                 handle.write(b"more bytes")
         return digest
 
-    monkeypatch.setattr(command, "sha256_of", still_arriving)
+    monkeypatch.setattr(command, "file_sha256", still_arriving)
     assert codes_of(collect(ws), "民政局.xlsx") == {"still-copying"}
 
 

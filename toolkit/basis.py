@@ -90,9 +90,9 @@ def comparison_for(basis: Basis, collected: list[Period], config) -> Comparison:
     skipped = []
     earlier = basis.period
     first_used = min(c.start for c in basis.collections)
+    candidates = [c for c in collected if c.end < first_used]
     for _ in range(LOOK_BACK):
         earlier = earlier.previous(config)
-        candidates = [c for c in collected if c.end < first_used]
         found = basis_of(earlier, candidates, overlap=False)
         if found is not None:
             return Comparison(found, tuple(reversed(skipped)))

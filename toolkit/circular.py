@@ -24,6 +24,7 @@ from toolkit.workspace import Workspace, bundled, safe_file_name
 REPORT = "完成情况报告"
 KINDS = ("周盘点", "旬推进", "月调度", REPORT)
 KIND_OF_PERIOD = {"周": "周盘点", "旬": "旬推进", "月": "月调度", "半年": REPORT, "季度": REPORT, "年": REPORT}
+RANKED_KINDS = ("月调度", REPORT)   # the circulars that print the unit ranking (and so need the 考核 scores)
 BASIS_LISTED = 6        # more collections than this are summarised as 第2周至第26周共25次回收
 ON_SCHEDULE = ("已完成", "超序时", "序时推进")
 MASTHEAD = "督查通报"
@@ -112,15 +113,13 @@ def state_counts(statuses: dict[str, TaskStatus], ledger: Ledger) -> dict:
     return {"done": counts["已完成"], "ahead": counts["超序时"], "on_schedule": counts["序时推进"],
             "lagging": counts["滞后"], "not_started": counts["未启动"], "unreported": counts["未报送"],
             "on_track": on_track, "on_track_parts": "、".join(parts), "on_track_share": share_text(on_track, total),
-            "done_share": share_text(counts["已完成"], total), "red": warnings_["红"], "yellow": warnings_["黄"]}
+            "red": warnings_["红"], "yellow": warnings_["黄"]}
 
 
 def share_text(count: int, total: int) -> str:
-    """A share in its natural form: 一半, 全部, else 38.2%."""
+    """A share as a leader reads it: 一半, else 38.2% (全部 would read “占全部” after a count)."""
     if not total:
         return "0%"
-    if count == total:
-        return "全部"
     if count * 2 == total:
         return "一半"
     return percent(count / total * 100, 1)
@@ -520,8 +519,8 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     push = red_first(ledger, statuses, lambda s: s.state == "滞后" or s.warning == "红", holders)
     indicators, reported, on_schedule = indicator_rows(ledger, period, statuses, indicator_values, holders)
     behind = [r for r in indicators if r["behind"]]
-    units = unit_rows(ledger, statuses, period, directory, basis, config=config, rejected=rejected,
-                      closures=closures, holders=holders)
+    units = (unit_rows(ledger, statuses, period, directory, basis, config=config, rejected=rejected,
+                       closures=closures, holders=holders) if kind in RANKED_KINDS else [])
     context = {
         "masthead": MASTHEAD, "kind": kind, "number": number, "year": period.year,
         "office": office.supervision, "printer": office.office,
@@ -614,8 +613,9 @@ def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record:
     return out
 
 
-def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date) -> dict:
-    """What the circular rests on: basis, comparison, holders, and the evaluations at both.
+def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date, ranked: bool) -> dict:
+    """What the circular rests on: basis, comparison, holders, and the evaluations at both; with `ranked`, also
+    the rejected rows and approved 销号 the unit ranking's scores need.
 
     Raises basis.BasisError (nothing written, no 期数 used) when the period has no collected data.
     """
@@ -625,7 +625,8 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     from toolkit.scoring import approved_closures, read_rejected_rows
 
     basis = circular_basis(ledger, period, config, issued=lambda period_id: ws.issued_dir(period_id).exists())
-    comparison = comparison_for(basis, collected_periods(ledger, config), config)
+    collected = collected_periods(ledger, config)
+    comparison = comparison_for(basis, collected, config)
     if comparison.basis is not None:
         earlier = history_start(comparison.basis.period, config)
         if earlier < since:     # the compared period lies before the window loaded
@@ -635,9 +636,9 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     holders = progress.task_holders(ledger, directory)
     return {
         "basis": basis, "comparison": comparison, "holders": holders,
-        "rejected": read_rejected_rows(ws, [p.id for p in collected_periods(ledger, config)
-                                            if period.start <= p.end <= period.end]),
-        "closures": approved_closures(ledger),
+        "rejected": (read_rejected_rows(ws, [p.id for p in collected if period.start <= p.end <= period.end])
+                     if ranked else ()),
+        "closures": approved_closures(ledger) if ranked else (),
         "statuses": progress.evaluate(ledger, basis.evaluated, config, holders=holders),
         "previous_statuses": (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
                               if comparison.basis else {}),
@@ -664,7 +665,8 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
         since = history_start(period, config, extra_periods=1)
         ledger = load_ledger(ws, since=since)
         directory = load_directory(ws)
-        known = _known(ws, ledger, period, config, directory, since)
+        known = _known(ws, ledger, period, config, directory, since,
+                       ranked=any(kind in RANKED_KINDS for kind in chosen))
         as_of = as_of or max(period.end, known["basis"].data_end)
         before = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
         files = []

@@ -29,6 +29,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from toolkit.workspace import file_sha256
+
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 FAST_ROWS = 500          # tables this long are written by the fast path
@@ -509,14 +511,6 @@ def _code_digest() -> str:
 @functools.lru_cache(maxsize=None)
 def _source_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Bodies:

@@ -1,6 +1,7 @@
 """Where every file of a workspace lives (DESIGN §3)."""
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass
@@ -21,6 +22,15 @@ def bundled(relative: str) -> Path:
 
 
 BUNDLED_TEMPLATES = bundled("templates")
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MB blocks (archived returns, the ledger the table record was written with)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')

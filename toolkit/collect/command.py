@@ -12,7 +12,7 @@ from typing import Iterable
 from toolkit.checks import FileRejected, Problem
 from toolkit.collect.evidence import take_applications, take_evidence
 from toolkit.collect.inbox import (Inbox, Returned, archive_file, evidence_preset, is_package, modified_time,
-                                   open_package, scan_inbox, settle_seconds, sha256_of, still_copying_note)
+                                   open_package, scan_inbox, settle_seconds, still_copying_note)
 from toolkit.collect.judging import (PASSED, REJECTED, WITH_NOTICES, Context, FileVerdict, judge_all,
                                      mark_earlier_collections, mark_superseded)
 from toolkit.collect.merging import merge_rows, update_submissions
@@ -22,7 +22,7 @@ from toolkit.lifecycle import pending_closures, pending_requests, without_closed
 from toolkit.faults import checkpoint
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
 from toolkit.oserrors import writing
-from toolkit.workspace import Workspace, safe_file_name
+from toolkit.workspace import Workspace, file_sha256, safe_file_name
 
 
 def _no_track(iterable: Iterable, total: int, description: str) -> Iterable:
@@ -209,7 +209,7 @@ def _archive_all(inbox: Inbox, folder: Path, archive_dir: Path, staging: Path, r
     for path in track(inbox.files, len(inbox.files), "归档回收文件"):
         name = path.relative_to(folder).as_posix()
         before = path.stat()
-        sha = sha256_of(path)
+        sha = file_sha256(path)
         waiting = still_copying_note(path, before, seconds, clock)
         if waiting:
             verdicts.append(_verdict_of(Returned(path, name, modified_time(path), preset=(
@@ -238,7 +238,7 @@ def _unpacked(returned: Returned, archive_dir: Path, staging: Path, limits) -> l
     folder = archive_dir / safe_file_name(returned.path.name)
     for member in members:
         if member.path.is_file():
-            member.sha256 = sha256_of(member.path)
+            member.sha256 = file_sha256(member.path)
             _archive(member.path, member.sha256, folder)
     return [m for m in members if m.judge]
 

@@ -3,7 +3,6 @@ for the next run), opening .zip packages, and archiving every file before it is 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -116,14 +115,6 @@ def still_copying_note(path: Path, before: os.stat_result, seconds: float, clock
     if 0 <= age < seconds:
         return f"文件在 {age:.0f} 秒前还在改动（不足 {seconds:g} 秒），可能仍在复制或下载中"
     return None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def archive_file(path: Path, sha256: str, archive_dir: Path, name: str | None = None) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from toolkit.collect.inbox import is_package, returned_files, sha256_of
+from toolkit.collect.inbox import is_package, returned_files
 from toolkit.errors import EXIT_OK
-from toolkit.workspace import Workspace
+from toolkit.workspace import Workspace, file_sha256
 
 
 @dataclass
@@ -80,7 +80,7 @@ class StatusOutcome:
 
 def _counted(path, merged: set[str], archive_dir) -> bool:
     """Rows of the file are in the history; for a .zip package, it was opened (its members are judged one by one)."""
-    sha = sha256_of(path)
+    sha = file_sha256(path)
     if sha in merged:
         return True
     return is_package(path) and any(archive_dir.glob(f"{sha[:12]}_*"))
