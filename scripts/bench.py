@@ -3,6 +3,7 @@
     .venv/bin/python scripts/bench.py                         # the real notice (76 tasks), one week
     .venv/bin/python scripts/bench.py --tasks 2000 --units 300 --weeks 52 --workspace /tmp/省级
     .venv/bin/python scripts/bench.py --tasks 30 --units 12 --weeks 2 --json
+    .venv/bin/python scripts/bench.py --repeat 3                              # min/median/max of three runs
 
 Without --tasks the real notice in inputs/ is used; with it a synthetic notice in the real notice's layout is
 written (task texts made of the real notice's clauses, leaders, 1–6 units per task incl. collective names) and
@@ -15,6 +16,9 @@ Each command is printed beside its floor, measured in the same run, and the rati
 --help` (interpreter and click start, median of three) for every command; for collect also python-calamine reading
 every cell of the same returns; for issue also xlsxwriter writing the same cells of the same forms (values only,
 no styles, validation or identity; in memory, as the forms are written). The calamine and xlsxwriter floors are timed inside this process.
+Each ratio is printed beside issue 16's target for its scale; the history database's bytes a row, collect's growth
+(last week over week 2) and the peak memory beside theirs. --repeat N runs it all N times, each in a fresh workspace,
+and adds the min/median/max of every figure.
 """
 from __future__ import annotations
 
@@ -387,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, default=None, help="合成通知的任务数（默认：使用自带的真实通知）。")
     parser.add_argument("--units", type=int, default=None, help="合成单位名录的单位数（默认 50；真实通知按其名录）。")
     parser.add_argument("--weeks", type=int, default=1, help="连续运行的周数（每周：下发→模拟回收→回收校验→通报）。")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="整个测试重复的次数（每次新建工作区）；大于 1 时另列各项的最小/中位/最大值。")
     parser.add_argument("--workspace", type=Path, default=None, help="工作区保留在该目录（默认临时目录，结束后删除）。")
     parser.add_argument("--seed", type=int, default=2024, help="随机数种子。")
     parser.add_argument("--fill", choices=("auto", "excel", "fast"), default="auto",
@@ -396,8 +402,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.units is not None and args.tasks is None:
         parser.error("--units 需与 --tasks 一起使用（真实通知的单位来自其名录）。")
+    if args.repeat < 1:
+        parser.error("--repeat 至少为 1。")
     fill = args.fill if args.fill != "auto" else ("excel" if args.tasks is None else "fast")
+    runs = []
+    for number in range(args.repeat):
+        runs.append(measure(args, fill))
+        if not args.json:
+            print(_table(runs[-1]) + ("\n" if args.repeat > 1 else ""), flush=True)
+    result = runs[-1] if args.repeat == 1 else {**runs[-1], "runs": runs, "spread": spread(runs)}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    elif args.repeat > 1:
+        print(_spread_table(result["spread"], args.repeat))
+    return 0
 
+
+def measure(args, fill: str) -> dict:
+    """One whole run: a fresh workspace, parse, then every week; the figures as one dict."""
     keep = args.workspace is not None
     root = (args.workspace or Path(tempfile.mkdtemp(prefix="toolkit-bench-")) / "ws").resolve()
     log_dir = Path(tempfile.mkdtemp(prefix="toolkit-bench-log-"))
@@ -409,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             weeks.append(run_week(root, period_id, args.seed, fill, log))
             if not args.json:
                 print(_week_line(weeks[-1]), file=sys.stderr, flush=True)
+        history = history_size(root)
     finally:
         if not keep:
             shutil.rmtree(root.parent, ignore_errors=True)
@@ -417,8 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         log = root / "bench-stages.log"
     shutil.rmtree(log_dir, ignore_errors=True)
     first = weeks[0]
-    result = {
+    return {
         "tasks": task_count, "units": unit_count,
+        "scale": "province" if args.tasks is not None and args.tasks >= 1000 else "district",
         "stages": {"parse": round(figures["parse"][0], 3), "issue": first["issue"], "collect": first["collect"],
                    "circular": first["circular"]},
         "peak_rss_mb": round(max([figures["parse"][1]] + [mb for w in weeks for mb in w["peak_mb"].values()]), 1),
@@ -428,15 +452,43 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": {"parse": ratios({"parse": figures["parse"][0]}, {"help": first["help_floor"]})["parse"],
                    **first["ratios"]},
         "growth": growth(weeks),
+        "history": history,
         "weeks": weeks,
         "workspace": str(root) if keep else None,
         "log": str(log) if keep else None,
     }
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print(_table(result))
-    return 0
+
+
+def history_size(root: Path) -> dict | None:
+    """The history database on disk (with its -wal/-journal files): bytes, rows, bytes a row."""
+    import sqlite3
+
+    from toolkit.store import STORE_NAME
+
+    path = root / "outputs" / STORE_NAME
+    if not path.exists():
+        return None
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+    with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT COUNT(*) FROM progress").fetchone()[0]
+    return {"bytes": size, "rows": rows, "bytes_per_row": round(size / rows, 1) if rows else None}
+
+
+def spread(runs: list[dict]) -> dict:
+    """Min, median and max over the runs of each stage's week-1 seconds and ratio to its own floor."""
+    def summary(values: list[float]) -> list[float]:
+        return [round(min(values), 3), round(statistics.median(values), 3), round(max(values), 3)]
+
+    table = {}
+    for stage in runs[0]["ratios"]:
+        own = runs[0]["ratios"][stage]["floor"]
+        table[stage] = {"seconds": summary([r["ratios"][stage]["seconds"] for r in runs]), "floor": own,
+                        "x_floor": summary([r["ratios"][stage]["x_" + own] for r in runs]),
+                        "x_help": summary([r["ratios"][stage]["x_help"] for r in runs])}
+    table["peak_rss_mb"] = summary([r["peak_rss_mb"] for r in runs])
+    if all(r["growth"] for r in runs):
+        table["growth"] = summary([r["growth"]["collect_last_over_week2"] for r in runs])
+    return table
 
 
 def _week_line(week: dict) -> str:
@@ -456,10 +508,28 @@ def growth(weeks: list[dict]) -> dict | None:
 
 
 FLOOR_NAMES = {"help": "toolkit --help", "calamine": "calamine 读取回收", "xlsxwriter": "xlsxwriter 写下发表"}
+# Issue 16's targets: (floor, most times the floor) per stage, by scale; and the limits at any scale.
+TARGETS = {"district": {stage: ("help", 5.0) for stage in ("parse", "issue", "collect", "status", "circular")},
+           "province": {"issue": ("xlsxwriter", 1.0), "collect": ("calamine", 5.0), "circular": ("help", 20.0)}}
+GROWTH_TARGET, PEAK_MB_TARGET, BYTES_PER_ROW_TARGET = 1.15, 400, 300
+
+
+def target_text(scale: str, stage: str) -> str:
+    target = TARGETS[scale].get(stage)
+    return f"≤{target[1]:g}×{'--help' if target[0] == 'help' else target[0]}" if target else ""
+
+
+def meets(scale: str, stage: str, ratio_row: dict) -> str:
+    target = TARGETS[scale].get(stage)
+    if target is None:
+        return ""
+    ratio = ratio_row["x_" + target[0]]
+    value = ratio[1] if isinstance(ratio, list) else ratio    # the median of a spread
+    return "达标" if value <= target[1] else "未达标"
 
 
 def _table(result: dict) -> str:
-    weeks = result["weeks"]
+    weeks, scale = result["weeks"], result["scale"]
     lines = [f"任务 {result['tasks']} 项，单位 {result['units']} 个，{len(weeks)} 周",
              f"{'环节':<8}{'第1周 s':>10}{'MB':>8}{'末周 s':>10}{'MB':>8}{'中位 s':>10}"]
     lines.append(f"{'parse':<10}{result['stages']['parse']:>10.2f}{result['stage_peak_mb']['parse']:>8.0f}")
@@ -468,16 +538,37 @@ def _table(result: dict) -> str:
         lines.append(f"{stage:<10}{weeks[0][stage]:>10.2f}{weeks[0]['peak_mb'][stage]:>8.0f}"
                      f"{weeks[-1][stage]:>10.2f}{weeks[-1]['peak_mb'][stage]:>8.0f}{median:>10.2f}")
     lines.append(f"calamine 读取全部回收文件：第1周 {weeks[0]['calamine_floor']:.2f}s，末周 "
-                 f"{weeks[-1]['calamine_floor']:.2f}s；峰值内存 {result['peak_rss_mb']:.0f}MB")
+                 f"{weeks[-1]['calamine_floor']:.2f}s；峰值内存 {result['peak_rss_mb']:.0f}MB"
+                 f"（目标 ≤{PEAK_MB_TARGET}MB）")
     lines.append("第1周各环节与下限（同一次运行中测得）：")
-    lines.append(f"{'环节':<8}{'耗时 s':>9}  {'下限':<18}{'下限 s':>8}{'倍数':>8}{'--help 倍数':>12}")
+    lines.append(f"{'环节':<8}{'耗时 s':>9}  {'下限':<18}{'下限 s':>8}{'倍数':>8}{'--help 倍数':>12}  目标")
     for stage, row in result["ratios"].items():
         floor = row["floor"]
         lines.append(f"{stage:<10}{row['seconds']:>9.2f}  {FLOOR_NAMES[floor]:<18}{row[floor + '_floor']:>8.2f}"
-                     f"{row['x_' + floor]:>8.2f}{row['x_help']:>12.2f}")
+                     f"{row['x_' + floor]:>8.2f}{row['x_help']:>12.2f}  {target_text(scale, stage)} "
+                     f"{meets(scale, stage, row)}".rstrip())
     if result.get("growth"):
         lines.append(f"回收耗时增长：末周 / 第2周 = {result['growth']['collect_last_over_week2']:.2f}"
-                     f"（按 --help 折算 {result['growth']['collect_last_over_week2_in_help']:.2f}）")
+                     f"（按 --help 折算 {result['growth']['collect_last_over_week2_in_help']:.2f}；"
+                     f"目标 ≤{GROWTH_TARGET}）")
+    if result.get("history"):
+        history = result["history"]
+        lines.append(f"进展记录数据库：{history['bytes'] / 1e6:.1f} MB，{history['rows']} 行，每行 "
+                     f"{history['bytes_per_row']} 字节（目标 ≤{BYTES_PER_ROW_TARGET}）")
+    return "\n".join(lines)
+
+
+def _spread_table(table: dict, runs: int) -> str:
+    lines = [f"{runs} 次运行的第1周：最小 / 中位 / 最大",
+             f"{'环节':<8}{'耗时 s':>22}{'对本环节下限倍数':>24}{'--help 倍数':>24}"]
+    for stage, row in table.items():
+        if not isinstance(row, dict):
+            continue
+        cells = ["/".join(f"{v:.2f}" for v in row[key]) for key in ("seconds", "x_floor", "x_help")]
+        lines.append(f"{stage:<10}{cells[0]:>22}{cells[1]:>26}{cells[2]:>24}  （下限 {FLOOR_NAMES[row['floor']]}）")
+    lines.append(f"峰值内存 MB：{'/'.join(f'{v:.0f}' for v in table['peak_rss_mb'])}")
+    if "growth" in table:
+        lines.append(f"回收耗时增长（末周 / 第2周）：{'/'.join(f'{v:.2f}' for v in table['growth'])}")
     return "\n".join(lines)
 
 

@@ -28,6 +28,10 @@ def test_bench_json_shape(tmp_path):
         assert row["seconds"] > 0 and row["help_floor"] > 0 and row["x_help"] > 0
         assert row[f"{row['floor']}_floor"] >= 0 and f"x_{row['floor']}" in row
     assert data["ratios"]["collect"]["floor"] == "calamine" and data["ratios"]["issue"]["floor"] == "xlsxwriter"
+    # the history database's size on disk, per row, for the ≤ 300 bytes target
+    history = data["history"]
+    assert history["rows"] > 0 and history["bytes"] > 0
+    assert history["bytes_per_row"] == round(history["bytes"] / history["rows"], 1)
     for week in data["weeks"]:
         assert {"issue", "collect", "status", "circular", "calamine_floor", "xlsxwriter_floor", "help_floor",
                 "returns", "issued", "peak_mb", "ratios"} <= set(week)
