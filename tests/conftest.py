@@ -30,6 +30,18 @@ def files_written_just_now_are_settled(monkeypatch):
     monkeypatch.setenv("TOOLKIT_SETTLE_SECONDS", "0")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """The toolkit's user cache (compiled templates) in a folder of the test session, not the machine's own."""
+    previous = os.environ.get("TOOLKIT_CACHE_DIR")
+    os.environ["TOOLKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("TOOLKIT_CACHE_DIR", None)
+    else:
+        os.environ["TOOLKIT_CACHE_DIR"] = previous
+
+
 @pytest.fixture
 def seed_notice() -> Path:
     return SEED_NOTICE

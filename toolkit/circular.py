@@ -585,13 +585,13 @@ def circular_number(ledger: Ledger, kind: str, period) -> CircularRecord:
 def render_one(ws: Workspace, ledger: Ledger, period, kind: str, config, record: CircularRecord, as_of: date,
                known: dict, directory=None) -> Path:
     """Render one circular; `known` holds the basis, comparison, holders and the evaluations (see _known)."""
-    from docxtpl import DocxTemplate
+    from toolkit.templating import CachedDocxTemplate
 
     template = ws.template(f"{kind}.docx")
     if not template.exists():
         raise ToolkitError(f"找不到通报模板 {template}。请从工具箱的 templates/ 复制 {kind}.docx，"
                            f"或运行 python scripts/build_templates.py 重新生成。")
-    tpl = DocxTemplate(str(template))
+    tpl = CachedDocxTemplate(str(template))
     context = build_context(ledger, period, kind, config, record.number, as_of, tpl, directory=directory, **known)
     try:
         tpl.render(context, autoescape=True)

@@ -1,0 +1,109 @@
+"""Word templates filled by docxtpl, with the work that is the same on every run done once.
+
+Before filling a template docxtpl rewrites its XML so that Jinja can read it (patch_xml) and Jinja compiles the
+result to Python code. Both depend only on the template, so both are kept in the user's cache folder, keyed by the
+SHA-256 of what they were made from and the versions that made them: a clerk's edited template gets its own entry,
+and an unreadable or read-only cache only means the work is done again.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+from pathlib import Path
+
+import jinja2
+from docxtpl import DocxTemplate, __version__ as DOCXTPL_VERSION
+
+CACHE_ENV = "TOOLKIT_CACHE_DIR"     # tests and portable installs point the cache elsewhere
+KEEP_ENTRIES = 64                   # older entries are removed beyond this many
+_VERSIONS = f"{sys.version}|{jinja2.__version__}|{DOCXTPL_VERSION}".encode()
+
+
+def cache_dir() -> Path | None:
+    """The toolkit's folder in the user's cache (XDG on Linux, LOCALAPPDATA on Windows); None without a home."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "ducha-toolkit" / "cache"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "ducha-toolkit"
+    try:
+        home = Path.home()
+    except RuntimeError:     # a service account without a home folder
+        return None
+    return home / ("Library/Caches" if sys.platform == "darwin" else ".cache") / "ducha-toolkit"
+
+
+def _entry(kind: str, source: str) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(_VERSIONS + kind.encode() + source.encode("utf-8", "surrogatepass")).hexdigest()
+    return folder / "templates" / f"{digest}.{kind}"
+
+
+def _read(entry: Path | None) -> bytes | None:
+    if entry is None:
+        return None
+    try:
+        return entry.read_bytes()
+    except OSError:
+        return None
+
+
+def _write(entry: Path | None, data: bytes) -> None:
+    """Atomic (a half-written entry is never read); any OS error leaves the cache as it was."""
+    if entry is None:
+        return
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, entry)
+        _prune(entry.parent)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob("*.*"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-KEEP_ENTRIES]:
+        old.unlink(missing_ok=True)
+
+
+class CompilingEnvironment(jinja2.Environment):
+    """A Jinja environment whose templates from strings are compiled once and then loaded from the cache."""
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if raw or name is not None or filename is not None or defer_init or not isinstance(source, str):
+            return super().compile(source, name, filename, raw, defer_init)
+        entry = _entry(f"code{int(bool(self.autoescape))}", source)
+        cached = _read(entry)
+        if cached is not None:
+            try:
+                return marshal.loads(cached)
+            except (EOFError, ValueError, TypeError):
+                pass     # a damaged entry: compiled again and replaced below
+        code = super().compile(source)
+        _write(entry, marshal.dumps(code))
+        return code
+
+
+class CachedDocxTemplate(DocxTemplate):
+    """docxtpl's DocxTemplate whose XML rewriting is cached, rendered with CompilingEnvironment."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        entry = _entry("xml", src_xml)
+        cached = _read(entry)
+        if cached is not None:
+            return cached.decode("utf-8", "surrogatepass")
+        patched = super().patch_xml(src_xml)
+        _write(entry, patched.encode("utf-8", "surrogatepass"))
+        return patched
+
+    def render(self, context, jinja_env=None, autoescape=False):
+        super().render(context, jinja_env or CompilingEnvironment(autoescape=autoescape), autoescape)
