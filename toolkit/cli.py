@@ -32,8 +32,14 @@ class Session:
         self.debug = debug
 
 
-def run(session: Session, action):
-    """Run one library call: warnings printed as 提醒, errors as a Chinese sentence and exit 2."""
+def run(session: Session, action, long_running: bool = False):
+    """Run one library call: warnings printed as 提醒, errors as a Chinese sentence and exit 2.
+
+    A command that is not `long_running` exits when done: what it loads may stay in memory (toolkit.memory)."""
+    if not long_running:
+        from toolkit.memory import one_shot_command
+
+        one_shot_command()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ToolkitWarning)
         try:
@@ -405,7 +411,8 @@ def newyear(session: Session, target: Path, notice: Path | None):
 def serve(session: Session, port: int, no_browser: bool):
     from toolkit.console import server
 
-    finish(run(session, lambda: server.serve(session.ws, port=port, open_browser=not no_browser, echo=click.echo)))
+    finish(run(session, lambda: server.serve(session.ws, port=port, open_browser=not no_browser, echo=click.echo),
+               long_running=True))
 
 
 @main.command(context_settings=CONTEXT, help="""在一个演示工作区里跑完整流程：解析 → 下发 → 模拟回收 → 校验汇总 → 通报 → 考核 → 上半年报告。

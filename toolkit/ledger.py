@@ -183,6 +183,15 @@ def task_summary(text: str, limit: int = 40) -> str:
 # ------------------------------------------------------------------------------------------ reading
 
 def load_ledger(ws: Workspace, since: date | None = None, check_store: bool = True) -> Ledger:
+    """The ledger, its progress history from the store (see _load_ledger); loaded with the cycle collector
+    paused (toolkit.memory)."""
+    from toolkit.memory import bulk_load
+
+    with bulk_load():
+        return _load_ledger(ws, since, check_store)
+
+
+def _load_ledger(ws: Workspace, since: date | None, check_store: bool) -> Ledger:
     """The ledger, its progress history from the store.
 
     With `since`, history holds the rows whose period ends on or after `since` plus, for each (unit, task), its
@@ -596,7 +605,15 @@ def history_start(period, config, extra_periods: int = 0) -> date:
 
 
 def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecord] | None:
-    """The store's rows in the order they were accepted (see load_ledger for `since`); None when there is no store."""
+    """The store's rows in the order they were accepted (see load_ledger for `since`); None when there is no store.
+    Loaded with the cycle collector paused (toolkit.memory)."""
+    from toolkit.memory import bulk_load
+
+    with bulk_load():
+        return _load_history(ws, since)
+
+
+def _load_history(ws: Workspace, since: date | None) -> list[ProgressRecord] | None:
     path = store_path(ws)
     if not path.exists():
         return None
