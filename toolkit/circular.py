@@ -655,7 +655,7 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     """
     from toolkit.config import load_config
     from toolkit.directory import load_directory
-    from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
+    from toolkit.ledger import circular_rows, history_start, ledger_lock, load_ledger, save_circular_records
     from toolkit.periods import parse_period
 
     config = load_config(ws)
@@ -668,14 +668,13 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
         known = _known(ws, ledger, period, config, directory, since,
                        ranked=any(kind in RANKED_KINDS for kind in chosen))
         as_of = as_of or max(period.end, known["basis"].data_end)
-        before = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
+        before = circular_rows(ledger.circulars)
         files = []
         for kind in chosen:
             record = circular_number(ledger, kind, period)
             files.append(render_one(ws, ledger, period, kind, config, record, as_of, known, directory))
-        after = [(r.kind, r.year, r.number, r.period, r.file, r.issued) for r in ledger.circulars]
-        if after != before:   # a plain re-render changes nothing in 通报记录: no write, no backup
-            save_ledger(ws, ledger)
+        if circular_rows(ledger.circulars) != before:   # a plain re-render changes nothing: no write, no backup
+            save_circular_records(ws, ledger)
     if pdf:
         files += convert_to_pdf(files, files[0].parent)
     return files

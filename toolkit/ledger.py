@@ -28,7 +28,7 @@ from toolkit.faults import checkpoint
 from toolkit.errors import LedgerLockedError, ToolkitError, ToolkitWarning
 from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment, CircularRecord, IndicatorRecord,
                             Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
-from toolkit.workspace import LEDGER_NAME as LEDGER_FILE_NAME, Workspace
+from toolkit.workspace import LEDGER_NAME as LEDGER_FILE_NAME, Workspace, file_sha256
 from toolkit.housekeeping import process_alive
 from toolkit.store import STORE_NAME, counts_of, has_schema, store_error, store_path, store_state_text
 
@@ -78,6 +78,7 @@ ADJUST_HEADERS = ["任务序号", "任务摘要", "申请单位", "申请期别"
                   "审核意见", "批准完成时限", "审核说明", "审核日期", "申请编号"]
 CIRCULAR_SHEET = "通报记录"
 CIRCULAR_HEADERS = ["类型", "年度", "期数", "期次", "文件", "印发日期"]
+INFO_HEADERS = ["项目", "内容"]
 INFO_SHEET = "说明"
 OVERVIEW_SHEET = "总览"
 
@@ -842,6 +843,60 @@ def _last_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(id), 0) FROM progress").fetchone()[0]
 
 
+def save_circular_records(ws: Workspace, ledger: Ledger) -> Path:
+    """Save a ledger whose only change since it was loaded is 通报记录 (a circular rendered): that sheet and 说明
+    (its 写入时间) are rewritten inside a copy of the ledger, every other part copied as it is (toolkit.xlsxpatch),
+    and the copy backed up and put in place like a full save. Falls back to save_ledger whenever that is not safe."""
+    return _save_small_tables(ws, ledger, {CIRCULAR_SHEET: (CIRCULAR_HEADERS, circular_rows(ledger.circulars)),
+                                           INFO_SHEET: (INFO_HEADERS, _info_rows(ledger))})
+
+
+def circular_rows(records: list[CircularRecord]) -> list[list]:
+    """The rows of 通报记录."""
+    return [[c.kind, c.year, c.number, c.period, c.file, c.issued] for c in records]
+
+
+def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[list[str], list[list]]]) -> Path:
+    from toolkit.store import parse_store_state, store_counts
+    from toolkit.xlsxpatch import replace_tables
+
+    refuse_if_open(ws)
+    in_step = (parse_store_state(ledger.store_state) or (-1, -1)) == store_counts(ws)
+    if not in_step or ledger_source(ws) != ws.ledger or other_format_ledgers(ws):
+        return save_ledger(ws, ledger)     # the store or another file has changes only a full save writes
+    tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
+    try:
+        if not replace_tables(ws.ledger, tmp, tables):
+            return save_ledger(ws, ledger)
+        checkpoint("save:written")
+        old_sha = file_sha256(ws.ledger)
+        _put_in_place(ws, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
+    checkpoint("save:replaced")
+    _moved_table_record(ws, old_sha)
+    _after_save(ws)
+    return ws.ledger
+
+
+def _moved_table_record(ws: Workspace, old_sha: str) -> None:
+    """The large tables recorded for reuse (sheets.reusing_bodies) are still in the patched ledger as they were:
+    the record follows the file, so the next full save still copies them instead of rendering them again."""
+    record = ws.outputs / TABLE_RECORD_NAME
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(saved, dict) and saved.get("sha256") == old_sha:
+        saved["sha256"] = file_sha256(ws.ledger)
+        tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, record)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
 STORE_STATE_KEY = "进展记录数据库"
 
 
@@ -934,10 +989,9 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
         [s.period, s.unit, s.expected, s.reported, s.received, s.late, s.problems, s.file]
         for s in ledger.submissions])
     _write_reviews(book, fmt, ledger)
-    sheets.write_table(book, fmt, CIRCULAR_SHEET, CIRCULAR_HEADERS, [
-        [c.kind, c.year, c.number, c.period, c.file, c.issued] for c in ledger.circulars])
+    sheets.write_table(book, fmt, CIRCULAR_SHEET, CIRCULAR_HEADERS, circular_rows(ledger.circulars))
     write_score_sheets(book, fmt, ledger)
-    sheets.write_table(book, fmt, INFO_SHEET, ["项目", "内容"], _info_rows(ledger), widths={"内容": 80})
+    sheets.write_table(book, fmt, INFO_SHEET, INFO_HEADERS, _info_rows(ledger), widths={"内容": 80})
     book.close()
 
 

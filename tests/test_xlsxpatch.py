@@ -1,0 +1,174 @@
+"""A circular's 通报记录 row patched into the ledger (toolkit.xlsxpatch, issue 16): every other part kept byte for
+byte, the cells the same as a full write, and a full write whenever patching is not safe."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import convert_with_soffice, run_toolkit
+from toolkit import ledger as ledger_stage
+from toolkit.workspace import Workspace
+from toolkit.xlsxpatch import replace_tables
+
+PERIOD = "2024-W11"
+
+
+@pytest.fixture(scope="module")
+def first_circular(tmp_path_factory) -> Path:
+    """Parsed, issued, returned, collected, and its first circular rendered (通报记录 had no row: a full save)."""
+    from toolkit import demo
+
+    root = tmp_path_factory.mktemp("patch") / "ws"
+    (root / "inputs").mkdir(parents=True)
+    notice = Path(__file__).resolve().parent.parent / "inputs" / "济兖政发〔2024〕1号.txt"
+    shutil.copy(notice, root / "inputs" / notice.name)
+    run_toolkit(root, "parse", str(root / "inputs" / notice.name), check=True)
+    run_toolkit(root, "issue", PERIOD, "--date", "2024-03-11", check=True)
+    demo.simulate_returns(Workspace.at(root), PERIOD, seed=5, mistakes=False)
+    assert run_toolkit(root, "collect", PERIOD).returncode in (0, 1)
+    run_toolkit(root, "circular", PERIOD, "--date", "2024-03-18", check=True)
+    return root
+
+
+@pytest.fixture
+def ws(first_circular, tmp_path) -> Workspace:
+    copy = tmp_path / "ws"
+    shutil.copytree(first_circular, copy)
+    return Workspace.at(copy)
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as book:
+        assert book.testzip() is None
+        return {name: book.read(name) for name in book.namelist()}
+
+
+def raw_parts(path: Path) -> dict[str, tuple[int, int, int]]:
+    """Each part's (CRC, compressed size, method): equal when its compressed bytes were copied."""
+    with zipfile.ZipFile(path) as book:
+        return {i.filename: (i.CRC, i.compress_size, i.compress_type) for i in book.infolist()}
+
+
+def sheet_part(path: Path, name: str) -> str:
+    from toolkit.xlsxpatch import _sheet_part
+
+    with zipfile.ZipFile(path) as book:
+        return _sheet_part(book, name)[0]
+
+
+def cells(path: Path) -> dict:
+    """Every cell of every sheet: value and the style attributes a reader sees."""
+    book = openpyxl.load_workbook(path)
+    found = {}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None and not cell.has_style:
+                    continue
+                found[(sheet.title, cell.coordinate)] = (
+                    cell.value, cell.number_format, cell.font.b, cell.font.color and cell.font.color.rgb,
+                    cell.fill.fgColor.rgb, cell.alignment.wrap_text, cell.alignment.vertical, cell.border.left.style,
+                    cell.protection.locked)
+    return found
+
+
+def test_a_second_rendering_patches_only_the_circular_sheet(ws, tmp_path):
+    before = ws.ledger.read_bytes()
+    previous = tmp_path / "previous.xlsx"
+    previous.write_bytes(before)
+    backups = set(ws.backups.glob("台账_*.xlsx"))
+    run_toolkit(ws.root, "circular", PERIOD, "--date", "2024-03-19", check=True)    # 印发日期 changes
+    target = sheet_part(ws.ledger, ledger_stage.CIRCULAR_SHEET)
+    old, new = raw_parts(previous), raw_parts(ws.ledger)
+    assert list(old) == list(new)                                   # the same parts in the same order
+    changed = {name for name in old if old[name] != new[name]}
+    info = sheet_part(ws.ledger, ledger_stage.INFO_SHEET)          # 说明: its 写入时间
+    assert changed <= {target, info, "xl/workbook.xml"} and {target, info} <= changed
+    # the previous ledger was backed up, exactly as it was
+    [backup] = set(ws.backups.glob("台账_*.xlsx")) - backups
+    assert backup.read_bytes() == before
+    ledger = ledger_stage.load_ledger(ws)
+    assert [(c.period, c.number, c.issued) for c in ledger.circulars] == [(PERIOD, 1, date(2024, 3, 19))]
+    # and every cell is what a full write of the same ledger gives
+    full = tmp_path / "full.xlsx"
+    ledger_stage.write_ledger(full, ledger)
+    patched, written = cells(ws.ledger), cells(full)
+    when = (ledger_stage.INFO_SHEET, "B9")        # 写入时间: the patch's own, a second or so before the full write
+    assert patched.pop(when)[1:] == written.pop(when)[1:]
+    assert patched == written
+
+
+def test_the_patched_ledger_opens_in_libreoffice(ws, tmp_path):
+    run_toolkit(ws.root, "circular", PERIOD, "--date", "2024-03-20", check=True)
+    converted = convert_with_soffice(ws.ledger, "xlsx", tmp_path / "lo")
+    sheet = openpyxl.load_workbook(converted)[ledger_stage.CIRCULAR_SHEET]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ledger_stage.CIRCULAR_HEADERS
+    assert rows[1][:4] == ["周盘点", 2024, 1, PERIOD] and rows[1][5] == datetime(2024, 3, 20)
+
+
+def table(rows: list[list]) -> dict:
+    return {ledger_stage.CIRCULAR_SHEET: (ledger_stage.CIRCULAR_HEADERS, rows)}
+
+
+def test_texts_numbers_and_dates_read_back_as_a_full_write_gives_them(ws, tmp_path):
+    """Escaping as the full write does it: XML characters, control characters, edge spaces; a literal _x0041_
+    escaped as Excel stores it (the fast sheet path's way; xlsxwriter's shared strings leave it for Excel to read
+    as "A")."""
+    from python_calamine import CalamineWorkbook
+
+    from toolkit.sheets import write_table_workbook
+
+    ledger = ledger_stage.load_ledger(ws)
+    rows = ledger_stage.circular_rows(ledger.circulars) + [
+        ["周盘点", 2024, 2, "2024-W12", " a&b <c> \x07 ", None],
+        ["月调度", 2024, 1.5, "2024-03", "", date(2024, 4, 1)]]
+    target, full = tmp_path / "patched.xlsx", tmp_path / "full.xlsx"
+    assert replace_tables(ws.ledger, target, table(rows))
+    write_table_workbook(full, [(ledger_stage.CIRCULAR_SHEET, ledger_stage.CIRCULAR_HEADERS, rows)])
+    for read in (lambda path: [[c.value for c in row] for row in
+                               openpyxl.load_workbook(path)[ledger_stage.CIRCULAR_SHEET].iter_rows()],
+                 lambda path: CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+                     ledger_stage.CIRCULAR_SHEET).to_python()):
+        assert read(target) == read(full)
+    rows[1][4] = "_x0041_ stays _x0041_"
+    assert replace_tables(ws.ledger, target, table(rows))
+    assert CalamineWorkbook.from_path(str(target)).get_sheet_by_name(
+        ledger_stage.CIRCULAR_SHEET).to_python()[2][4] == "_x0041_ stays _x0041_"
+    sheet = openpyxl.load_workbook(target)[ledger_stage.CIRCULAR_SHEET]
+    assert sheet.auto_filter.ref == "A1:F4" and sheet.dimensions == "A1:F4"
+    with zipfile.ZipFile(target) as book:
+        assert "通报记录!$A$1:$F$4" in book.read("xl/workbook.xml").decode("utf-8")
+
+
+def test_no_styled_row_other_headers_or_a_store_ahead_mean_a_full_save(first_circular, ws, tmp_path, monkeypatch):
+    ledger = ledger_stage.load_ledger(ws)
+    rows = ledger_stage.circular_rows(ledger.circulars)
+    target = tmp_path / "patched.xlsx"
+    # headers reordered by the clerk
+    assert not replace_tables(ws.ledger, target, {ledger_stage.CIRCULAR_SHEET: (
+        list(reversed(ledger_stage.CIRCULAR_HEADERS)), rows)})
+    # a value of a kind its column never had (a date where 年度 is a number)
+    assert not replace_tables(ws.ledger, target, table([[*rows[0][:1], date(2024, 1, 1), *rows[0][2:]]]))
+    # no data row yet to take the styles from: the first circular of a workspace
+    empty = tmp_path / "empty.xlsx"
+    ledger.circulars = []
+    ledger_stage.write_ledger(empty, ledger)
+    assert not replace_tables(empty, target, table(rows))
+    assert not target.exists()
+    # the store holds a row the ledger was not written with: the full save writes both
+    ledger = ledger_stage.load_ledger(ws)
+    with sqlite3.connect(ledger_stage.store_path(ws)) as conn:
+        conn.execute("DELETE FROM progress_indicator WHERE progress_id = (SELECT MAX(id) FROM progress)")
+        conn.execute("DELETE FROM progress WHERE id = (SELECT MAX(id) FROM progress)")
+    full = []
+    monkeypatch.setattr(ledger_stage, "save_ledger", lambda *args: full.append(args) or ws.ledger)
+    ledger.circulars[0].issued = date(2024, 3, 21)
+    ledger_stage.save_circular_records(ws, ledger)
+    assert len(full) == 1

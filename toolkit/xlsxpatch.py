@@ -1,0 +1,252 @@
+"""Rewrite small tables of a workbook and copy every other part byte for byte (issue 16: write only what changed).
+
+A circular adds one row to the ledger's 通报记录; writing the whole 4.5 MB ledger again for it takes a second at
+province scale. `replace_tables` writes a copy of the workbook in which only those sheets' rows (and the ranges
+naming them) are new: every other part keeps its compressed bytes. A new cell takes the style the sheet's cells
+already have for the same column and kind of value (text, number, date, date and time: as read back), texts are
+inline strings, so the cells read back exactly as a full write would give them. Whenever a sheet does not look as
+expected — no cell to take a style from, other headers, a value of a kind its column never had, a large sheet, an
+encrypted or ZIP64 package — it returns False and writes nothing, and the caller writes the whole workbook instead.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+MAX_SHEET_BYTES = 1_000_000     # only small sheets are patched; a large one is written in full
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*</sheetData>", re.DOTALL)
+
+
+class NotPatchable(Exception):
+    """The workbook cannot be patched safely; write it in full."""
+
+
+def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[str], Sequence[Sequence[Any]]]]
+                   ) -> bool:
+    """Write `target`: `source` with the rows below the header of each sheet named in `tables` replaced.
+
+    tables: sheet name → (its headers, which the sheet must have in this order; its new rows). Returns False
+    (nothing written) when a sheet cannot be patched safely.
+    """
+    try:
+        with zipfile.ZipFile(source) as book:
+            workbook_xml = book.read("xl/workbook.xml")
+            date_1904 = re.search(rb'date1904="(1|true)"', workbook_xml) is not None
+            replaced = {}
+            for sheet_name, (headers, rows) in tables.items():
+                part, index = _sheet_part(book, sheet_name)
+                sheet_xml = _small_part(book, part)
+                styles = _styles_by_kind(sheet_xml, _values(source, sheet_name, headers))
+                replaced[part] = _with_rows(sheet_xml, rows, styles, len(headers), date_1904)
+                workbook_xml = _with_filter_range(workbook_xml, index, len(headers), len(rows) + 1)
+            replaced["xl/workbook.xml"] = workbook_xml
+            _copy_package(source, book, target, replaced)
+    except (NotPatchable, KeyError, zipfile.BadZipFile, struct.error, ValueError):
+        target.unlink(missing_ok=True)
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------ reading the sheet
+
+def _sheet_part(book: zipfile.ZipFile, sheet_name: str) -> tuple[str, int]:
+    """The sheet's part name in the package and its position among the sheets (localSheetId)."""
+    from defusedxml import ElementTree
+
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    sheets = workbook.findall(f"{MAIN_NS}sheets/{MAIN_NS}sheet")
+    for index, sheet in enumerate(sheets):
+        if sheet.get("name") == sheet_name:
+            rel_id = sheet.get(f"{REL_NS}id")
+            break
+    else:
+        raise NotPatchable(f"no sheet {sheet_name}")
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.findall(f"{PKG_REL_NS}Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            return (target.lstrip("/") if target.startswith("/") else f"xl/{target}"), index
+    raise NotPatchable(f"no part for {sheet_name}")
+
+
+def _small_part(book: zipfile.ZipFile, part: str) -> bytes:
+    info = book.getinfo(part)
+    if info.file_size > MAX_SHEET_BYTES:
+        raise NotPatchable("a large sheet")
+    return book.read(part)
+
+
+def _values(source: Path, sheet_name: str, headers: Sequence[str]) -> list[list]:
+    """The sheet's values as read back (calamine); its header row must be `headers`, in that order."""
+    from python_calamine import CalamineWorkbook
+
+    with open(source, "rb") as handle:
+        values = CalamineWorkbook.from_filelike(handle).get_sheet_by_name(sheet_name).to_python()
+    if not values or [str(v) for v in values[0][:len(headers)]] != list(headers) or \
+            any(v not in ("", None) for v in values[0][len(headers):]):
+        raise NotPatchable("other headers")
+    return values
+
+
+def _kind(value: Any) -> str | None:
+    """Which of the table's formats a full write gives the value (sheets.write_cell); None for a blank."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, date)) or \
+            (isinstance(value, float) and (value != value or value in (float("inf"), float("-inf")))):
+        return "text"
+    if isinstance(value, datetime):
+        return "datetime"
+    return "date" if isinstance(value, date) else "number"
+
+
+def _styles_by_kind(sheet_xml: bytes, values: list[list]) -> dict[tuple[int, str], str]:
+    """(column, kind) → the style index the sheet's data cells have for that kind of value (as read back), and
+    (-1, "text") → a text cell's; a blank takes the text style, as sheets.write_cell writes it."""
+    from defusedxml import ElementTree
+
+    styles: dict[tuple[int, str], str] = {}
+    for row in ElementTree.fromstring(sheet_xml).iter(f"{MAIN_NS}row"):
+        number = int(row.get("r", "0"))
+        if number < 2 or number > len(values):
+            continue
+        for cell in row.findall(f"{MAIN_NS}c"):
+            column = _column_index(cell.get("r", ""))
+            read = values[number - 1]
+            kind = _kind(read[column] if column < len(read) else None) or "text"
+            styles.setdefault((column, kind), cell.get("s", "0"))
+            if kind == "text":
+                styles.setdefault((-1, "text"), cell.get("s", "0"))
+    if not styles:
+        raise NotPatchable("no data row to take styles from")
+    return styles
+
+
+def _column_index(reference: str) -> int:
+    letters = re.match(r"[A-Z]+", reference)
+    if not letters:
+        raise NotPatchable(f"cell reference {reference!r}")
+    number = 0
+    for letter in letters.group():
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+# ------------------------------------------------------------------------------------------ writing the sheet
+
+def _cell_xml(reference: str, value: Any, column: int, styles: dict[tuple[int, str], str],
+              date_1904: bool) -> str:
+    """One cell as sheets.write_cell gives it, in the style the column has for the value's kind."""
+    from toolkit.sheets import _inline, excel_serial
+
+    kind = _kind(value)
+    style = styles.get((column, kind or "text")) or (styles.get((-1, "text")) if kind in (None, "text") else None)
+    if style is None:
+        raise NotPatchable(f"no style for a {kind} in column {column}")
+    if kind is None:
+        return f'<c r="{reference}" s="{style}"/>'
+    if kind == "text":
+        text = ("是" if value else "否") if isinstance(value, bool) else str(value)
+        return f'<c r="{reference}" s="{style}" t="inlineStr">{_inline(text)}</c>'
+    if kind == "number":
+        return f'<c r="{reference}" s="{style}"><v>{value:.16G}</v></c>'
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    return f'<c r="{reference}" s="{style}"><v>{excel_serial(moment, date_1904):.16G}</v></c>'
+
+
+def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: dict[tuple[int, str], str],
+               width: int, date_1904: bool) -> bytes:
+    """The sheet with its data rows replaced, its header row as it was; dimension and filter ranges follow."""
+    found = _SHEET_DATA.search(sheet_xml)
+    header = re.search(rb'<row r="1"[ >].*?</row>', found.group() if found else b"", re.DOTALL)
+    if found is None or header is None:
+        raise NotPatchable("no header row")
+    body = "".join(f'<row r="{r}" spans="1:{width}">' +
+                   "".join(_cell_xml(f"{_column_letter(c)}{r}", value, c, styles, date_1904)
+                           for c, value in enumerate(row)) +
+                   "</row>" for r, row in enumerate(rows, start=2))
+    data = b"<sheetData>" + header.group() + body.encode("utf-8") + b"</sheetData>"
+    patched = sheet_xml[:found.start()] + data + sheet_xml[found.end():]
+    last = f"{_column_letter(width - 1)}{len(rows) + 1}".encode()
+    patched = re.sub(rb'(<dimension ref=")[^"]*(")', rb"\g<1>A1:" + last + rb"\g<2>", patched, count=1)
+    return re.sub(rb'(<autoFilter ref=")[^"]*(")', rb"\g<1>A1:" + last + rb"\g<2>", patched, count=1)
+
+
+def _with_filter_range(workbook_xml: bytes, index: int, width: int, last_row: int) -> bytes:
+    """The sheet's _xlnm._FilterDatabase range ends at its new last row."""
+    pattern = re.compile(rb'(<definedName name="_xlnm._FilterDatabase" localSheetId="' + str(index).encode() +
+                         rb'"[^>]*>)([^<]*)(</definedName>)')
+
+    def new_range(match: re.Match) -> bytes:
+        name = match.group(2).rsplit(b"!", 1)[0]
+        return match.group(1) + name + f"!$A$1:${_column_letter(width - 1)}${last_row}".encode() + match.group(3)
+
+    return pattern.sub(new_range, workbook_xml)
+
+
+# ------------------------------------------------------------------------------------------ the package
+
+def _copy_package(source: Path, book: zipfile.ZipFile, target: Path, replaced: dict[str, bytes]) -> None:
+    """Every part of `book` in its order: the `replaced` ones deflated anew, the others' compressed bytes copied."""
+    entries, offset = [], 0
+    with open(source, "rb") as raw, open(target, "wb") as out:
+        for info in book.infolist():
+            if info.flag_bits & 0x1 or info.file_size >= 0xFFFFFFFF or info.compress_size >= 0xFFFFFFFF:
+                raise NotPatchable("encrypted or ZIP64")
+            if info.filename in replaced:
+                data = replaced[info.filename]
+                compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+                payload = compressor.compress(data) + compressor.flush()
+                method, crc, size = zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data)
+            else:
+                payload = _raw_bytes(raw, info)
+                method, crc, size = info.compress_type, info.CRC, info.file_size
+            name = info.filename.encode("utf-8")
+            flags = 0x800 if not info.filename.isascii() else 0
+            clock = _dos_time(info.date_time)
+            out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, *clock, crc, len(payload), size,
+                                  len(name), 0) + name)
+            out.write(payload)
+            entries.append((name, flags, method, clock, crc, len(payload), size, info.external_attr, offset))
+            offset += 30 + len(name) + len(payload)
+        start = offset
+        for name, flags, method, clock, crc, packed, size, attributes, at in entries:
+            out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, method, *clock, crc, packed, size,
+                                  len(name), 0, 0, 0, 0, attributes, at) + name)
+            offset += 46 + len(name)
+        out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), offset - start, start, 0))
+
+
+def _raw_bytes(raw, info: zipfile.ZipInfo) -> bytes:
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise NotPatchable("a damaged local header")
+    name_length, extra_length = struct.unpack("<2H", header[26:30])
+    raw.seek(info.header_offset + 30 + name_length + extra_length)
+    payload = raw.read(info.compress_size)
+    if len(payload) != info.compress_size:
+        raise NotPatchable("a truncated part")
+    return payload
+
+
+def _dos_time(moment: tuple) -> tuple[int, int]:
+    year, month, day, hour, minute, second = moment
+    return (hour << 11) | (minute << 5) | (second // 2), (max(year, 1980) - 1980) << 9 | (month << 5) | day
