@@ -55,6 +55,14 @@ def raw_parts(path: Path) -> dict[str, tuple[int, int, int]]:
         return {i.filename: (i.CRC, i.compress_size, i.compress_type) for i in book.infolist()}
 
 
+def created(path: Path) -> str:
+    """The package's creation time (docProps/core.xml): a patch keeps it, a full write stamps a new one."""
+    import re
+
+    with zipfile.ZipFile(path) as book:
+        return re.search(r"<dcterms:created[^>]*>([^<]*)<", book.read("docProps/core.xml").decode()).group(1)
+
+
 def sheet_part(path: Path, name: str) -> str:
     from toolkit.xlsxpatch import _sheet_part
 
@@ -89,7 +97,8 @@ def test_a_second_rendering_patches_only_the_circular_sheet(ws, tmp_path):
     assert list(old) == list(new)                                   # the same parts in the same order
     changed = {name for name in old if old[name] != new[name]}
     info = sheet_part(ws.ledger, ledger_stage.INFO_SHEET)          # 说明: its 写入时间
-    assert changed <= {target, info, "xl/workbook.xml"} and {target, info} <= changed
+    assert changed <= {target, info, "xl/workbook.xml", "docProps/core.xml"} and {target, info} <= changed
+    assert created(previous) == created(ws.ledger)                  # a full write stamps its own time there
     # the previous ledger was backed up, exactly as it was
     [backup] = set(ws.backups.glob("台账_*.xlsx")) - backups
     assert backup.read_bytes() == before
@@ -170,5 +179,35 @@ def test_no_styled_row_other_headers_or_a_store_ahead_mean_a_full_save(first_cir
     full = []
     monkeypatch.setattr(ledger_stage, "save_ledger", lambda *args: full.append(args) or ws.ledger)
     ledger.circulars[0].issued = date(2024, 3, 21)
-    ledger_stage.save_circular_records(ws, ledger)
+    ledger_stage.save_small_tables(ws, ledger, [ledger_stage.CIRCULAR_SHEET])
     assert len(full) == 1
+
+
+def test_scores_and_reminders_are_patched_once_their_sheet_exists(ws, tmp_path):
+    """`toolkit score` and the 催报 log of `toolkit status` patch 考核 / 催报记录 the same way, once a full save has
+    made the sheet; the cells are what a full write gives."""
+    from toolkit.models import ReminderRecord
+
+    run_toolkit(ws.root, "status", PERIOD, check=False)         # long past the due time: 催报 steps logged
+    run_toolkit(ws.root, "score", "2024-03", check=True)        # the first 考核: a full save makes the sheet
+    previous = tmp_path / "previous.xlsx"
+    previous.write_bytes(ws.ledger.read_bytes())
+    run_toolkit(ws.root, "score", "2024-03", check=True)
+    ledger = ledger_stage.load_ledger(ws)
+    assert ledger.scores and ledger.reminders
+    ledger.reminders.append(ReminderRecord(when=datetime(2024, 3, 20, 9, 30), period=PERIOD, step="提醒",
+                                           units=["区财政局", "区商务局"], number="", file=""))
+    ledger_stage.save_small_tables(ws, ledger, [ledger_stage.REMINDER_SHEET])
+    old, new = raw_parts(previous), raw_parts(ws.ledger)
+    patched = {sheet_part(ws.ledger, name) for name in (ledger_stage.SCORE_SHEET, ledger_stage.REMINDER_SHEET,
+                                                          ledger_stage.INFO_SHEET)}
+    assert {name for name in old if old[name] != new[name]} <= patched | {"xl/workbook.xml", "docProps/core.xml"}
+    assert created(previous) == created(ws.ledger)                  # a full write stamps its own time there
+    reloaded = ledger_stage.load_ledger(ws)
+    assert reloaded.reminders[-1].units == ["区财政局", "区商务局"] and len(reloaded.scores) == len(ledger.scores)
+    full = tmp_path / "full.xlsx"
+    ledger_stage.write_ledger(full, reloaded)
+    patched_cells, written = cells(ws.ledger), cells(full)
+    when = (ledger_stage.INFO_SHEET, "B9")
+    assert patched_cells.pop(when)[1:] == written.pop(when)[1:]
+    assert patched_cells == written

@@ -655,7 +655,8 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     """
     from toolkit.config import load_config
     from toolkit.directory import load_directory
-    from toolkit.ledger import circular_rows, history_start, ledger_lock, load_ledger, save_circular_records
+    from toolkit.ledger import (CIRCULAR_SHEET, circular_rows, history_start, ledger_lock, load_ledger,
+                                save_small_tables)
     from toolkit.periods import parse_period
 
     config = load_config(ws)
@@ -674,7 +675,7 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
             record = circular_number(ledger, kind, period)
             files.append(render_one(ws, ledger, period, kind, config, record, as_of, known, directory))
         if circular_rows(ledger.circulars) != before:   # a plain re-render changes nothing: no write, no backup
-            save_circular_records(ws, ledger)
+            save_small_tables(ws, ledger, [CIRCULAR_SHEET])
     if pdf:
         files += convert_to_pdf(files, files[0].parent)
     return files

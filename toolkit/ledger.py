@@ -843,17 +843,22 @@ def _last_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(id), 0) FROM progress").fetchone()[0]
 
 
-def save_circular_records(ws: Workspace, ledger: Ledger) -> Path:
-    """Save a ledger whose only change since it was loaded is 通报记录 (a circular rendered): that sheet and 说明
-    (its 写入时间) are rewritten inside a copy of the ledger, every other part copied as it is (toolkit.xlsxpatch),
-    and the copy backed up and put in place like a full save. Falls back to save_ledger whenever that is not safe."""
-    return _save_small_tables(ws, ledger, {CIRCULAR_SHEET: (CIRCULAR_HEADERS, circular_rows(ledger.circulars)),
-                                           INFO_SHEET: (INFO_HEADERS, _info_rows(ledger))})
+def save_small_tables(ws: Workspace, ledger: Ledger, sheets: list[str]) -> Path:
+    """Save a ledger whose only changes since it was loaded are in the small `sheets` (PATCHABLE_SHEETS: a circular
+    rendered, a 催报 logged, scores computed): those sheets and 说明 (its 写入时间) are rewritten inside a copy of
+    the ledger, every other part copied as it is (toolkit.xlsxpatch), and the copy backed up and put in place like
+    a full save. Falls back to save_ledger whenever that is not safe (a sheet not there yet, other headers …)."""
+    return _save_small_tables(ws, ledger, {name: PATCHABLE_SHEETS[name](ledger) for name in [*sheets, INFO_SHEET]})
 
 
 def circular_rows(records: list[CircularRecord]) -> list[list]:
     """The rows of 通报记录."""
     return [[c.kind, c.year, c.number, c.period, c.file, c.issued] for c in records]
+
+
+def reminder_rows(ledger: Ledger) -> list[list]:
+    """The rows of 催报记录."""
+    return [[r.when, r.period, r.step, "、".join(r.units), r.number, r.file] for r in ledger.reminders]
 
 
 def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[list[str], list[list]]]) -> Path:
@@ -864,6 +869,8 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
     in_step = (parse_store_state(ledger.store_state) or (-1, -1)) == store_counts(ws)
     if not in_step or ledger_source(ws) != ws.ledger or other_format_ledgers(ws):
         return save_ledger(ws, ledger)     # the store or another file has changes only a full save writes
+    if not all(rows for _, rows in tables.values()):
+        return save_ledger(ws, ledger)     # a full write leaves an empty 考核 or 催报记录 out
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
         if not replace_tables(ws.ledger, tmp, tables):
@@ -1013,6 +1020,15 @@ def score_rows(ledger: Ledger) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
+# sheet → (its headers, its rows) for save_small_tables
+PATCHABLE_SHEETS = {
+    CIRCULAR_SHEET: lambda ledger: (CIRCULAR_HEADERS, circular_rows(ledger.circulars)),
+    REMINDER_SHEET: lambda ledger: (REMINDER_HEADERS, reminder_rows(ledger)),
+    SCORE_SHEET: score_rows,
+    INFO_SHEET: lambda ledger: (INFO_HEADERS, _info_rows(ledger)),
+}
+
+
 def write_score_sheets(book, fmt, ledger: Ledger) -> None:
     """考核 (toolkit score) and 催报记录 (toolkit status), only once there is something to show."""
     from toolkit import sheets
@@ -1021,9 +1037,7 @@ def write_score_sheets(book, fmt, ledger: Ledger) -> None:
         headers, rows = score_rows(ledger)
         sheets.write_table(book, fmt, SCORE_SHEET, headers, rows)
     if ledger.reminders:
-        sheets.write_table(book, fmt, REMINDER_SHEET, REMINDER_HEADERS, [
-            [r.when, r.period, r.step, "、".join(r.units), r.number, r.file] for r in ledger.reminders],
-            caps={"单位": 60})
+        sheets.write_table(book, fmt, REMINDER_SHEET, REMINDER_HEADERS, reminder_rows(ledger), caps={"单位": 60})
 
 
 def read_score_sheets(book, ledger: Ledger) -> None:

@@ -411,7 +411,7 @@ def score_period(ws, period_text: str, closures: Iterable[Closure] | None = None
     """
     from toolkit.config import load_config
     from toolkit.directory import load_directory
-    from toolkit.ledger import history_start, ledger_lock, load_ledger, save_ledger
+    from toolkit.ledger import SCORE_SHEET, history_start, ledger_lock, load_ledger, save_small_tables
     from toolkit.periods import parse_period, report_period
     from toolkit.progress import task_holders
 
@@ -438,7 +438,7 @@ def score_period(ws, period_text: str, closures: Iterable[Closure] | None = None
         year_scores = scores if period.id == year.id else scores_for(year)
         until = max((p.end for p in collected if p.end <= year.end), default=year.end)
         ledger.scores = score_records(year_scores, until)
-        save_ledger(ws, ledger)
+        save_small_tables(ws, ledger, [SCORE_SHEET])
     return ScoreOutcome(period, scores, _shown(ws, out), f"{year.year}年累计（数据截至{until.month}月{until.day}日）")
 
 

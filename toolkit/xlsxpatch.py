@@ -14,7 +14,7 @@ import re
 import struct
 import zipfile
 import zlib
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -48,6 +48,8 @@ def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[
                 replaced[part] = _with_rows(sheet_xml, rows, styles, len(headers), date_1904)
                 workbook_xml = _with_filter_range(workbook_xml, index, len(headers), len(rows) + 1)
             replaced["xl/workbook.xml"] = workbook_xml
+            if "docProps/core.xml" in book.namelist():
+                replaced["docProps/core.xml"] = _modified_now(book.read("docProps/core.xml"))
             _copy_package(source, book, target, replaced)
     except (NotPatchable, KeyError, zipfile.BadZipFile, struct.error, ValueError):
         target.unlink(missing_ok=True)
@@ -199,6 +201,13 @@ def _with_filter_range(workbook_xml: bytes, index: int, width: int, last_row: in
         return match.group(1) + name + f"!$A$1:${_column_letter(width - 1)}${last_row}".encode() + match.group(3)
 
     return pattern.sub(new_range, workbook_xml)
+
+
+def _modified_now(core_xml: bytes) -> bytes:
+    """The package's last-modified time (file properties) is now, as a full write would stamp it."""
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", core_xml,
+                  count=1)
 
 
 # ------------------------------------------------------------------------------------------ the package

@@ -30,7 +30,7 @@ def chase_period(ws: Workspace, period_text: str, as_of: datetime | None = None)
     from toolkit.collect.status import status_of
     from toolkit.config import load_config
     from toolkit.directory import load_directory
-    from toolkit.ledger import ledger_lock, load_ledger, save_ledger
+    from toolkit.ledger import REMINDER_SHEET, ledger_lock, load_ledger, save_small_tables
     from toolkit.periods import parse_period
 
     config = load_config(ws)
@@ -46,7 +46,7 @@ def chase_period(ws: Workspace, period_text: str, as_of: datetime | None = None)
                 added.append(record)
         if added:
             ledger.reminders += added
-            save_ledger(ws, ledger)
+            save_small_tables(ws, ledger, [REMINDER_SHEET])
         outcome.logged = [f"{r.when:%Y-%m-%d %H:%M} {r.step}：{'、'.join(r.units)}{f'（{r.number}）' if r.number else ''}"
                           for r in added]
     return outcome
