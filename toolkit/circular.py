@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 import warnings
 from collections import Counter
 from datetime import date
@@ -622,7 +619,6 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     from toolkit import progress
     from toolkit.basis import circular_basis, collected_periods, comparison_for
     from toolkit.ledger import history_start, load_history
-    from toolkit.scoring import approved_closures, read_rejected_rows
 
     basis = circular_basis(ledger, period, config, issued=lambda period_id: ws.issued_dir(period_id).exists())
     collected = collected_periods(ledger, config)
@@ -634,16 +630,22 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
             if history is not None:
                 ledger.progress = history
     holders = progress.task_holders(ledger, directory)
+    rejected, closures = _ranking_inputs(ws, ledger, period, collected) if ranked else ((), ())
     return {
-        "basis": basis, "comparison": comparison, "holders": holders,
-        "rejected": (read_rejected_rows(ws, [p.id for p in collected if period.start <= p.end <= period.end])
-                     if ranked else ()),
-        "closures": approved_closures(ledger) if ranked else (),
+        "basis": basis, "comparison": comparison, "holders": holders, "rejected": rejected, "closures": closures,
         "statuses": progress.evaluate(ledger, basis.evaluated, config, holders=holders),
         "previous_statuses": (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
                               if comparison.basis else {}),
         "indicator_values": progress.indicator_values(ledger, basis.evaluated, holders=holders),
     }
+
+
+def _ranking_inputs(ws: Workspace, ledger: Ledger, period, collected) -> tuple:
+    """The rejected rows and approved 销号 the unit ranking's scores need."""
+    from toolkit.scoring import approved_closures, read_rejected_rows
+
+    return (read_rejected_rows(ws, [p.id for p in collected if period.start <= p.end <= period.end]),
+            approved_closures(ledger))
 
 
 def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: bool,
@@ -684,6 +686,8 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
 # ------------------------------------------------------------------------------------------ PDF
 
 def find_soffice() -> str | None:
+    import shutil
+
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:
@@ -697,6 +701,9 @@ def find_soffice() -> str | None:
 
 def convert_to_pdf(files: list[Path], outdir: Path) -> list[Path]:
     """One LibreOffice call for all files (much faster than one each); a warning, not an error, without it."""
+    import subprocess
+    import tempfile
+
     soffice = find_soffice()
     if soffice is None:
         warnings.warn(INSTALL_HINT, ToolkitWarning, stacklevel=2)
