@@ -152,7 +152,9 @@ def test_a_stale_font_cache_gives_way_to_the_installed_cjk_font(cache_home, stal
         warnings.simplefilter("error", ToolkitWarning)
         face = fonts.cjk_font()
     assert face is not None and face.family in fonts.CJK_FONTS
-    assert remembered(cache_home) == {"path": face.path, "index": face.index, "family": face.family}
+    cache = remembered(cache_home)
+    assert {key: cache[key] for key in ("path", "index", "family")} == {"path": face.path, "index": face.index,
+                                                                        "family": face.family}
 
 
 def test_the_remembered_font_is_used_without_searching(cache_home, monkeypatch):
@@ -165,6 +167,22 @@ def test_the_remembered_font_is_used_without_searching(cache_home, monkeypatch):
         raise AssertionError("searched the font folders although the cache names a good font")
     monkeypatch.setattr(fonts, "system_font_files", no_search)
     assert fonts.cjk_font() == first and first.family in fonts.CJK_FONTS
+
+
+def test_a_remembered_font_file_that_changed_is_checked_again(cache_home, monkeypatch):
+    """Another size or date than when its glyphs were checked: checked again (no search when it still draws
+    Chinese), and the cache notes the file as it is now."""
+    if not cjk_fonts_installed():
+        pytest.skip("需要已安装的中文字体：apt-get install fonts-noto-cjk")
+    face = fonts.cjk_font()
+    cache = cache_home / "ducha-toolkit" / fonts.CACHE_FILE
+    cache.write_text(json.dumps({**remembered(cache_home), "stamp": [0, 0]}), encoding="utf-8")
+    monkeypatch.setattr(fonts, "_cjk_font_cache", [])
+    checked = []
+    monkeypatch.setattr(fonts, "draws_chinese", lambda font: checked.append(font) or True)
+    monkeypatch.setattr(fonts, "system_font_files", lambda: pytest.fail("searched although the font still reads"))
+    assert fonts.cjk_font() == face and len(checked) == 1
+    assert remembered(cache_home)["stamp"] == fonts.file_stamp(face.path)
 
 
 def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):

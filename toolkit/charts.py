@@ -265,13 +265,13 @@ def text_font(size_px: int):
     return open_face(face.path, face.index, size_px)
 
 
-def paint(scene: Scene):
-    """The scene as a Pillow RGB image on white."""
+def paint(scene: Scene, fonts: dict | None = None):
+    """The scene as a Pillow RGB image on white; `fonts` (size in px → font) are reused, others opened."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", scene.size, "white")
     draw = ImageDraw.Draw(image)
-    fonts, tiles = {}, {}
+    fonts, tiles = dict(fonts or {}), {}
     for item in scene.items:
         if isinstance(item, Rule):
             draw.rectangle(item.box, fill=item.colour)
@@ -331,8 +331,10 @@ def tiled(tile, box: tuple[int, int, int, int]):
 def chart_png(ledger: Ledger, statuses: dict[str, TaskStatus]) -> bytes:
     import io
 
+    font = text_font(TEXT_PX)
     buffer = io.BytesIO()
-    paint(chart_scene(ledger, statuses)).save(buffer, format="PNG", dpi=(DPI, DPI), compress_level=3)
+    paint(chart_scene(ledger, statuses, font), {TEXT_PX: font}).save(buffer, format="PNG", dpi=(DPI, DPI),
+                                                                   compress_level=3)
     return buffer.getvalue()
 
 

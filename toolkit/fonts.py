@@ -197,17 +197,28 @@ def cache_path() -> Path | None:
 
 
 def remembered_face() -> FontFace | None:
-    """The face the cache names, if it still reads and draws Chinese."""
+    """The face the cache names, if its file still reads; its glyphs are checked again when the file changed."""
     path = cache_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path else None
         face = FontFace(data["path"], int(data["index"]), data["family"])
         font = open_face(face.path, face.index)
+        unchanged = data.get("stamp") == file_stamp(face.path)
     except Exception:  # noqa: BLE001 - no cache, an old or damaged one, a font gone: search again
         return None
-    if not isinstance(face.path, str) or (font.getname()[0] or "") != face.family or not draws_chinese(font):
+    if (font.getname()[0] or "") != face.family:
         return None
+    if not unchanged:
+        if not draws_chinese(font):
+            return None
+        remember_face(face)
     return face
+
+
+def file_stamp(path: str) -> list[int]:
+    """Size and modification time: the file the glyphs were checked in, unchanged."""
+    status = os.stat(path)
+    return [status.st_size, status.st_mtime_ns]
 
 
 def remember_face(face: FontFace) -> None:
@@ -216,10 +227,10 @@ def remember_face(face: FontFace) -> None:
     if path is None:
         return
     try:
+        record = {"path": face.path, "index": face.index, "family": face.family, "stamp": file_stamp(face.path)}
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"path": face.path, "index": face.index, "family": face.family},
-                                        ensure_ascii=False), encoding="utf-8")
+        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, path)
     except OSError:
         pass
