@@ -2,146 +2,46 @@
 from __future__ import annotations
 
 import math
-import os
 import re
-import warnings
 from collections import Counter
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from toolkit.errors import ToolkitWarning
 from toolkit.models import STATES, Ledger, TaskStatus
 
 CHART_WIDTH_MM = 150            # within the 156 mm 版心
 CHART_MAX_HEIGHT_MM = 75        # one element among several on page 1
+DPI = 200
 TEXT_PT = 9                     # every text of the chart: legend, labels, counts
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Serif SC",
-             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UKai CN", "AR PL UMing CN", "LXGW WenKai",
-             "SimHei", "Microsoft YaHei", "SimSun", "DengXian", "PingFang SC", "Heiti SC", "STHeiti")
-CHINESE_SAMPLE = "督查任务已完成滞后未启动"   # a font that draws these draws the chart
 # Each state's colour is also its own grey in black-and-white print (luma 50, 93, 172, 210, 139, 245: at least 33
 # apart); the three states that need attention are hatched as well.
 STATE_COLOURS = {"已完成": "#0F4A14", "超序时": "#2B64B8", "序时推进": "#86C786", "滞后": "#FFD54F",
                  "未启动": "#EC6A33", "未报送": "#F5F5F5"}
-STATE_HATCHES = {"滞后": "////", "未启动": "xxx", "未报送": "..."}
+STATE_HATCHES = {"滞后": "diagonal", "未启动": "cross", "未报送": "dots"}
 EDGE_COLOUR = "#404040"
-CJK_FILE_NAME = re.compile(r"cjk|han|hei|song|kai|ming|fang|yahei|simsun|msyh|wqy|wenkai|droid|pingfang|deng",
-                           re.IGNORECASE)
+TEXT_COLOUR = "#1A1A1A"
+AXIS_COLOUR = "#1A1A1A"
+GRID_COLOUR = "#DDDDDD"
+BAR_WIDTH = 0.62                # of a column's pitch
+LEFT_MM, RIGHT_MM, LEGEND_MM, PLOT_MM = 12.0, 2.0, 5.0, 22.0
+LINE_SPACING = 1.15             # x labels: baseline to baseline, in font sizes
+MAX_LABEL_LINES = 4             # a longer x label ends with … on its 4th line
+TILE_PX = {"diagonal": 14, "cross": 18, "dots": 14}   # the hatch's period
+HATCH_LINE_PX, DOT_RADIUS_PX = 2.2, 2.0
+SUPERSAMPLE = 4                 # hatch tiles are drawn 4× and scaled down: smooth lines
 
 
-# ------------------------------------------------------------------------------------------ the CJK font
-
-_cjk_font_cache: list[str | None] = []
-
-
-def cjk_font() -> str | None:
-    """The CJK font family the chart uses; None, with a warning naming the cause, when the system has none.
-
-    matplotlib's font list is a cache built when it first ran, often before the CJK fonts were installed. When it
-    lists none, the system's font files (fontconfig's list and the usual font folders) are registered once, and
-    the completed list is saved so that the next run finds the font at once.
-    """
-    if _cjk_font_cache:
-        return _cjk_font_cache[0]
-    from matplotlib import font_manager
-
-    manager = font_manager.fontManager
-    found = known_cjk_family(manager)
-    if found is None:
-        unreadable = register_font_files(manager)
-        found = known_cjk_family(manager) or family_drawing_chinese(manager)
-        if found is None:
-            warnings.warn(missing_font_message(unreadable), ToolkitWarning, stacklevel=2)
-        else:
-            save_font_list(manager)
-    _cjk_font_cache.append(found)
-    return found
+def px(mm: float) -> int:
+    return round(mm * DPI / 25.4)
 
 
-def known_cjk_family(manager) -> str | None:
-    installed = {entry.name for entry in manager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+def pt_px(points: float) -> int:
+    return round(points * DPI / 72)
 
 
-def font_folders() -> list[Path]:
-    """The usual font folders of Windows, Linux and macOS that exist here."""
-    folders = [Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts", Path("/usr/share/fonts"),
-               Path("/usr/local/share/fonts"), Path("/Library/Fonts")]
-    if os.environ.get("LOCALAPPDATA"):
-        folders.append(Path(os.environ["LOCALAPPDATA"]) / "Microsoft" / "Windows" / "Fonts")
-    try:
-        home = Path.home()
-    except RuntimeError:      # no home folder (a service account): the system folders only
-        home = None
-    if home is not None:
-        folders += [home / ".fonts", home / ".local" / "share" / "fonts", home / "Library" / "Fonts"]
-    return [folder for folder in folders if folder.is_dir()]
+TEXT_PX = pt_px(TEXT_PT)        # 25 px: the font size (em) of every text
 
 
-def system_font_files() -> set[str]:
-    """Font files fontconfig (or the Windows registry) lists, and those in the usual font folders."""
-    from matplotlib import font_manager
-
-    files = set(font_manager.findSystemFonts())
-    for folder in font_folders():
-        files.update(font_manager.findSystemFonts([str(folder)]))
-    return files
-
-
-def register_font_files(manager) -> dict[str, str]:
-    """Add every system font file matplotlib's list lacks; returns the files it could not read, with why."""
-    listed = {str(entry.fname) for entry in manager.ttflist}
-    unreadable = {}
-    for path in sorted(system_font_files() - listed):
-        try:
-            manager.addfont(path)
-        except Exception as exc:  # noqa: BLE001 - a broken font file must not stop the circular
-            unreadable[path] = str(exc) or type(exc).__name__
-    return unreadable
-
-
-def family_drawing_chinese(manager) -> str | None:
-    """A registered family outside CJK_FONTS whose font draws Chinese (e.g. 思源黑体 under another name)."""
-    from matplotlib import ft2font
-
-    checked = set()
-    for entry in manager.ttflist:
-        path = str(entry.fname)
-        if path in checked:
-            continue
-        checked.add(path)
-        try:
-            font = ft2font.FT2Font(path)
-        except Exception:  # noqa: BLE001
-            continue
-        if all(font.get_char_index(ord(ch)) for ch in CHINESE_SAMPLE):
-            return entry.name
-    return None
-
-
-def save_font_list(manager) -> None:
-    """Write the completed list to matplotlib's cache (as its own rebuild would); a read-only cache is no error."""
-    import matplotlib
-    from matplotlib import font_manager
-
-    path = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
-    try:
-        font_manager.json_dump(manager, path)
-    except Exception:  # noqa: BLE001 - the next run rescans instead
-        pass
-
-
-def missing_font_message(unreadable: dict[str, str]) -> str:
-    broken = [path for path in unreadable if CJK_FILE_NAME.search(Path(path).name)]
-    if broken:
-        return (f"找到中文字体文件 {broken[0]}，但无法读取（{unreadable[broken[0]]}），通报中的图表文字会显示为方框。"
-                f"请重新安装该字体；Linux 可安装：sudo apt-get install fonts-noto-cjk。")
-    folders = "、".join(str(folder) for folder in font_folders()) or "系统字体文件夹"
-    return (f"系统中没有找到中文字体文件（已查找系统字体列表和 {folders}），通报中的图表文字会显示为方框。"
-            f"Linux 请安装：sudo apt-get install fonts-noto-cjk；Windows 一般自带黑体（SimHei）或微软雅黑，"
-            f"可在 C:\\Windows\\Fonts 中查看。")
-
-
-# ------------------------------------------------------------------------------------------ the chart
+# ------------------------------------------------------------------------------------------ the data
 
 def section_label(section: str) -> str:
     first = re.split(r"[，,。]", section, maxsplit=1)[0] or "其他"
@@ -163,68 +63,278 @@ def states_by_section(ledger: Ledger, statuses: dict[str, TaskStatus]) -> dict[s
     return sections
 
 
-def chart_figure(ledger: Ledger, statuses: dict[str, TaskStatus]):
-    """Stacked columns: task states per section of the notice, short enough to sit under the headline on page 1.
+def label_layout(labels: list[str]) -> tuple[int, float, float]:
+    """Characters per x-label line, the label band's height and the chart's height (mm).
 
     Sections side by side (labels wrapped under each column) take far less height than one bar per line; the
-    figure is CHART_WIDTH_MM wide and about 40 mm high for ten sections (never more than CHART_MAX_HEIGHT_MM).
-    Every text is TEXT_PT; each state has its own grey and the lagging ones a hatch, so a black-and-white print
+    chart is about 40 mm high for ten sections, never more than CHART_MAX_HEIGHT_MM.
+    """
+    pitch_mm = (CHART_WIDTH_MM - LEFT_MM - RIGHT_MM) / len(labels)
+    line_mm = TEXT_PT * 25.4 / 72
+    per_line = max(2, int(pitch_mm * 0.95 / (line_mm * 1.05)))
+    lines = min(MAX_LABEL_LINES, max(math.ceil(len(label) / per_line) for label in labels))
+    bottom_mm = 2.5 + lines * line_mm * LINE_SPACING
+    return per_line, bottom_mm, min(CHART_MAX_HEIGHT_MM, LEGEND_MM + PLOT_MM + bottom_mm)
+
+
+def integer_ticks(top: float, most: int = 5) -> list[int]:
+    """0 and round integer steps (1, 2, 5, 10, 20, 50 …) up to `top`, at most `most` of them."""
+    step = 1
+    while top / step >= most:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return list(range(0, int(top) + 1, step))
+
+
+# ------------------------------------------------------------------------------------------ the scene
+# Drawn with Pillow in two steps: chart_scene() lays out every rectangle and text in pixels (DPI), paint() draws
+# them with the CJK font toolkit.fonts finds.
+
+@dataclass(frozen=True)
+class Label:
+    xy: tuple[int, int]
+    text: str
+    anchor: str                 # Pillow's text anchor: "ms" centred on the baseline, "rs" right end, "ls" left
+    size_px: int = TEXT_PX
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A filled rectangle in a state's colour and hatch, with a thin dark edge."""
+    box: tuple[int, int, int, int]
+    state: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A filled rectangle without edge: grid lines, axis lines, ticks."""
+    box: tuple[int, int, int, int]
+    colour: str
+
+
+@dataclass
+class Scene:
+    size: tuple[int, int]
+    items: list = field(default_factory=list)                      # drawn in this order
+    legend: list[tuple[Patch, Label]] = field(default_factory=list)
+
+    def labels(self) -> list[Label]:
+        return [item for item in self.items if isinstance(item, Label)]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The plot area in pixels and the data ranges it shows (x from -0.6 to columns - 0.4, y from 0 to top)."""
+    left: int
+    top: int
+    right: int
+    bottom: int
+    columns: int
+    top_value: float
+
+    def x(self, position: float) -> int:
+        return round(self.left + (position + 0.6) * (self.right - self.left) / self.columns)
+
+    def y(self, value: float) -> int:
+        return round(self.bottom - value * (self.bottom - self.top) / self.top_value)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Heights above the baseline of a Chinese character and of a digit, and text widths, in one font."""
+    font: object
+    cap: int
+    digit: int
+
+    @classmethod
+    def of(cls, font) -> Metrics:
+        return cls(font, -font.getbbox("督", anchor="ls")[1], -font.getbbox("0", anchor="ls")[1])
+
+    def width(self, text: str) -> int:
+        return math.ceil(self.font.getlength(text))
+
+
+def chart_scene(ledger: Ledger, statuses: dict[str, TaskStatus], font=None) -> Scene:
+    """Stacked columns: task states per section of the notice, short enough to sit under the headline on page 1.
+
+    The chart is CHART_WIDTH_MM wide at DPI; every text is TEXT_PT; the states present are named in one legend
+    row above the plot; each state has its own grey and the lagging ones a hatch, so a black-and-white print
     tells them apart.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
     sections = states_by_section(ledger, statuses)
     labels = list(sections) or ["（无任务）"]
-    font = cjk_font()
-    text = {"family": font} if font else {}
-    left_mm, right_mm, legend_mm, plot_mm = 12.0, 2.0, 5.0, 22.0
-    pitch_mm = (CHART_WIDTH_MM - left_mm - right_mm) / len(labels)
-    line_mm = TEXT_PT * 0.3528
-    per_line = max(2, int(pitch_mm * 0.95 / (line_mm * 1.05)))
-    lines = min(4, max(math.ceil(len(label) / per_line) for label in labels))
-    bottom_mm = 2.5 + lines * line_mm * 1.15
-    height_mm = min(CHART_MAX_HEIGHT_MM, legend_mm + plot_mm + bottom_mm)
-    figure = Figure(figsize=(CHART_WIDTH_MM / 25.4, height_mm / 25.4), dpi=200)
-    # fixed margins in millimetres instead of tight_layout(), which draws the figure twice
-    figure.subplots_adjust(left=left_mm / CHART_WIDTH_MM, right=1 - right_mm / CHART_WIDTH_MM,
-                           bottom=bottom_mm / height_mm, top=1 - legend_mm / height_mm)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    positions = range(len(labels))
-    base = [0] * len(labels)
-    for state in STATES:
-        heights = [sections[label][state] if label in sections else 0 for label in labels]
-        if not any(heights):
-            continue
-        axes.bar(positions, heights, bottom=base, color=STATE_COLOURS[state], label=state, width=0.62,
-                 hatch=STATE_HATCHES.get(state), edgecolor=EDGE_COLOUR, linewidth=0.4)
-        base = [a + b for a, b in zip(base, heights)]
-    for x, total in zip(positions, base):   # the section's task count on top of its column
-        axes.annotate(str(total), (x, total), xytext=(0, 1), textcoords="offset points", ha="center",
-                      va="bottom", fontsize=TEXT_PT)
-    axes.set_ylim(0, max(base + [1]) * 1.22)
-    axes.set_xlim(-0.6, len(labels) - 0.4)
-    axes.set_xticks(list(positions), [wrap_label(label, per_line) for label in labels], fontsize=TEXT_PT,
-                    linespacing=1.05, **text)
-    axes.tick_params(axis="x", length=0, pad=2)
-    axes.tick_params(axis="y", labelsize=TEXT_PT, length=2, pad=1)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    axes.set_ylabel("项", fontsize=TEXT_PT, rotation=0, labelpad=7, **text)
-    axes.grid(axis="y", linewidth=0.4, color="#DDDDDD")
-    axes.set_axisbelow(True)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, frameon=False, borderaxespad=0.3,
-                prop={"size": TEXT_PT, **text}, handlelength=1.6, handleheight=0.9, columnspacing=1.0)
-    return figure
+    stacks = [[(state, sections[label][state]) for state in STATES if sections.get(label, Counter())[state]]
+              for label in labels]
+    totals = [sum(count for _state, count in stack) for stack in stacks]
+    per_line, bottom_mm, height_mm = label_layout(labels)
+    width, height = px(CHART_WIDTH_MM), px(height_mm)
+    frame = Frame(px(LEFT_MM), px(LEGEND_MM), width - px(RIGHT_MM), height - px(bottom_mm), len(labels),
+                  max(totals + [1]) * 1.22)
+    metrics = Metrics.of(font if font is not None else text_font(TEXT_PX))
+    scene = Scene((width, height))
+    ticks = integer_ticks(frame.top_value)
+    scene.items += grid_lines(frame, ticks)
+    scene.items += columns(frame, stacks)
+    scene.items += axes(frame, ticks, metrics)
+    scene.items += counts(frame, totals)
+    scene.items += x_labels(frame, [wrap_label(label, per_line) for label in labels], metrics)
+    present = {state for stack in stacks for state, _count in stack}
+    scene.legend = legend(frame, width, [state for state in STATES if state in present], metrics)
+    for patch, label in scene.legend:
+        scene.items += [patch, label]
+    return scene
+
+
+def grid_lines(frame: Frame, ticks: list[int]) -> list[Rule]:
+    """Light horizontal lines behind the columns, one per tick above 0."""
+    return [Rule((frame.left, frame.y(v), frame.right, frame.y(v)), GRID_COLOUR) for v in ticks if v]
+
+
+def columns(frame: Frame, stacks: list[list[tuple[str, int]]]) -> list[Patch]:
+    patches = []
+    for position, stack in enumerate(stacks):
+        x0, x1 = frame.x(position - BAR_WIDTH / 2), frame.x(position + BAR_WIDTH / 2)
+        base = 0
+        for state, count in stack:
+            patches.append(Patch((x0, frame.y(base + count), x1, frame.y(base)), state))
+            base += count
+    return patches
+
+
+def axes(frame: Frame, ticks: list[int], metrics: Metrics) -> list:
+    """The left and bottom axis lines (no top or right one), the y ticks with their numbers and the unit 项."""
+    line, tick, pad = pt_px(0.8), pt_px(2), pt_px(1.5)
+    items: list = [Rule((frame.left - line + 1, frame.top, frame.left, frame.bottom), AXIS_COLOUR),
+                   Rule((frame.left - line + 1, frame.bottom, frame.right, frame.bottom + line - 1), AXIS_COLOUR)]
+    for value in ticks:
+        y = frame.y(value)
+        items.append(Rule((frame.left - tick, y - line // 2, frame.left, y - line // 2 + line - 1), AXIS_COLOUR))
+        items.append(Label((frame.left - tick - pad, y + metrics.digit // 2), str(value), "rs"))
+    widest = max(metrics.width(str(value)) for value in ticks)
+    unit_right = max(metrics.width("项"), frame.left - tick - pad - widest - pt_px(7))
+    items.append(Label((unit_right, (frame.top + frame.bottom + metrics.cap) // 2), "项", "rs"))
+    return items
+
+
+def counts(frame: Frame, totals: list[int]) -> list[Label]:
+    """Each section's task count just above its column."""
+    return [Label((frame.x(position), frame.y(total) - pt_px(2)), str(total), "ms")
+            for position, total in enumerate(totals)]
+
+
+def x_labels(frame: Frame, wrapped: list[str], metrics: Metrics) -> list[Label]:
+    """Each section's name under its column, in balanced lines (at most MAX_LABEL_LINES)."""
+    first = frame.bottom + pt_px(3) + metrics.cap
+    pitch = round(TEXT_PX * LINE_SPACING)
+    return [Label((frame.x(position), first + number * pitch), line, "ms")
+            for position, text in enumerate(wrapped) for number, line in enumerate(at_most_lines(text))]
+
+
+def at_most_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if len(lines) <= MAX_LABEL_LINES:
+        return lines
+    return lines[:MAX_LABEL_LINES - 1] + [lines[MAX_LABEL_LINES - 1][:-1] + "…"]
+
+
+def legend(frame: Frame, width: int, states: list[str], metrics: Metrics) -> list[tuple[Patch, Label]]:
+    """One row above the plot, centred on it: a swatch (colour and hatch) and the state's name for each state."""
+    em = TEXT_PX
+    handle_w, handle_h, text_pad, spacing = round(1.6 * em), round(0.9 * em), round(0.8 * em), em
+    widths = [handle_w + text_pad + metrics.width(state) for state in states]
+    total = sum(widths) + spacing * max(0, len(states) - 1)
+    x = max(0, min(width - total, (frame.left + frame.right - total) // 2))
+    middle = frame.top // 2
+    entries = []
+    for state, entry_width in zip(states, widths):
+        swatch = Patch((x, middle - handle_h // 2, x + handle_w, middle - handle_h // 2 + handle_h), state)
+        entries.append((swatch, Label((x + handle_w + text_pad, middle + metrics.cap // 2 - 1), state, "ls")))
+        x += entry_width + spacing
+    return entries
+
+
+# ------------------------------------------------------------------------------------------ painting
+
+def text_font(size_px: int):
+    """The CJK font at `size_px`; without one (warned), Pillow's own font, which draws Chinese as boxes."""
+    from PIL import ImageFont
+
+    from toolkit.fonts import cjk_font, open_face
+    face = cjk_font()
+    if face is None:
+        return ImageFont.load_default(size=size_px)
+    return open_face(face.path, face.index, size_px)
+
+
+def paint(scene: Scene, fonts: dict | None = None):
+    """The scene as a Pillow RGB image on white; `fonts` (size in px → font) are reused, others opened."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", scene.size, "white")
+    draw = ImageDraw.Draw(image)
+    fonts, tiles = dict(fonts or {}), {}
+    for item in scene.items:
+        if isinstance(item, Rule):
+            draw.rectangle(item.box, fill=item.colour)
+        elif isinstance(item, Patch):
+            paint_patch(image, draw, item, tiles)
+        else:
+            font = fonts.get(item.size_px) or fonts.setdefault(item.size_px, text_font(item.size_px))
+            draw.text(item.xy, item.text, font=font, fill=TEXT_COLOUR, anchor=item.anchor)
+    return image
+
+
+def paint_patch(image, draw, patch: Patch, tiles: dict) -> None:
+    x0, y0, x1, y1 = patch.box
+    if x1 <= x0 or y1 <= y0:
+        return
+    if patch.state in STATE_HATCHES:
+        tile = tiles.get(patch.state) or tiles.setdefault(patch.state, hatch_tile(patch.state))
+        image.paste(tiled(tile, patch.box), (x0, y0))
+    else:
+        draw.rectangle(patch.box, fill=STATE_COLOURS[patch.state])
+    draw.rectangle(patch.box, outline=EDGE_COLOUR, width=1)
+
+
+def hatch_tile(state: str):
+    """One period of the state's hatch on its colour, drawn large and scaled down; tiles join without a seam."""
+    from PIL import Image, ImageDraw
+
+    kind = STATE_HATCHES[state]
+    size = TILE_PX[kind] * SUPERSAMPLE
+    big = Image.new("RGB", (size, size), STATE_COLOURS[state])
+    draw = ImageDraw.Draw(big)
+    line = round(HATCH_LINE_PX * SUPERSAMPLE)
+    for shift in (-size, 0, size) if kind != "dots" else ():   # lines continued across the tile's edges
+        draw.line((shift, size, shift + size, 0), fill=EDGE_COLOUR, width=line)                 # ／
+        if kind == "cross":
+            draw.line((shift, 0, shift + size, size), fill=EDGE_COLOUR, width=line)             # ＼
+    if kind == "dots":                  # a staggered grid: one dot in the middle, a quarter in each corner
+        radius = DOT_RADIUS_PX * SUPERSAMPLE
+        for cx, cy in ((size / 2, size / 2), (0, 0), (size, 0), (0, size), (size, size)):
+            draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=EDGE_COLOUR)
+    return big.resize((TILE_PX[kind],) * 2, Image.Resampling.BOX)
+
+
+def tiled(tile, box: tuple[int, int, int, int]):
+    """The hatch over the box, aligned to the image's origin so that neighbouring boxes continue one pattern."""
+    from PIL import Image
+
+    x0, y0, x1, y1 = box
+    region = Image.new("RGB", (x1 - x0 + 1, y1 - y0 + 1))
+    period = tile.width
+    for x in range(-(x0 % period), region.width, period):
+        for y in range(-(y0 % period), region.height, period):
+            region.paste(tile, (x, y))
+    return region
 
 
 def chart_png(ledger: Ledger, statuses: dict[str, TaskStatus]) -> bytes:
     import io
 
+    font = text_font(TEXT_PX)
     buffer = io.BytesIO()
-    chart_figure(ledger, statuses).savefig(buffer, format="png")
+    paint(chart_scene(ledger, statuses, font), {TEXT_PX: font}).save(buffer, format="PNG", dpi=(DPI, DPI),
+                                                                   compress_level=3)
     return buffer.getvalue()
 
 
