@@ -34,6 +34,7 @@ def cjk_fonts_installed() -> bool:
 def cache_home(tmp_path, monkeypatch) -> Path:
     """An empty user cache folder (where the found font is remembered), and nothing remembered in this process."""
     home = tmp_path / "cache"
+    monkeypatch.delenv("TOOLKIT_CACHE_DIR", raising=False)     # the session's private cache would come first
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.setattr(fonts, "_cjk_font_cache", [])
     return home
@@ -189,6 +190,7 @@ def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch
     """XDG_CACHE_HOME is a file (as a read-only or odd home would be): the font is searched for and used anyway."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
+    monkeypatch.delenv("TOOLKIT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     monkeypatch.setattr(fonts, "_cjk_font_cache", [])
     with warnings.catch_warnings():

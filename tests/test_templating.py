@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_toolkit
-from toolkit import templating
+from toolkit import templating, usercache
 
 PERIOD = "2024-W11"
 
@@ -49,7 +49,7 @@ def test_cold_and_warm_cache_render_what_plain_docxtpl_renders(collected, tmp_pa
     from docxtpl import DocxTemplate
 
     cache = tmp_path / "cache"
-    monkeypatch.setenv(templating.CACHE_ENV, str(cache))
+    monkeypatch.setenv(usercache.CACHE_ENV, str(cache))
     with monkeypatch.context() as plain_docxtpl:
         plain_docxtpl.setattr(templating, "CachedDocxTemplate", DocxTemplate)
         plain = circular_parts(collected)
@@ -64,14 +64,14 @@ def test_cold_and_warm_cache_render_what_plain_docxtpl_renders(collected, tmp_pa
 
 def test_a_damaged_or_unwritable_cache_only_means_the_work_is_done_again(collected, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
-    monkeypatch.setenv(templating.CACHE_ENV, str(cache))
+    monkeypatch.setenv(usercache.CACHE_ENV, str(cache))
     first = circular_parts(collected)
     for entry in (cache / "templates").iterdir():
         entry.write_bytes(b"\x00damaged" if ".code" in entry.name else entry.read_bytes())
     assert circular_parts(collected) == first
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv(templating.CACHE_ENV, str(blocker / "cache"))      # cannot be created
+    monkeypatch.setenv(usercache.CACHE_ENV, str(blocker / "cache"))      # cannot be created
     assert circular_parts(collected) == first
 
 
@@ -79,7 +79,7 @@ def test_an_edited_template_is_compiled_from_its_own_text(collected, tmp_path, m
     """A clerk's template in the workspace's templates/ is not served from the bundled one's cache entry."""
     from docx import Document
 
-    monkeypatch.setenv(templating.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(usercache.CACHE_ENV, str(tmp_path / "cache"))
     circular_parts(collected)                             # the bundled template, now cached
     own = collected / "templates"
     own.mkdir(exist_ok=True)
@@ -92,3 +92,14 @@ def test_an_edited_template_is_compiled_from_its_own_text(collected, tmp_path, m
     finally:
         shutil.rmtree(own)
     assert "本通报由督查室自拟模板生成。" in parts["word/document.xml"].decode("utf-8")
+
+
+def test_the_user_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(usercache.CACHE_ENV, str(tmp_path / "own"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert usercache.cache_dir() == tmp_path / "own"
+    monkeypatch.delenv(usercache.CACHE_ENV)
+    assert usercache.cache_dir() == tmp_path / "xdg" / "ducha-toolkit"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert usercache.cache_dir() == tmp_path / "home" / ".cache" / "ducha-toolkit"

@@ -183,17 +183,11 @@ def missing_font_message(unreadable: dict[str, str]) -> str:
 # ------------------------------------------------------------------------------------------ the cache
 
 def cache_path() -> Path | None:
-    """cjk-font.json in the user's cache folder ($XDG_CACHE_HOME, %LOCALAPPDATA% or ~/.cache); None without one."""
-    if os.environ.get("XDG_CACHE_HOME"):
-        base = Path(os.environ["XDG_CACHE_HOME"])
-    elif os.name == "nt" and os.environ.get("LOCALAPPDATA"):
-        base = Path(os.environ["LOCALAPPDATA"])
-    else:
-        home = home_folder()
-        if home is None:
-            return None
-        base = home / ".cache"
-    return base / "ducha-toolkit" / CACHE_FILE
+    """cjk-font.json in the toolkit's user cache folder (toolkit.usercache); None without one."""
+    from toolkit.usercache import cache_dir
+
+    folder = cache_dir()
+    return folder / CACHE_FILE if folder is not None else None
 
 
 def remembered_face() -> FontFace | None:

@@ -2,7 +2,7 @@
 
 Before filling a template docxtpl rewrites its XML so that Jinja can read it (patch_xml) and Jinja compiles the
 result to Python code. Both depend only on the template, so both are kept in the user's cache folder, keyed by the
-SHA-256 of what they were made from and the versions that made them: a clerk's edited template gets its own entry,
+SHA-256 of what they were made from and the versions that made them (toolkit.usercache): a clerk's edited template gets its own entry,
 and an unreadable or read-only cache only means the work is done again.
 """
 from __future__ import annotations
@@ -17,27 +17,13 @@ from pathlib import Path
 import jinja2
 from docxtpl import DocxTemplate, __version__ as DOCXTPL_VERSION
 
-CACHE_ENV = "TOOLKIT_CACHE_DIR"     # tests and portable installs point the cache elsewhere
 KEEP_ENTRIES = 64                   # older entries are removed beyond this many
 _VERSIONS = f"{sys.version}|{jinja2.__version__}|{DOCXTPL_VERSION}".encode()
 
 
-def cache_dir() -> Path | None:
-    """The toolkit's folder in the user's cache (XDG on Linux, LOCALAPPDATA on Windows); None without a home."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "ducha-toolkit" / "cache"
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "ducha-toolkit"
-    try:
-        home = Path.home()
-    except RuntimeError:     # a service account without a home folder
-        return None
-    return home / ("Library/Caches" if sys.platform == "darwin" else ".cache") / "ducha-toolkit"
-
-
 def _entry(kind: str, source: str) -> Path | None:
+    from toolkit.usercache import cache_dir
+
     folder = cache_dir()
     if folder is None:
         return None
