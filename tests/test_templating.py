@@ -53,7 +53,7 @@ def test_cold_and_warm_cache_render_what_plain_docxtpl_renders(collected, tmp_pa
     with monkeypatch.context() as plain_docxtpl:
         plain_docxtpl.setattr(templating, "CachedDocxTemplate", DocxTemplate)
         plain = circular_parts(collected)
-    assert not cache.exists()
+    assert not (cache / "templates").exists()        # the chart may remember its font there, nothing else
     cold = circular_parts(collected)
     written = entries(cache)
     assert any(name.endswith(".xml") for name, _ in written) and any(".code" in name for name, _ in written)
