@@ -873,7 +873,7 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
         return save_ledger(ws, ledger)     # a full write leaves an empty 考核 or 催报记录 out
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
-        if not replace_tables(ws.ledger, tmp, tables):
+        if not replace_tables(ws.ledger, tmp, tables, style_sheets=STYLE_SHEETS):
             return save_ledger(ws, ledger)
         checkpoint("save:written")
         old_sha = file_sha256(ws.ledger)
@@ -1020,6 +1020,8 @@ def score_rows(ledger: Ledger) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
+# small tables written with sheets.write_cell's formats: where a patch finds the style of each kind of value
+STYLE_SHEETS = (INFO_SHEET, TARGET_SHEET, CIRCULAR_SHEET, REMINDER_SHEET, SCORE_SHEET, SUBMISSION_SHEET)
 # sheet → (its headers, its rows) for save_small_tables
 PATCHABLE_SHEETS = {
     CIRCULAR_SHEET: lambda ledger: (CIRCULAR_HEADERS, circular_rows(ledger.circulars)),

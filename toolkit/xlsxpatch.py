@@ -2,11 +2,12 @@
 
 A circular adds one row to the ledger's 通报记录; writing the whole 4.5 MB ledger again for it takes a second at
 province scale. `replace_tables` writes a copy of the workbook in which only those sheets' rows (and the ranges
-naming them) are new: every other part keeps its compressed bytes. A new cell takes the style the sheet's cells
-already have for the same column and kind of value (text, number, date, date and time: as read back), texts are
+naming them) are new: every other part keeps its compressed bytes. A new cell takes the style the small tables'
+cells already have for its kind of value (text, number, date, date and time by the cell's number format), texts are
 inline strings, so the cells read back exactly as a full write would give them. Whenever a sheet does not look as
-expected — no cell to take a style from, other headers, a value of a kind its column never had, a large sheet, an
-encrypted or ZIP64 package — it returns False and writes nothing, and the caller writes the whole workbook instead.
+expected — other headers, no cell to take a kind's style from, two styles for one kind (formatted by hand), a
+large sheet, an encrypted or ZIP64 package — it returns False and writes nothing, and the caller writes the whole
+workbook instead.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 MAX_SHEET_BYTES = 1_000_000     # only small sheets are patched; a large one is written in full
+BUILTIN_DATES = {14, 15, 16, 17, 22}     # Excel's built-in number formats showing a date
+BUILTIN_TIMES = {18, 19, 20, 21, 22, 45, 46, 47}
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -29,29 +32,41 @@ class NotPatchable(Exception):
     """The workbook cannot be patched safely; write it in full."""
 
 
-def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[str], Sequence[Sequence[Any]]]]
-                   ) -> bool:
+def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[str], Sequence[Sequence[Any]]]],
+                   style_sheets: Sequence[str] = ()) -> bool:
     """Write `target`: `source` with the rows below the header of each sheet named in `tables` replaced.
 
-    tables: sheet name → (its headers, which the sheet must have in this order; its new rows). Returns False
-    (nothing written) when a sheet cannot be patched safely.
+    tables: sheet name → (its headers, which the sheet must have in this order; its new rows). The styles of text,
+    number, date and date-time cells come from the cells of those sheets and of `style_sheets` (small tables written
+    with the same formats), which must agree. Returns False (nothing written) when that cannot be done safely.
     """
+    from python_calamine import CalamineWorkbook
+
     try:
-        with zipfile.ZipFile(source) as book:
+        with zipfile.ZipFile(source) as book, open(source, "rb") as handle:
+            values = CalamineWorkbook.from_filelike(handle)
             workbook_xml = book.read("xl/workbook.xml")
             date_1904 = re.search(rb'date1904="(1|true)"', workbook_xml) is not None
+            parts = {name: _sheet_part(book, name) for name in tables}
+            number_kinds = _number_kinds(book.read("xl/styles.xml"))
+            styles: dict[str, str] = {}
+            for name in tables:
+                _check_headers(values.get_sheet_by_name(name).to_python(), tables[name][0])
+                _add_styles(styles, _small_part(book, parts[name][0]), number_kinds)
+            for name in (n for n in style_sheets if n not in tables and n in values.sheet_names):
+                part = _sheet_part(book, name)[0]
+                if book.getinfo(part).file_size <= MAX_SHEET_BYTES:
+                    _add_styles(styles, book.read(part), number_kinds)
             replaced = {}
-            for sheet_name, (headers, rows) in tables.items():
-                part, index = _sheet_part(book, sheet_name)
-                sheet_xml = _small_part(book, part)
-                styles = _styles_by_kind(sheet_xml, _values(source, sheet_name, headers))
-                replaced[part] = _with_rows(sheet_xml, rows, styles, len(headers), date_1904)
+            for name, (headers, rows) in tables.items():
+                part, index = parts[name]
+                replaced[part] = _with_rows(_small_part(book, part), rows, styles, len(headers), date_1904)
                 workbook_xml = _with_filter_range(workbook_xml, index, len(headers), len(rows) + 1)
             replaced["xl/workbook.xml"] = workbook_xml
             if "docProps/core.xml" in book.namelist():
                 replaced["docProps/core.xml"] = _modified_now(book.read("docProps/core.xml"))
             _copy_package(source, book, target, replaced)
-    except (NotPatchable, KeyError, zipfile.BadZipFile, struct.error, ValueError):
+    except (NotPatchable, KeyError, zipfile.BadZipFile, struct.error, ValueError, OSError):
         target.unlink(missing_ok=True)
         return False
     return True
@@ -86,16 +101,11 @@ def _small_part(book: zipfile.ZipFile, part: str) -> bytes:
     return book.read(part)
 
 
-def _values(source: Path, sheet_name: str, headers: Sequence[str]) -> list[list]:
-    """The sheet's values as read back (calamine); its header row must be `headers`, in that order."""
-    from python_calamine import CalamineWorkbook
-
-    with open(source, "rb") as handle:
-        values = CalamineWorkbook.from_filelike(handle).get_sheet_by_name(sheet_name).to_python()
-    if not values or [str(v) for v in values[0][:len(headers)]] != list(headers) or \
-            any(v not in ("", None) for v in values[0][len(headers):]):
+def _check_headers(rows: list[list], headers: Sequence[str]) -> None:
+    """The sheet's header row (as read back) is `headers`, in that order, and nothing beside them."""
+    if not rows or [str(v) for v in rows[0][:len(headers)]] != list(headers) or \
+            any(v not in ("", None) for v in rows[0][len(headers):]):
         raise NotPatchable("other headers")
-    return values
 
 
 def _kind(value: Any) -> str | None:
@@ -110,26 +120,42 @@ def _kind(value: Any) -> str | None:
     return "date" if isinstance(value, date) else "number"
 
 
-def _styles_by_kind(sheet_xml: bytes, values: list[list]) -> dict[tuple[int, str], str]:
-    """(column, kind) → the style index the sheet's data cells have for that kind of value (as read back), and
-    (-1, "text") → a text cell's; a blank takes the text style, as sheets.write_cell writes it."""
+def _number_kinds(styles_xml: bytes) -> list[str]:
+    """For each cell style (xf) index: "date", "datetime" or "number", by the number format it shows a value in."""
     from defusedxml import ElementTree
 
-    styles: dict[tuple[int, str], str] = {}
+    root = ElementTree.fromstring(styles_xml)
+    codes = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.iter(f"{MAIN_NS}numFmt")}
+    kinds = []
+    cell_xfs = root.find(f"{MAIN_NS}cellXfs")
+    for xf in cell_xfs if cell_xfs is not None else ():
+        number_format = int(xf.get("numFmtId", "0"))
+        code = re.sub(r'"[^"]*"|\[[^]]*]|\\.', "", codes.get(number_format, "")).lower()
+        dated = number_format in BUILTIN_DATES or bool(re.search("[yd]", code))
+        timed = number_format in BUILTIN_TIMES or bool(re.search("[hs]", code))
+        kinds.append("datetime" if dated and timed else "date" if dated else "number")
+    return kinds
+
+
+def _add_styles(styles: dict[str, str], sheet_xml: bytes, number_kinds: list[str]) -> None:
+    """Kind of value → the style index of the sheet's data cells holding it: a text is a string cell, a number,
+    date or date-time a value cell by its number format, and a blank cell has the text style (as sheets.write_cell
+    writes it). Two styles for one kind: the sheet was formatted by hand."""
+    from defusedxml import ElementTree
+
     for row in ElementTree.fromstring(sheet_xml).iter(f"{MAIN_NS}row"):
-        number = int(row.get("r", "0"))
-        if number < 2 or number > len(values):
+        if int(row.get("r", "0")) < 2:
             continue
         for cell in row.findall(f"{MAIN_NS}c"):
-            column = _column_index(cell.get("r", ""))
-            read = values[number - 1]
-            kind = _kind(read[column] if column < len(read) else None) or "text"
-            styles.setdefault((column, kind), cell.get("s", "0"))
-            if kind == "text":
-                styles.setdefault((-1, "text"), cell.get("s", "0"))
-    if not styles:
-        raise NotPatchable("no data row to take styles from")
-    return styles
+            style = cell.get("s", "0")
+            if cell.get("t") in ("s", "inlineStr", "str") or cell.find(f"{MAIN_NS}v") is None:
+                kind = "text"
+            elif cell.get("t", "n") == "n" and int(style) < len(number_kinds):
+                kind = number_kinds[int(style)]
+            else:
+                raise NotPatchable(f"a cell of type {cell.get('t')}")
+            if styles.setdefault(kind, style) != style:
+                raise NotPatchable(f"two styles for a {kind}")
 
 
 def _column_index(reference: str) -> int:
@@ -153,15 +179,14 @@ def _column_letter(index: int) -> str:
 
 # ------------------------------------------------------------------------------------------ writing the sheet
 
-def _cell_xml(reference: str, value: Any, column: int, styles: dict[tuple[int, str], str],
-              date_1904: bool) -> str:
-    """One cell as sheets.write_cell gives it, in the style the column has for the value's kind."""
+def _cell_xml(reference: str, value: Any, styles: dict[str, str], date_1904: bool) -> str:
+    """One cell as sheets.write_cell gives it, in the style the workbook has for the value's kind."""
     from toolkit.sheets import _inline, excel_serial
 
     kind = _kind(value)
-    style = styles.get((column, kind or "text")) or (styles.get((-1, "text")) if kind in (None, "text") else None)
+    style = styles.get(kind or "text")
     if style is None:
-        raise NotPatchable(f"no style for a {kind} in column {column}")
+        raise NotPatchable(f"no style for a {kind}")
     if kind is None:
         return f'<c r="{reference}" s="{style}"/>'
     if kind == "text":
@@ -173,16 +198,15 @@ def _cell_xml(reference: str, value: Any, column: int, styles: dict[tuple[int, s
     return f'<c r="{reference}" s="{style}"><v>{excel_serial(moment, date_1904):.16G}</v></c>'
 
 
-def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: dict[tuple[int, str], str],
-               width: int, date_1904: bool) -> bytes:
+def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: dict[str, str], width: int,
+               date_1904: bool) -> bytes:
     """The sheet with its data rows replaced, its header row as it was; dimension and filter ranges follow."""
     found = _SHEET_DATA.search(sheet_xml)
     header = re.search(rb'<row r="1"[ >].*?</row>', found.group() if found else b"", re.DOTALL)
     if found is None or header is None:
         raise NotPatchable("no header row")
     body = "".join(f'<row r="{r}" spans="1:{width}">' +
-                   "".join(_cell_xml(f"{_column_letter(c)}{r}", value, c, styles, date_1904)
-                           for c, value in enumerate(row)) +
+                   "".join(_cell_xml(f"{_column_letter(c)}{r}", value, styles, date_1904) for c, value in enumerate(row)) +
                    "</row>" for r, row in enumerate(rows, start=2))
     data = b"<sheetData>" + header.group() + body.encode("utf-8") + b"</sheetData>"
     patched = sheet_xml[:found.start()] + data + sheet_xml[found.end():]
