@@ -77,10 +77,11 @@ def test_collect_and_status_read_without_openpyxl(returned_workspace, tmp_path):
     unit, task_id = json.loads((returned_workspace / "percent-cell.json").read_text(encoding="utf-8"))
     progress = {(r.unit, r.task_id): r.progress for r in load_ledger(ws).progress}
     assert progress[(unit, task_id)] == 80                # the percent cell was read as 80, not 0.8
-    # the first status after the due time logs its 催报 in the ledger (issue 14), which needs xlsxwriter; a status
-    # with nothing new to log reads only
+    # the first status after the due time logs its 催报 in the ledger (issue 14): a patch of 催报记录 (issue 16), so
+    # xlsxwriter is not needed either
     first = modules_of(returned_workspace, "status", PERIOD, tmp=tmp_path)
-    assert not first & (EXCEL_READERS | WORD_AND_CHART)
+    assert not first & (EXCEL_READERS | WORD_AND_CHART | {"xlsxwriter"})
+    assert load_ledger(ws).reminders                       # and it did log
     again = modules_of(returned_workspace, "status", PERIOD, tmp=tmp_path)
     assert not again & (EXCEL_READERS | WORD_AND_CHART | {"xlsxwriter"})
 

@@ -15,7 +15,8 @@ from toolkit.errors import LedgerLockedError
 from toolkit.workspace import Workspace
 
 EXPECTED_SHEETS = ["总览", "任务台账", "责任分工", "量化指标", "主要预期目标", "进展记录", "报送情况", "销号审核", "调整审核",
-                   "通报记录", "说明"]      # issue 13 adds the two review sheets
+                   "通报记录", "催报记录", "说明"]      # issue 13 adds the two review sheets; 催报记录 is there from the
+                                                      # start, so that `status` patches it (issue 16)
 
 
 def test_ledger_sheets_are_made_for_people(parsed_workspace):

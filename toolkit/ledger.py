@@ -870,7 +870,7 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
     if not in_step or ledger_source(ws) != ws.ledger or other_format_ledgers(ws):
         return save_ledger(ws, ledger)     # the store or another file has changes only a full save writes
     if not all(rows for _, rows in tables.values()):
-        return save_ledger(ws, ledger)     # a full write leaves an empty 考核 or 催报记录 out
+        return save_ledger(ws, ledger)     # a full write leaves an empty 考核 out
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
         if not replace_tables(ws.ledger, tmp, tables, style_sheets=STYLE_SHEETS):
@@ -1032,14 +1032,14 @@ PATCHABLE_SHEETS = {
 
 
 def write_score_sheets(book, fmt, ledger: Ledger) -> None:
-    """考核 (toolkit score) and 催报记录 (toolkit status), only once there is something to show."""
+    """考核 (toolkit score), once there are scores to show, and 催报记录 (toolkit status)."""
     from toolkit import sheets
 
     if ledger.scores:
         headers, rows = score_rows(ledger)
         sheets.write_table(book, fmt, SCORE_SHEET, headers, rows)
-    if ledger.reminders:
-        sheets.write_table(book, fmt, REMINDER_SHEET, REMINDER_HEADERS, reminder_rows(ledger), caps={"单位": 60})
+    # 催报记录 is there from the start (empty until the first 催报): `toolkit status` then patches it in place
+    sheets.write_table(book, fmt, REMINDER_SHEET, REMINDER_HEADERS, reminder_rows(ledger), caps={"单位": 60})
 
 
 def read_score_sheets(book, ledger: Ledger) -> None:
