@@ -57,6 +57,20 @@ def parsed_workspace(tmp_path: Path) -> Path:
     return ws
 
 
+def collected_workspace(root: Path, period: str, seed: int) -> Path:
+    """A workspace at `root` through parse, issue, the units' returns (demo.simulate_returns) and collect."""
+    from toolkit import demo
+    from toolkit.workspace import Workspace
+
+    (root / "inputs").mkdir(parents=True)
+    shutil.copy(SEED_NOTICE, root / "inputs" / SEED_NOTICE.name)
+    run_toolkit(root, "parse", str(root / "inputs" / SEED_NOTICE.name), check=True)
+    run_toolkit(root, "issue", period, "--date", "2024-03-11", check=True)
+    demo.simulate_returns(Workspace.at(root), period, seed=seed, mistakes=False)
+    assert run_toolkit(root, "collect", period).returncode in (0, 1)
+    return root
+
+
 def soffice() -> str:
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if not path:

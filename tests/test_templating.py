@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_toolkit
+from conftest import collected_workspace
 from toolkit import templating, usercache
 
 PERIOD = "2024-W11"
@@ -16,18 +16,7 @@ PERIOD = "2024-W11"
 
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory) -> Path:
-    from toolkit import demo
-    from toolkit.workspace import Workspace
-
-    root = tmp_path_factory.mktemp("templating") / "ws"
-    (root / "inputs").mkdir(parents=True)
-    notice = Path(__file__).resolve().parent.parent / "inputs" / "济兖政发〔2024〕1号.txt"
-    shutil.copy(notice, root / "inputs" / notice.name)
-    run_toolkit(root, "parse", str(root / "inputs" / notice.name), check=True)
-    run_toolkit(root, "issue", PERIOD, "--date", "2024-03-11", check=True)
-    demo.simulate_returns(Workspace.at(root), PERIOD, seed=3, mistakes=False)
-    assert run_toolkit(root, "collect", PERIOD).returncode in (0, 1)
-    return root
+    return collected_workspace(tmp_path_factory.mktemp("templating") / "ws", PERIOD, seed=3)
 
 
 def circular_parts(root: Path) -> dict[str, bytes]:

@@ -12,7 +12,7 @@ import openpyxl
 import openpyxl.styles
 import pytest
 
-from conftest import convert_with_soffice, run_toolkit
+from conftest import collected_workspace, convert_with_soffice, run_toolkit
 from toolkit import ledger as ledger_stage
 from toolkit.workspace import Workspace
 from toolkit.xlsxpatch import replace_tables
@@ -22,17 +22,8 @@ PERIOD = "2024-W11"
 
 @pytest.fixture(scope="module")
 def first_circular(tmp_path_factory) -> Path:
-    """Parsed, issued, returned, collected, and its first circular rendered (通报记录 had no row: a full save)."""
-    from toolkit import demo
-
-    root = tmp_path_factory.mktemp("patch") / "ws"
-    (root / "inputs").mkdir(parents=True)
-    notice = Path(__file__).resolve().parent.parent / "inputs" / "济兖政发〔2024〕1号.txt"
-    shutil.copy(notice, root / "inputs" / notice.name)
-    run_toolkit(root, "parse", str(root / "inputs" / notice.name), check=True)
-    run_toolkit(root, "issue", PERIOD, "--date", "2024-03-11", check=True)
-    demo.simulate_returns(Workspace.at(root), PERIOD, seed=5, mistakes=False)
-    assert run_toolkit(root, "collect", PERIOD).returncode in (0, 1)
+    """Parsed, issued, returned, collected, and its first circular rendered."""
+    root = collected_workspace(tmp_path_factory.mktemp("patch") / "ws", PERIOD, seed=5)
     run_toolkit(root, "circular", PERIOD, "--date", "2024-03-18", check=True)
     return root
 
