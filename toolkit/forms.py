@@ -689,12 +689,11 @@ class _Reference:
 
 @functools.lru_cache(maxsize=1)
 def _reference() -> _Reference:
-    import html
     import io
     import re
     import zipfile
 
-    from toolkit.formxml import Part
+    from toolkit.formxml import Part, unescape_data
 
     sample = [TaskRow("1", "任务", LEAD, "领导", "指标", "序时推进", "进展"), TaskRow("2", "任务", CO, "", "")]
     indicators = [IndicatorRow("1#1", "1", "指标", 1.0, "个", None)]
@@ -714,7 +713,7 @@ def _reference() -> _Reference:
     head, rest = text["xl/workbook.xml"].split("<definedNames>")
     names, tail = rest.split("</definedNames>")
     identity_names = {name for name, _ in identity_chunks(identity, "0")}
-    fixed = tuple((name, int(local) if local else -1, html.unescape(formula)) for name, local, formula in
+    fixed = tuple((name, int(local) if local else -1, unescape_data(formula)) for name, local, formula in
                   re.findall(r'<definedName name="([^"]+)"(?: localSheetId="(\d+)")?>([^<]*)</definedName>', names)
                   if name not in identity_names)
     shared = {name: Part.of(name, text[name]) for name in ("[Content_Types].xml", "_rels/.rels",
@@ -867,24 +866,28 @@ def _task_rows(ref: _Reference, tasks: Sequence[TaskRow], widths: tuple[float, .
 
     styles = {role: tuple(ref.xf[s] for s in _task_styles(role)) for role in {t.role for t in tasks}}
     last_col = len(TASK_HEADERS) - 1
-    return [Row(r, 0, last_col, _task_height(task, widths), str(r).join(_task_cells(task, styles[task.role])))
-            for r, task in enumerate(tasks, start=TASK_FIRST_ROW)]
+    rows = []
+    for r, task in enumerate(tasks, start=TASK_FIRST_ROW):
+        height, cells = _task_row_xml(task, styles[task.role], widths)
+        rows.append(Row(r, 0, last_col, height, str(r).join(cells)))
+    return rows
+
+
+@functools.lru_cache(maxsize=8192)
+def _task_row_xml(task: TaskRow, styles: tuple[int, ...], widths: tuple[float, ...]) -> tuple[str, tuple[str, ...]]:
+    """A task row's height attributes and its cells split where the row number goes (then joined with it): the
+    same task recurs in many units' forms."""
+    from toolkit.formxml import height_attributes
+
+    return (height_attributes(row_height(_task_values(task), widths, min_lines=3)), _task_cells(task, styles))
 
 
 @functools.lru_cache(maxsize=8192)
 def _task_cells(task: TaskRow, styles: tuple[int, ...]) -> tuple[str, ...]:
-    """A task row's cells split where the row number goes (joined with it): the same task recurs in many forms."""
     from toolkit.formxml import column_letter, text_cell
 
     return tuple("".join(text_cell(f"{column_letter(col)}\0", style, value)
                          for col, (value, style) in enumerate(zip(_task_values(task), styles))).split("\0"))
-
-
-@functools.lru_cache(maxsize=8192)
-def _task_height(task: TaskRow, widths: tuple[float, ...]) -> str:
-    from toolkit.formxml import height_attributes
-
-    return height_attributes(row_height(_task_values(task), widths, min_lines=3))
 
 
 def _indicator_sheet_xml(ref: _Reference, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> str:

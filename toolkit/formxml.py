@@ -32,6 +32,11 @@ def escape_data(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape_data(text: str) -> str:
+    """The text escape_data escaped."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def escape_attribute(text: str) -> str:
     return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("\n", "&#xA;"))
@@ -122,7 +127,7 @@ def cols_xml(widths: Sequence[float]) -> str:
 
 # ----------------------------------------------------------------------------------------------- rows
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One <row>: its Excel number, first and last column with a cell (0-based), attributes and cells."""
     number: int
