@@ -71,6 +71,14 @@ def workbook_facts(path: Path) -> dict:
     }
 
 
+def calamine_values(path: Path) -> dict[str, list[list]]:
+    """Every sheet's values as the collection reads them."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+
+
 def _outside_rows(xml: str) -> str:
     return re.sub(r"<sheetData>.*</sheetData>", "<sheetData/>", xml, flags=re.S)
 
@@ -83,6 +91,7 @@ def assert_same_form(fast: Path, reference: Path) -> None:
         for key in b["facts"][sheet]:
             assert a["facts"][sheet][key] == b["facts"][sheet][key], (fast.name, sheet, key)
     assert a == b
+    assert calamine_values(fast) == calamine_values(reference)
     with zipfile.ZipFile(fast) as x, zipfile.ZipFile(reference) as y:
         assert x.testzip() is None
         for name in y.namelist():
@@ -184,3 +193,17 @@ def test_the_bundled_notice_forms_are_the_same_both_ways(parsed_workspace, monke
     assert len(written) == len(outcome.files) > 40
     for fast, reference in written:
         assert_same_form(fast, reference)
+
+
+def test_column_widths_measure_the_widest_line(tmp_path):
+    """_column_width (with its cache of text extents) is the header's half width or the widest line of any value,
+    plus 2, within the column's bounds."""
+    from toolkit.sheets import text_width
+
+    values = ["短", "第一行\n第二行更长一些的文字", None, "", 12.5, "ascii only line", "很长" * 30]
+    for low, cap in [(8, 8), (7, 12), (14, 24), (24, 42), (10, 200)]:
+        for count in range(len(values) + 1):
+            chosen = values[:count]
+            lines = [line for v in chosen if v not in (None, "") for line in str(v).split("\n")]
+            widest = max([text_width("任务内容") / 2 + 2] + [text_width(line) + 2 for line in lines])
+            assert forms._column_width("任务内容", chosen, low, cap) == max(low, min(cap, widest))
