@@ -705,7 +705,7 @@ def _reference() -> _Reference:
     xf = {name: f._get_xf_index() for name, f in fmt.items() if name != "missing"}   # equal formats share one
     written = int(re.search(r'<cellXfs count="(\d+)"', text["xl/styles.xml"])[1])
     if max(xf.values()) >= written or fmt["missing"].dxf_index is None:
-        raise AssertionError(f"the reference form leaves formats unused: {xf}")
+        raise RuntimeError(f"the reference form leaves formats unused: {xf}")
     text["[Content_Types].xml"] = re.sub(r'<Override PartName="/xl/sharedStrings.xml"[^>]*/>', "",
                                          text["[Content_Types].xml"])
     text["xl/_rels/workbook.xml.rels"] = re.sub(r'<Relationship [^>]*Target="sharedStrings.xml"/>', "",
@@ -762,8 +762,8 @@ _TASK_VIEW = ('<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane x
               'activePane="bottomRight" state="frozen"/><selection pane="topRight" activeCell="C1" sqref="C1"/>'
               '<selection pane="bottomLeft" activeCell="A4" sqref="A4"/><selection pane="bottomRight"/></sheetView>'
               '</sheetViews>')
-_INDICATOR_VIEW = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" '
-                   'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>')
+_INDICATOR_VIEW = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" '
+                   'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>')
 _PLAIN_VIEW = '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
 _ROW_FORMAT = '<sheetFormatPr defaultRowHeight="15"/>'
 _PROTECTION = '<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"/>'
@@ -778,7 +778,7 @@ def _messages(rule: dict[str, str]) -> dict[str, str]:
             "prompt": rule["input_message"]}
 
 
-def _span_row(number: int, cells: Sequence[tuple[int, str]], height: str = "") -> "Any":
+def _span_row(number: int, cells: Sequence[tuple[int, str]], height: str = "") -> Any:
     """A Row of (column, cell XML) pairs, the empty cell texts left out."""
     from toolkit.formxml import Row
 
@@ -805,8 +805,8 @@ def _header_cells(ref: _Reference, row: int, headers: Sequence[str], inputs: Seq
 def _task_sheet_xml(ref: _Reference, title: str, unit: str, due_label: str,
                     tasks: Sequence[TaskRow]) -> tuple[str, dict[str, str]]:
     from toolkit.formxml import (WORKSHEET_START, blank_cell, blanks_rule_xml, cols_xml, column_letter, column_range,
-                                 data_validation_xml, data_validations_xml, dimension_xml, height_attributes,
-                                 merge_cells_xml, rows_xml, text_cell)
+                                 data_validations_xml, dimension_xml, height_attributes, merge_cells_xml, rows_xml,
+                                 text_cell)
 
     last_col = len(TASK_HEADERS) - 1
     widths = _task_widths([_task_values(t) for t in tasks])
@@ -830,19 +830,20 @@ def _task_sheet_xml(ref: _Reference, title: str, unit: str, due_label: str,
     letter = {h: column_letter(TASK_HEADERS.index(h)) for h in TASK_HEADERS}
     rules = [column_range(letter[h], first, last) for h in TASK_REQUIRED_HEADERS]
     rules += [f"{FOOTER_VALUE_COLUMN}{footer[label]}" for label in FOOTER_REQUIRED]
-    merges = ["A1:Q1", "E2:G2", "H2:Q2"] + [f"C{r}:E{r}" for r in footer.values()]
+    end = column_letter(last_col)
+    merges = [f"A1:{end}1", "E2:G2", f"H2:{end}2"] + [f"C{r}:E{r}" for r in footer.values()]
     xml = (WORKSHEET_START + _FIT_TO_PAGE + dimension_xml(last_col, max(footer.values())) + _TASK_VIEW + _ROW_FORMAT
            + cols_xml(widths) + "<sheetData>" + rows_xml(rows) + "</sheetData>" + _PROTECTION
            + merge_cells_xml(merges)
            + "".join(blanks_rule_xml(ref_, ref.dxf, n) for n, ref_ in enumerate(rules, start=1))
-           + data_validations_xml(_task_validations(tasks, letter, first, last, data_validation_xml))
+           + data_validations_xml(_task_validations(tasks, letter, first, last))
            + _PRINT_SETUP + "</worksheet>")
     return xml, {label: f"{FOOTER_VALUE_COLUMN}{r}" for label, r in footer.items()}
 
 
-def _task_validations(tasks: Sequence[TaskRow], letter: dict[str, str], first: int, last: int, make) -> list[str]:
+def _task_validations(tasks: Sequence[TaskRow], letter: dict[str, str], first: int, last: int) -> list[str]:
     """The <dataValidation>s of _write_lifecycle_validation and _write_task_sheet, in the same order."""
-    from toolkit.formxml import column_range
+    from toolkit.formxml import column_range, data_validation_xml as make
 
     items = []
     leads = sum(t.role == LEAD for t in tasks)
