@@ -473,10 +473,13 @@ def _lifecycle_style(role: str, header: str) -> str:
     return "input_text"
 
 
-def _indicator_cells(item: IndicatorRow) -> list[tuple[str | float | None, str]]:
-    return [(item.indicator_id, "locked_center"), (item.task_id, "locked_center"), (item.phrase, "locked"),
-            (item.target, "locked_number"), (item.unit, "locked_center"), (item.current, "locked_number"),
-            (item.current, "input_number")]
+_INDICATOR_STYLES = ("locked_center", "locked_center", "locked", "locked_number", "locked_center", "locked_number",
+                     "input_number")
+
+
+def _indicator_cells(item: IndicatorRow) -> list[str | float | None]:
+    """What each cell of an indicator row holds (texts, or numbers where _INDICATOR_STYLES has a number format)."""
+    return [item.indicator_id, item.task_id, item.phrase, item.target, item.unit, item.current, item.current]
 
 
 def _indicator_values(item: IndicatorRow) -> list[str]:
@@ -600,7 +603,7 @@ def _write_indicator_sheet(book, fmt, unit: str, period_display: str, indicators
     first = INDICATOR_FIRST_ROW - 1
     for offset, item in enumerate(indicators):
         r = first + offset
-        for col, (value, style) in enumerate(_indicator_cells(item)):
+        for col, (value, style) in enumerate(zip(_indicator_cells(item), _INDICATOR_STYLES)):
             if isinstance(value, str):
                 _write_text(sheet, r, col, value, fmt[style])
             else:
@@ -892,10 +895,9 @@ def _task_cells(task: TaskRow, styles: tuple[int, ...]) -> tuple[str, ...]:
 
 
 def _indicator_sheet_xml(ref: _Reference, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> str:
-    from toolkit.formxml import (WORKSHEET_START, blanks_rule_xml, cols_xml, column_letter, column_range,
-                                 data_validation_xml,
-                                 data_validations_xml, dimension_xml, height_attributes, merge_cells_xml,
-                                 number_cell, rows_xml, text_cell)
+    from toolkit.formxml import (WORKSHEET_START, Row, blanks_rule_xml, cols_xml, column_letter, column_range,
+                                 data_validation_xml, data_validations_xml, dimension_xml, height_attributes,
+                                 merge_cells_xml, number_cell, rows_xml, text_cell)
 
     last_col = len(INDICATOR_HEADERS) - 1
     values = [_indicator_values(i) for i in indicators]
@@ -904,11 +906,12 @@ def _indicator_sheet_xml(ref: _Reference, unit: str, period_display: str, indica
     rows = [_span_row(1, _title_cells(ref, 1, title, last_col), height_attributes(title_height(title, widths))),
             _span_row(INDICATOR_HEADER_ROW, _header_cells(ref, INDICATOR_HEADER_ROW, INDICATOR_HEADERS,
                                                           INDICATOR_INPUT_HEADERS), height_attributes(30))]
+    letters = [column_letter(col) for col in range(last_col + 1)]
+    styles = [ref.xf[style] for style in _INDICATOR_STYLES]      # every cell styled: each row spans A..G
     for r, (item, shown) in enumerate(zip(indicators, values), start=INDICATOR_FIRST_ROW):
-        cells = [(col, (text_cell if isinstance(value, str) else number_cell)(f"{column_letter(col)}{r}",
-                                                                              ref.xf[style], value))
-                 for col, (value, style) in enumerate(_indicator_cells(item))]
-        rows.append(_span_row(r, cells, height_attributes(row_height(shown, widths))))
+        cells = "".join((text_cell if isinstance(value, str) else number_cell)(f"{letter}{r}", style, value)
+                        for letter, style, value in zip(letters, styles, _indicator_cells(item)))
+        rows.append(Row(r, 0, last_col, height_attributes(row_height(shown, widths)), cells))
     tail = ""
     if indicators:
         letter = column_letter(last_col)
