@@ -33,6 +33,13 @@ properties and the defined names ``TK_SCHEMA``, ``TK_UNIT``, ``TK_PERIOD``, ``TK
 ``TK_SIGNATURE`` (defined names are string constants ="…"); a value longer than 250 characters is split into
 ``NAME``, ``NAME_2``, ``NAME_3`` … whose texts are concatenated. Those two copies are for openpyxl readers and
 for a file whose ``_meta`` sheet was lost.
+
+Writing (issue 16): ``write_unit_workbook`` writes each package directly. The sheets are XML made from cached row
+fragments (toolkit/formxml.py; a task's row recurs in many units' forms), texts as inline strings. The parts
+every unit shares (styles, theme, relationships, ``_lists``) come once per process from a reference workbook that
+xlsxwriter writes, and are deflated once. xlsxwriter's per-cell writer stays as the reference
+(tests/test_forms_package.py checks that both give the same workbook). It also writes the rare form the direct
+writer leaves to it.
 """
 from __future__ import annotations
 
@@ -51,7 +58,7 @@ from typing import Any, Callable, Iterable, Sequence
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.ledger import number_text
 from toolkit.lifecycle import APPROVER_SHOWN, FORM_HEADERS as LIFECYCLE_HEADERS, LEAD_ONLY_HEADERS, YES, without_closed
-from toolkit.models import LEAD, REPORTABLE_STATES, Ledger
+from toolkit.models import CO, LEAD, REPORTABLE_STATES, Ledger
 from toolkit.progress import last_reports
 from toolkit.sheets import print_setup, text_width
 from toolkit.workspace import Workspace, safe_file_name
@@ -204,12 +211,13 @@ def plan_forms(ledger: Ledger, assignments: dict[str, list[tuple[str, str]]], pe
     for record in ledger.indicators:
         indicators_by_task.setdefault(record.task_id, []).append(record)
 
+    shown = {t.id: ("、".join(t.leaders), _targets(t, indicators_by_task.get(t.id, []))) for t in ledger.tasks}
+    made: dict[tuple, TaskRow] = {}     # equal rows are one object: the writer caches each row's XML by it
     forms = []
     for unit, held in assignments.items():
         held = [(tid, role) for tid, role in held if tid in tasks]
         held.sort(key=lambda item: (item[1] != LEAD, order.get(item[0], 0)))
-        rows = [_task_row(tasks[tid], role, unit, ledger, reports, indicators_by_task.get(tid, []))
-                for tid, role in held]
+        rows = [_task_row(tasks[tid], role, unit, ledger, reports, *shown[tid], made) for tid, role in held]
         indicator_rows = [IndicatorRow(r.id, r.task_id, r.phrase, r.target, r.unit, r.current)
                           for tid, role in held if role == LEAD for r in indicators_by_task.get(tid, [])]
         if rows:
@@ -217,7 +225,13 @@ def plan_forms(ledger: Ledger, assignments: dict[str, list[tuple[str, str]]], pe
     return forms
 
 
-def _task_row(task, role: str, unit: str, ledger: Ledger, reports: dict, indicators: list) -> TaskRow:
+def _targets(task, indicators: list) -> str:
+    """The task's targets as text, one per line: the ledger's indicator records, else the parsed ones."""
+    return "\n".join(r.phrase for r in indicators) or "\n".join(i.phrase for i in task.indicators)
+
+
+def _task_row(task, role: str, unit: str, ledger: Ledger, reports: dict, leaders: str, targets: str,
+              made: dict[tuple, TaskRow]) -> TaskRow:
     report = reports.get((unit, task.id))
     if report is not None:
         state, text = report.state, report.text
@@ -226,8 +240,11 @@ def _task_row(task, role: str, unit: str, ledger: Ledger, reports: dict, indicat
         state, text = status.state, status.latest
     else:
         state, text = "", ""
-    targets = "\n".join(r.phrase for r in indicators) or "\n".join(i.phrase for i in task.indicators)
-    return TaskRow(task.id, task.text, role, "、".join(task.leaders), targets, state or "", text or "")
+    key = (task.id, role, state or "", text or "")
+    row = made.get(key)
+    if row is None:
+        row = made[key] = TaskRow(task.id, task.text, role, leaders, targets, state or "", text or "")
+    return row
 
 
 def _has_history(status) -> bool:
@@ -238,14 +255,21 @@ def _has_history(status) -> bool:
 # ----------------------------------------------------------------------------------------------- workbook
 
 def _column_width(header: str, values: Iterable[Any], low: float, cap: float) -> float:
+    if low >= cap:
+        return low                       # a fixed width: nothing to measure
     widest = text_width(header) / 2 + 2  # headers wrap onto two lines
     for value in values:
         if widest >= cap:
             break
-        for line in ("" if value is None else str(value)).split("\n"):
-            if 2 * len(line) + 2 > widest:  # a character is at most 2 wide: a shorter line cannot win
-                widest = max(widest, text_width(line) + 2)
+        if value is not None and value != "":
+            widest = max(widest, _text_extent(value if value.__class__ is str else str(value)))
     return max(low, min(cap, widest))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_extent(text: str) -> float:
+    """The width of a text's widest line plus 2: the same task text recurs in every unit's form."""
+    return max(text_width(line) for line in text.split("\n")) + 2
 
 
 # (lowest, cap) per column; inputs get room to type even when empty
@@ -343,41 +367,164 @@ def _protect(sheet) -> None:
 
 def write_unit_workbook(path: Path, unit: str, period_display: str, due: datetime, tasks: Sequence[TaskRow],
                         indicators: Sequence[IndicatorRow], identity: dict[str, str], signature: str,
-                        title_prefix: str = "") -> Path:
-    """Write one unit's workbook (layout in the module docstring); returns `path`."""
-    import xlsxwriter
+                        title_prefix: str = "", per_cell: bool = False) -> Path:
+    """Write one unit's workbook (layout in the module docstring); returns `path`.
 
+    The package is written directly (`_package_parts`); `per_cell` writes it through xlsxwriter's per-cell writer
+    instead, as the fast path's reference (and for the rare form the direct writer leaves to it: a text of 16,384
+    characters or more or with a control character or an "_xHHHH_" escape, a number that is not finite). Both
+    give the same cells, styles, validations and identity.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
-    book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                          "strings_to_urls": False, "in_memory": True})
+    parts = None
+    if not per_cell and _fits_package(tasks, indicators):
+        from toolkit.formxml import NotInline
+
+        try:
+            parts = _package_parts(unit, period_display, due, tasks, indicators, identity, signature, title_prefix)
+        except NotInline:
+            parts = None
+    if parts is None:
+        _write_per_cell(tmp, unit, period_display, due, tasks, indicators, identity, signature, title_prefix)
+        os.replace(tmp, path)
+    else:
+        _save_package(tmp, path, parts)
+    return path
+
+
+def _save_package(tmp: Path, path: Path, parts: list) -> None:
+    """Deflate the unit's own parts, zip them with the shared ones, write the file and move it into place."""
+    from toolkit.formxml import Part, zip_package
+
+    try:
+        tmp.write_bytes(zip_package([part if isinstance(part, Part) else Part.of(*part, _PACKAGE_LEVEL)
+                                     for part in parts]))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_per_cell(target, unit: str, period_display: str, due: datetime, tasks: Sequence[TaskRow],
+                    indicators: Sequence[IndicatorRow], identity: dict[str, str], signature: str,
+                    title_prefix: str) -> dict[str, Any]:
+    """The workbook through xlsxwriter, cell by cell, into `target` (a path or a BytesIO); returns its formats."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(target if hasattr(target, "write") else str(target),
+                               {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+                                "in_memory": True})
     fmt = _formats(book)
-    title = f"{title_prefix}{period_display}重点任务推进情况填报表"
-    due_label = due_text(due)
-    footer_cells = _write_task_sheet(book, fmt, title, unit, due_label, tasks)
+    title = _title(title_prefix, period_display)
+    footer_cells = _write_task_sheet(book, fmt, title, unit, due_text(due), tasks)
     _write_indicator_sheet(book, fmt, unit, period_display, indicators)
     _write_lists_sheet(book)
-    layout = {"task_sheet": TASK_SHEET, "task_first_row": str(TASK_FIRST_ROW), "task_count": str(len(tasks)),
-              "indicator_sheet": INDICATOR_SHEET, "indicator_first_row": str(INDICATOR_FIRST_ROW),
-              "indicator_count": str(len(indicators)), "filler_cell": footer_cells["填报人"],
-              "phone_cell": footer_cells["联系电话"], "head_cell": footer_cells[APPROVER_SHOWN]}
-    _write_meta_sheet(book, identity, signature, layout)
+    _write_meta_sheet(book, identity, signature, _layout(tasks, indicators, footer_cells))
     _write_identity_elsewhere(book, identity, signature)
-    book.set_properties({"title": title, "subject": f"{unit} {identity.get('period', '')}",
-                         "author": "督查室", "comments": "请勿修改表头、增删行列；灰色单元格为锁定内容。"})
+    book.set_properties(_properties(title, unit, identity))
     book.close()
-    os.replace(tmp, path)
-    return path
+    return fmt
+
+
+def _title(title_prefix: str, period_display: str) -> str:
+    return f"{title_prefix}{period_display}重点任务推进情况填报表"
+
+
+def _properties(title: str, unit: str, identity: dict[str, str]) -> dict[str, str]:
+    return {"title": title, "subject": f"{unit} {identity.get('period', '')}", "author": "督查室",
+            "comments": "请勿修改表头、增删行列；灰色单元格为锁定内容。"}
+
+
+def _layout(tasks: Sequence[TaskRow], indicators: Sequence[IndicatorRow], footer_cells: dict[str, str]) -> dict:
+    return {"task_sheet": TASK_SHEET, "task_first_row": str(TASK_FIRST_ROW), "task_count": str(len(tasks)),
+            "indicator_sheet": INDICATOR_SHEET, "indicator_first_row": str(INDICATOR_FIRST_ROW),
+            "indicator_count": str(len(indicators)), "filler_cell": footer_cells["填报人"],
+            "phone_cell": footer_cells["联系电话"], "head_cell": footer_cells[APPROVER_SHOWN]}
+
+
+# What each task-row cell holds and how it looks; both writers follow these.
+_TASK_STYLES = ("locked_center", "locked", "locked_center", "locked", "locked", "locked_center", "locked",
+                "input_choice", "input_number", "input_text", "input_text", "input_text")
+_UNIT_NOTE = ("绿色表头为填报列：本期状态从下拉列表选择，完成进度填0—100的数字；"
+              "黄色单元格为尚未填写的必填项。本期进展已预填上期内容，有变化请直接修改。")
+
+
+def _task_values(t: TaskRow) -> list[str]:
+    return [t.task_id, t.text, t.role, t.leaders, t.indicators, t.last_state, t.last_text,
+            "", "", t.last_text, "", "", *([""] * len(LIFECYCLE_HEADERS))]
+
+
+@functools.lru_cache(maxsize=None)
+def _task_styles(role: str) -> tuple[str, ...]:
+    """The format of each cell of a task row: 申请销号 … 佐证材料 (issue 13) are a lead row's to fill; a co-unit's row
+    only fills 佐证材料 (the rest locked)."""
+    return _TASK_STYLES + tuple(_lifecycle_style(role, header) for header in LIFECYCLE_HEADERS)
+
+
+def _lifecycle_style(role: str, header: str) -> str:
+    if role != LEAD and header in LEAD_ONLY_HEADERS:
+        return "locked"
+    if header == "申请销号":
+        return "input_choice"
+    if header == "申请调整时限":
+        return "input_date"
+    return "input_text"
+
+
+_INDICATOR_STYLES = ("locked_center", "locked_center", "locked", "locked_number", "locked_center", "locked_number",
+                     "input_number")
+
+
+def _indicator_cells(item: IndicatorRow) -> list[str | float | None]:
+    """What each cell of an indicator row holds (texts, or numbers where _INDICATOR_STYLES has a number format)."""
+    return [item.indicator_id, item.task_id, item.phrase, item.target, item.unit, item.current, item.current]
+
+
+def _indicator_values(item: IndicatorRow) -> list[str]:
+    return [item.indicator_id, item.task_id, item.phrase, number_text(item.target), item.unit,
+            number_text(item.current), number_text(item.current)]
+
+
+def _task_widths(rows: Sequence[Sequence[str]]) -> list[float]:
+    return [_column_width(h, (r[i] for r in rows), *_TASK_WIDTHS[h]) for i, h in enumerate(TASK_HEADERS)]
+
+
+def _indicator_widths(rows: Sequence[Sequence[str]]) -> list[float]:
+    return [_column_width(h, (r[n] for r in rows), *_INDICATOR_WIDTHS[h]) for n, h in enumerate(INDICATOR_HEADERS)]
+
+
+def _indicator_title(unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> str:
+    title = f"{unit}量化指标填报（{period_display}，本单位主办任务）"
+    return title + ("" if indicators else "：本单位主办任务无量化指标，本表无需填写")
+
+
+_STATE_RULE = {"input_title": "本期状态", "input_message": "请从下拉列表中选择一项。",
+               "error_title": "本期状态只能从列表中选择",
+               "error_message": f"请点单元格右侧的下拉箭头，从“{'、'.join(REPORTABLE_STATES)}”中选择一项，"
+                                "不要自行输入其他文字。"}
+_PROGRESS_RULE = {"input_title": "完成进度（%）", "input_message": "填0—100之间的数字，不带%号。",
+                  "error_title": "完成进度应为0—100的数字",
+                  "error_message": "请填写0到100之间的数字（例如 45 或 62.5），不要带%号或文字。"}
+_CLOSE_RULE = {"input_title": "申请销号",
+               "input_message": "任务已完成、申请销号的选“是”，并填写办结依据；本期状态须为“已完成”。",
+               "error_title": "申请销号只能选“是”或留空", "error_message": "请从下拉列表选择“是”，不申请的留空。"}
+_DUE_RULE = {"input_title": "申请调整时限",
+             "input_message": "确需延期的，填写申请延至的日期（如 2024-09-30），并填写调整理由。请在现完成时限之前提出。",
+             "error_title": "请填写日期", "error_message": "请填写日期，例如 2024-09-30。"}
+_EARLIEST_DUE = date(2000, 1, 1)
+_INDICATOR_RULE = {"input_title": "本期累计完成值", "input_message": "填写截至本期末的累计数，只填数字，单位见“单位”列。",
+                   "error_title": "累计完成值应为不小于0的数字",
+                   "error_message": "请只填写数字（例如 120 或 3.5），单位已在“单位”列给出，不要带单位或文字。"}
 
 
 def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: Sequence[TaskRow]) -> dict[str, str]:
     sheet = book.add_worksheet(TASK_SHEET)
     sheet.activate()
     last_col = len(TASK_HEADERS) - 1
-    rows = [[t.task_id, t.text, t.role, t.leaders, t.indicators, t.last_state, t.last_text,
-             "", "", t.last_text, "", "", *([""] * len(LIFECYCLE_HEADERS))] for t in tasks]
-    widths = [_column_width(h, (r[i] for r in rows), *_TASK_WIDTHS[h]) for i, h in enumerate(TASK_HEADERS)]
+    rows = [_task_values(t) for t in tasks]
+    widths = _task_widths(rows)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
 
@@ -387,25 +534,16 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
     sheet.write_string(1, 1, unit, fmt["value"])
     sheet.write_string(1, 3, "报送截止", fmt["label"])
     sheet.merge_range(1, 4, 1, 6, due_label, fmt["value"])
-    sheet.merge_range(1, 7, 1, last_col, "绿色表头为填报列：本期状态从下拉列表选择，完成进度填0—100的数字；"
-                      "黄色单元格为尚未填写的必填项。本期进展已预填上期内容，有变化请直接修改。", fmt["note"])
+    sheet.merge_range(1, 7, 1, last_col, _UNIT_NOTE, fmt["note"])
     sheet.set_row(1, 28)
 
     _write_header_row(sheet, fmt, TASK_HEADER_ROW - 1, TASK_HEADERS, TASK_INPUT_HEADERS)
 
     first = TASK_FIRST_ROW - 1
-    for offset, values in enumerate(rows):
+    for offset, (task, values) in enumerate(zip(tasks, rows)):
         r = first + offset
-        _write_text(sheet, r, 0, values[0], fmt["locked_center"])
-        for col in (1, 3, 4, 6):
-            _write_text(sheet, r, col, values[col], fmt["locked"])
-        _write_text(sheet, r, 2, values[2], fmt["locked_center"])
-        _write_text(sheet, r, 5, values[5], fmt["locked_center"])
-        sheet.write_blank(r, 7, None, fmt["input_choice"])
-        sheet.write_blank(r, 8, None, fmt["input_number"])
-        for col in (9, 10, 11):
-            _write_text(sheet, r, col, values[col], fmt["input_text"])
-        _write_lifecycle_cells(sheet, fmt, r, tasks[offset].role)
+        for col, (value, style) in enumerate(zip(values, _task_styles(task.role))):
+            _write_text(sheet, r, col, value, fmt[style])
         sheet.set_row(r, row_height(values, widths, min_lines=3))
 
     _write_lifecycle_validation(sheet, first, tasks)
@@ -413,16 +551,10 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
         last = first + len(tasks) - 1
         col = TASK_HEADERS.index
         sheet.data_validation(first, col("本期状态"), last, col("本期状态"), {
-            "validate": "list", "source": f"={STATES_NAME}", "error_type": "stop",
-            "input_title": "本期状态", "input_message": "请从下拉列表中选择一项。",
-            "error_title": "本期状态只能从列表中选择",
-            "error_message": f"请点单元格右侧的下拉箭头，从“{'、'.join(REPORTABLE_STATES)}”中选择一项，"
-                             "不要自行输入其他文字。"})
+            "validate": "list", "source": f"={STATES_NAME}", "error_type": "stop", **_STATE_RULE})
         sheet.data_validation(first, col("完成进度（%）"), last, col("完成进度（%）"), {
             "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, "error_type": "stop",
-            "input_title": "完成进度（%）", "input_message": "填0—100之间的数字，不带%号。",
-            "error_title": "完成进度应为0—100的数字",
-            "error_message": "请填写0到100之间的数字（例如 45 或 62.5），不要带%号或文字。"})
+            **_PROGRESS_RULE})
         for header in TASK_REQUIRED_HEADERS:
             sheet.conditional_format(first, col(header), last, col(header),
                                      {"type": "blanks", "format": fmt["missing"]})
@@ -444,20 +576,6 @@ def _write_task_sheet(book, fmt, title: str, unit: str, due_label: str, tasks: S
     return cells
 
 
-def _write_lifecycle_cells(sheet, fmt, r: int, role: str) -> None:
-    """申请销号 … 佐证材料 (issue 13): a lead row fills them all; a co-unit's row only 佐证材料 (the rest locked)."""
-    first = TASK_HEADERS.index(LIFECYCLE_HEADERS[0])
-    for col, header in enumerate(LIFECYCLE_HEADERS, start=first):
-        if role != LEAD and header in LEAD_ONLY_HEADERS:
-            sheet.write_blank(r, col, None, fmt["locked"])
-        elif header == "申请销号":
-            sheet.write_blank(r, col, None, fmt["input_choice"])
-        elif header == "申请调整时限":
-            sheet.write_blank(r, col, None, fmt["input_date"])
-        else:
-            sheet.write_blank(r, col, None, fmt["input_text"])
-
-
 def _write_lifecycle_validation(sheet, first: int, tasks: Sequence[TaskRow]) -> None:
     """Prompts and checks on the lead rows' 申请销号 (是 / empty) and 申请调整时限 (a date); 主办 rows come first."""
     leads = sum(t.role == LEAD for t in tasks)
@@ -466,50 +584,35 @@ def _write_lifecycle_validation(sheet, first: int, tasks: Sequence[TaskRow]) -> 
     last = first + leads - 1
     col = TASK_HEADERS.index
     sheet.data_validation(first, col("申请销号"), last, col("申请销号"), {
-        "validate": "list", "source": [YES], "error_type": "stop", "input_title": "申请销号",
-        "input_message": "任务已完成、申请销号的选“是”，并填写办结依据；本期状态须为“已完成”。",
-        "error_title": "申请销号只能选“是”或留空", "error_message": "请从下拉列表选择“是”，不申请的留空。"})
+        "validate": "list", "source": [YES], "error_type": "stop", **_CLOSE_RULE})
     sheet.data_validation(first, col("申请调整时限"), last, col("申请调整时限"), {
-        "validate": "date", "criteria": ">=", "value": date(2000, 1, 1), "error_type": "stop",
-        "input_title": "申请调整时限", "input_message": "确需延期的，填写申请延至的日期（如 2024-09-30），并填写调整理由。"
-                                                        "请在现完成时限之前提出。",
-        "error_title": "请填写日期", "error_message": "请填写日期，例如 2024-09-30。"})
+        "validate": "date", "criteria": ">=", "value": _EARLIEST_DUE, "error_type": "stop", **_DUE_RULE})
 
 
 def _write_indicator_sheet(book, fmt, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> None:
     sheet = book.add_worksheet(INDICATOR_SHEET)
     last_col = len(INDICATOR_HEADERS) - 1
-    rows = [[i.indicator_id, i.task_id, i.phrase, number_text(i.target), i.unit, number_text(i.current),
-             number_text(i.current)]
-            for i in indicators]
-    widths = [_column_width(h, (r[n] for r in rows), *_INDICATOR_WIDTHS[h])
-              for n, h in enumerate(INDICATOR_HEADERS)]
+    rows = [_indicator_values(i) for i in indicators]
+    widths = _indicator_widths(rows)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
-    title = f"{unit}量化指标填报（{period_display}，本单位主办任务）"
-    if not indicators:
-        title += "：本单位主办任务无量化指标，本表无需填写"
+    title = _indicator_title(unit, period_display, indicators)
     sheet.merge_range(0, 0, 0, last_col, title, fmt["title"])
     sheet.set_row(0, title_height(title, widths))
     _write_header_row(sheet, fmt, INDICATOR_HEADER_ROW - 1, INDICATOR_HEADERS, INDICATOR_INPUT_HEADERS)
     first = INDICATOR_FIRST_ROW - 1
     for offset, item in enumerate(indicators):
         r = first + offset
-        _write_text(sheet, r, 0, item.indicator_id, fmt["locked_center"])
-        _write_text(sheet, r, 1, item.task_id, fmt["locked_center"])
-        _write_text(sheet, r, 2, item.phrase, fmt["locked"])
-        _write_number(sheet, r, 3, item.target, fmt["locked_number"])
-        _write_text(sheet, r, 4, item.unit, fmt["locked_center"])
-        _write_number(sheet, r, 5, item.current, fmt["locked_number"])
-        _write_number(sheet, r, 6, item.current, fmt["input_number"])
+        for col, (value, style) in enumerate(zip(_indicator_cells(item), _INDICATOR_STYLES)):
+            if isinstance(value, str):
+                _write_text(sheet, r, col, value, fmt[style])
+            else:
+                _write_number(sheet, r, col, value, fmt[style])
         sheet.set_row(r, row_height(rows[offset], widths))
     if indicators:
         last = first + len(indicators) - 1
         sheet.data_validation(first, last_col, last, last_col, {
-            "validate": "decimal", "criteria": ">=", "value": 0, "error_type": "stop",
-            "input_title": "本期累计完成值", "input_message": "填写截至本期末的累计数，只填数字，单位见“单位”列。",
-            "error_title": "累计完成值应为不小于0的数字",
-            "error_message": "请只填写数字（例如 120 或 3.5），单位已在“单位”列给出，不要带单位或文字。"})
+            "validate": "decimal", "criteria": ">=", "value": 0, "error_type": "stop", **_INDICATOR_RULE})
         sheet.conditional_format(first, last_col, last, last_col, {"type": "blanks", "format": fmt["missing"]})
     sheet.freeze_panes(INDICATOR_HEADER_ROW, 0)
     print_setup(sheet, INDICATOR_HEADER_ROW)
@@ -525,10 +628,13 @@ def _write_lists_sheet(book) -> None:
     _protect(sheet)
 
 
+def _meta_pairs(identity: dict[str, str], signature: str, layout: dict[str, str]) -> list[tuple[str, str]]:
+    return [(key, identity[key]) for key in IDENTITY_FIELDS] + [(SIGNATURE_KEY, signature)] + list(layout.items())
+
+
 def _write_meta_sheet(book, identity: dict[str, str], signature: str, layout: dict[str, str]) -> None:
     sheet = book.add_worksheet(META_SHEET)
-    pairs = [(key, identity[key]) for key in IDENTITY_FIELDS] + [(SIGNATURE_KEY, signature)] + list(layout.items())
-    for row, (key, value) in enumerate(pairs):
+    for row, (key, value) in enumerate(_meta_pairs(identity, signature, layout)):
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, value)
     sheet.set_column(0, 0, 20)
@@ -549,10 +655,297 @@ def identity_chunks(identity: dict[str, str], signature: str) -> list[tuple[str,
     return result
 
 
+def _string_constant(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
 def _write_identity_elsewhere(book, identity: dict[str, str], signature: str) -> None:
     for name, text in identity_chunks(identity, signature):
         book.set_custom_property(name, text, "text")
-        book.define_name(name, '="' + text.replace('"', '""') + '"')
+        book.define_name(name, "=" + _string_constant(text))
+
+
+# ----------------------------------------------------------------------------------------------- the package
+
+_PACKAGE_LEVEL = 1           # zlib level of the parts written for each unit (the shared ones: 6, once)
+
+
+def _fits_package(tasks: Sequence[TaskRow], indicators: Sequence[IndicatorRow]) -> bool:
+    """The direct writer covers every form with a task row and finite numbers (texts it cannot write inline
+    raise formxml.NotInline as they are met)."""
+    return bool(tasks) and all(value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                                 and math.isfinite(value))
+                               for i in indicators for value in (i.target, i.current))
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """What every unit's package shares, taken from one workbook written per cell: the parts that never change
+    (deflated once), the xf index of each format, the workbook.xml around its defined names."""
+    shared: dict[str, Any]
+    xf: dict[str, int]
+    dxf: int
+    workbook_head: str
+    workbook_tail: str
+    fixed_names: tuple[tuple[str, int, str], ...]
+
+
+@functools.lru_cache(maxsize=1)
+def _reference() -> _Reference:
+    import io
+    import re
+    import zipfile
+
+    from toolkit.formxml import Part, unescape_data
+
+    sample = [TaskRow("1", "任务", LEAD, "领导", "指标", "序时推进", "进展"), TaskRow("2", "任务", CO, "", "")]
+    indicators = [IndicatorRow("1#1", "1", "指标", 1.0, "个", None)]
+    identity = make_identity("单位", "2024-W1", ["1", "2"], datetime(2024, 1, 1, 9))
+    buffer = io.BytesIO()
+    fmt = _write_per_cell(buffer, "单位", "期别", datetime(2024, 1, 4, 17), sample, indicators, identity, "0", "")
+    with zipfile.ZipFile(buffer) as package:
+        text = {name: package.read(name).decode("utf-8") for name in package.namelist()}
+    xf = {name: f._get_xf_index() for name, f in fmt.items() if name != "missing"}   # equal formats share one
+    written = int(re.search(r'<cellXfs count="(\d+)"', text["xl/styles.xml"])[1])
+    if max(xf.values()) >= written or fmt["missing"].dxf_index is None:
+        raise RuntimeError(f"the reference form leaves formats unused: {xf}")
+    text["[Content_Types].xml"] = re.sub(r'<Override PartName="/xl/sharedStrings.xml"[^>]*/>', "",
+                                         text["[Content_Types].xml"])
+    text["xl/_rels/workbook.xml.rels"] = re.sub(r'<Relationship [^>]*Target="sharedStrings.xml"/>', "",
+                                                text["xl/_rels/workbook.xml.rels"])
+    head, rest = text["xl/workbook.xml"].split("<definedNames>")
+    names, tail = rest.split("</definedNames>")
+    identity_names = {name for name, _ in identity_chunks(identity, "0")}
+    fixed = tuple((name, int(local) if local else -1, unescape_data(formula)) for name, local, formula in
+                  re.findall(r'<definedName name="([^"]+)"(?: localSheetId="(\d+)")?>([^<]*)</definedName>', names)
+                  if name not in identity_names)
+    shared = {name: Part.of(name, text[name]) for name in ("[Content_Types].xml", "_rels/.rels",
+                                                           "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                                                           "xl/theme/theme1.xml", "docProps/app.xml")}
+    shared["xl/worksheets/sheet3.xml"] = Part.of("xl/worksheets/sheet3.xml", _lists_sheet_xml())
+    return _Reference(shared, xf, fmt["missing"].dxf_index, head, tail, fixed)
+
+
+def _package_parts(unit: str, period_display: str, due: datetime, tasks: Sequence[TaskRow],
+                   indicators: Sequence[IndicatorRow], identity: dict[str, str], signature: str,
+                   title_prefix: str) -> list:
+    """The package's members in xlsxwriter's order: the shared ones as deflated Parts, the unit's own as
+    (name, XML text) pairs."""
+    from datetime import timezone
+
+    from toolkit.formxml import core_properties_xml, custom_properties_xml, defined_names_xml
+
+    ref = _reference()
+    title = _title(title_prefix, period_display)
+    task_xml, footer_cells = _task_sheet_xml(ref, title, unit, due_text(due), tasks)
+    layout = _layout(tasks, indicators, footer_cells)
+    chunks = identity_chunks(identity, signature)
+    names = [*ref.fixed_names, *((name, -1, _string_constant(text)) for name, text in chunks)]
+    properties = _properties(title, unit, identity)
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    shared = ref.shared
+    return [
+        shared["[Content_Types].xml"], shared["_rels/.rels"], shared["xl/_rels/workbook.xml.rels"],
+        ("xl/worksheets/sheet1.xml", task_xml),
+        ("xl/worksheets/sheet2.xml", _indicator_sheet_xml(ref, unit, period_display, indicators)),
+        shared["xl/worksheets/sheet3.xml"],
+        ("xl/worksheets/sheet4.xml", _meta_sheet_xml(_meta_pairs(identity, signature, layout))),
+        ("xl/workbook.xml", ref.workbook_head + defined_names_xml(names) + ref.workbook_tail),
+        shared["xl/styles.xml"],
+        ("docProps/custom.xml", custom_properties_xml(chunks)),
+        shared["xl/theme/theme1.xml"],
+        ("docProps/core.xml", core_properties_xml(properties["title"], properties["subject"],
+                                                  properties["author"], properties["comments"], created)),
+        shared["docProps/app.xml"],
+    ]
+
+
+_FIT_TO_PAGE = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+_TASK_VIEW = ('<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane xSplit="2" ySplit="3" topLeftCell="C4" '
+              'activePane="bottomRight" state="frozen"/><selection pane="topRight" activeCell="C1" sqref="C1"/>'
+              '<selection pane="bottomLeft" activeCell="A4" sqref="A4"/><selection pane="bottomRight"/></sheetView>'
+              '</sheetViews>')
+_INDICATOR_VIEW = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" '
+                   'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>')
+_PLAIN_VIEW = '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+_ROW_FORMAT = '<sheetFormatPr defaultRowHeight="15"/>'
+_PROTECTION = '<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"/>'
+_PRINT_SETUP = ('<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.3" footer="0.3"/>'
+                '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>'
+                '<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>')
+_PLAIN_MARGINS = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+
+
+def _messages(rule: dict[str, str]) -> dict[str, str]:
+    return {"errorTitle": rule["error_title"], "error": rule["error_message"], "promptTitle": rule["input_title"],
+            "prompt": rule["input_message"]}
+
+
+def _span_row(number: int, cells: Sequence[tuple[int, str]], height: str = "") -> Any:
+    """A Row of (column, cell XML) pairs, the empty cell texts left out."""
+    from toolkit.formxml import Row
+
+    used = [col for col, xml in cells if xml]
+    return Row(number, min(used), max(used), height, "".join(xml for _, xml in cells))
+
+
+def _title_cells(ref: _Reference, row: int, title: str, last_col: int) -> list[tuple[int, str]]:
+    """merge_range(row, 0, row, last_col, title): the title in the first cell, styled blanks in the others."""
+    from toolkit.formxml import blank_cell, column_letter, text_cell
+
+    style = ref.xf["title"]
+    return [(0, text_cell(f"A{row}", style, title))] + [(col, blank_cell(f"{column_letter(col)}{row}", style))
+                                                         for col in range(1, last_col + 1)]
+
+
+def _header_cells(ref: _Reference, row: int, headers: Sequence[str], inputs: Sequence[str]) -> list[tuple[int, str]]:
+    from toolkit.formxml import column_letter, text_cell
+
+    return [(col, text_cell(f"{column_letter(col)}{row}", ref.xf["input_header" if h in inputs else "header"], h))
+            for col, h in enumerate(headers)]
+
+
+def _task_sheet_xml(ref: _Reference, title: str, unit: str, due_label: str,
+                    tasks: Sequence[TaskRow]) -> tuple[str, dict[str, str]]:
+    from toolkit.formxml import (WORKSHEET_START, blank_cell, blanks_rule_xml, cols_xml, column_letter, column_range,
+                                 data_validations_xml, dimension_xml, height_attributes, merge_cells_xml, rows_xml,
+                                 text_cell)
+
+    last_col = len(TASK_HEADERS) - 1
+    widths = _task_widths([_task_values(t) for t in tasks])
+    x = ref.xf
+    unit_row = [(0, text_cell("A2", x["label"], "填报单位")), (1, text_cell("B2", x["value"], unit)),
+                (3, text_cell("D2", x["label"], "报送截止")), (4, text_cell("E2", x["value"], due_label)),
+                (5, blank_cell("F2", x["value"])), (6, blank_cell("G2", x["value"])),
+                (7, text_cell("H2", x["note"], _UNIT_NOTE))]
+    unit_row += [(col, blank_cell(f"{column_letter(col)}2", x["note"])) for col in range(8, last_col + 1)]
+    rows = [_span_row(1, _title_cells(ref, 1, title, last_col), height_attributes(title_height(title, widths))),
+            _span_row(2, unit_row, height_attributes(28)),
+            _span_row(TASK_HEADER_ROW, _header_cells(ref, TASK_HEADER_ROW, TASK_HEADERS, TASK_INPUT_HEADERS),
+                      height_attributes(30))]
+    rows += _task_rows(ref, tasks, tuple(widths))
+    footer = footer_rows(len(tasks))
+    for label, r in footer.items():
+        rows.append(_span_row(r, [(1, text_cell(f"B{r}", x["footer_label"], label))]
+                              + [(col, blank_cell(f"{column_letter(col)}{r}", x["footer_input"])) for col in (2, 3, 4)],
+                              height_attributes(22)))
+    first, last = TASK_FIRST_ROW, TASK_FIRST_ROW + len(tasks) - 1
+    letter = {h: column_letter(TASK_HEADERS.index(h)) for h in TASK_HEADERS}
+    rules = [column_range(letter[h], first, last) for h in TASK_REQUIRED_HEADERS]
+    rules += [f"{FOOTER_VALUE_COLUMN}{footer[label]}" for label in FOOTER_REQUIRED]
+    end = column_letter(last_col)
+    merges = [f"A1:{end}1", "E2:G2", f"H2:{end}2"] + [f"C{r}:E{r}" for r in footer.values()]
+    xml = (WORKSHEET_START + _FIT_TO_PAGE + dimension_xml(last_col, max(footer.values())) + _TASK_VIEW + _ROW_FORMAT
+           + cols_xml(widths) + "<sheetData>" + rows_xml(rows) + "</sheetData>" + _PROTECTION
+           + merge_cells_xml(merges)
+           + "".join(blanks_rule_xml(ref_, ref.dxf, n) for n, ref_ in enumerate(rules, start=1))
+           + data_validations_xml(_task_validations(tasks, letter, first, last))
+           + _PRINT_SETUP + "</worksheet>")
+    return xml, {label: f"{FOOTER_VALUE_COLUMN}{r}" for label, r in footer.items()}
+
+
+def _task_validations(tasks: Sequence[TaskRow], letter: dict[str, str], first: int, last: int) -> list[str]:
+    """The <dataValidation>s of _write_lifecycle_validation and _write_task_sheet, in the same order."""
+    from toolkit.formxml import column_range, data_validation_xml as make
+
+    items = []
+    leads = sum(t.role == LEAD for t in tasks)
+    if leads:
+        lead_last = first + leads - 1
+        column = letter["申请销号"]
+        items.append(make("list", "", column_range(column, first, lead_last), _messages(_CLOSE_RULE), [f'"{YES}"']))
+        column = letter["申请调整时限"]
+        serial = (_EARLIEST_DUE - date(1899, 12, 30)).days
+        items.append(make("date", "greaterThanOrEqual", column_range(column, first, lead_last), _messages(_DUE_RULE),
+                          [str(serial)]))
+    column = letter["本期状态"]
+    items.append(make("list", "", column_range(column, first, last), _messages(_STATE_RULE), [STATES_NAME]))
+    column = letter["完成进度（%）"]
+    items.append(make("decimal", "", column_range(column, first, last), _messages(_PROGRESS_RULE), ["0", "100"]))
+    return items
+
+
+def _task_rows(ref: _Reference, tasks: Sequence[TaskRow], widths: tuple[float, ...]) -> list:
+    from toolkit.formxml import Row
+
+    styles = {role: tuple(ref.xf[s] for s in _task_styles(role)) for role in {t.role for t in tasks}}
+    last_col = len(TASK_HEADERS) - 1
+    rows = []
+    for r, task in enumerate(tasks, start=TASK_FIRST_ROW):
+        height, cells = _task_row_xml(task, styles[task.role], widths)
+        rows.append(Row(r, 0, last_col, height, str(r).join(cells)))
+    return rows
+
+
+@functools.lru_cache(maxsize=8192)
+def _task_row_xml(task: TaskRow, styles: tuple[int, ...], widths: tuple[float, ...]) -> tuple[str, tuple[str, ...]]:
+    """A task row's height attributes and its cells split where the row number goes (then joined with it): the
+    same task recurs in many units' forms."""
+    from toolkit.formxml import height_attributes
+
+    return (height_attributes(row_height(_task_values(task), widths, min_lines=3)), _task_cells(task, styles))
+
+
+@functools.lru_cache(maxsize=8192)
+def _task_cells(task: TaskRow, styles: tuple[int, ...]) -> tuple[str, ...]:
+    from toolkit.formxml import column_letter, text_cell
+
+    return tuple("".join(text_cell(f"{column_letter(col)}\0", style, value)
+                         for col, (value, style) in enumerate(zip(_task_values(task), styles))).split("\0"))
+
+
+def _indicator_sheet_xml(ref: _Reference, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> str:
+    from toolkit.formxml import (WORKSHEET_START, Row, blanks_rule_xml, cols_xml, column_letter, column_range,
+                                 data_validation_xml, data_validations_xml, dimension_xml, height_attributes,
+                                 merge_cells_xml, number_cell, rows_xml, text_cell)
+
+    last_col = len(INDICATOR_HEADERS) - 1
+    values = [_indicator_values(i) for i in indicators]
+    widths = _indicator_widths(values)
+    title = _indicator_title(unit, period_display, indicators)
+    rows = [_span_row(1, _title_cells(ref, 1, title, last_col), height_attributes(title_height(title, widths))),
+            _span_row(INDICATOR_HEADER_ROW, _header_cells(ref, INDICATOR_HEADER_ROW, INDICATOR_HEADERS,
+                                                          INDICATOR_INPUT_HEADERS), height_attributes(30))]
+    letters = [column_letter(col) for col in range(last_col + 1)]
+    styles = [ref.xf[style] for style in _INDICATOR_STYLES]      # every cell styled: each row spans A..G
+    for r, (item, shown) in enumerate(zip(indicators, values), start=INDICATOR_FIRST_ROW):
+        cells = "".join((text_cell if isinstance(value, str) else number_cell)(f"{letter}{r}", style, value)
+                        for letter, style, value in zip(letters, styles, _indicator_cells(item)))
+        rows.append(Row(r, 0, last_col, height_attributes(row_height(shown, widths)), cells))
+    tail = ""
+    if indicators:
+        letter = column_letter(last_col)
+        ref_ = column_range(letter, INDICATOR_FIRST_ROW, INDICATOR_FIRST_ROW + len(indicators) - 1)
+        tail = blanks_rule_xml(ref_, ref.dxf, 1) + data_validations_xml(
+            [data_validation_xml("decimal", "greaterThanOrEqual", ref_, _messages(_INDICATOR_RULE), ["0"])])
+    last_row = max(INDICATOR_HEADER_ROW, INDICATOR_FIRST_ROW + len(indicators) - 1)
+    return (WORKSHEET_START + _FIT_TO_PAGE + dimension_xml(last_col, last_row) + _INDICATOR_VIEW + _ROW_FORMAT
+            + cols_xml(widths) + "<sheetData>" + rows_xml(rows) + "</sheetData>" + _PROTECTION
+            + merge_cells_xml([f"A1:{column_letter(last_col)}1"]) + tail + _PRINT_SETUP + "</worksheet>")
+
+
+def _plain_sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float] = ()) -> str:
+    """A sheet of unstyled texts from A1 (write_string without a format), protected, default page setup."""
+    from toolkit.formxml import WORKSHEET_START, cols_xml, column_letter, dimension_xml, rows_xml, text_cell
+
+    built = []
+    for r, values in enumerate(rows, start=1):
+        cells = [(col, text_cell(f"{column_letter(col)}{r}", 0, value)) for col, value in enumerate(values)]
+        if any(xml for _, xml in cells):
+            built.append(_span_row(r, cells))
+    last_row = max((row.number for row in built), default=1)
+    last_col = max((row.last_col for row in built), default=0)
+    data = "<sheetData>" + rows_xml(built) + "</sheetData>" if built else "<sheetData/>"
+    return (WORKSHEET_START + dimension_xml(last_col, last_row) + _PLAIN_VIEW + _ROW_FORMAT + cols_xml(widths)
+            + data + _PROTECTION + _PLAIN_MARGINS + "</worksheet>")
+
+
+def _lists_sheet_xml() -> str:
+    return _plain_sheet_xml([[state] for state in REPORTABLE_STATES])
+
+
+def _meta_sheet_xml(pairs: Sequence[tuple[str, str]]) -> str:
+    return _plain_sheet_xml(pairs, (20, 70))
 
 
 # ----------------------------------------------------------------------------------------------- issue

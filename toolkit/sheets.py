@@ -444,6 +444,13 @@ def _inline(text: str) -> str:
     return f"<is><t{preserve}>{text}</t></is>"
 
 
+def inline_text(text: str) -> str:
+    """The <is> element of a non-empty text, as the fast path writes it (most texts need no escaping at all)."""
+    if len(text) < _MAX_TEXT // 2 and not _NEEDS_CARE(text):
+        return f"<is><t>{text}</t></is>"
+    return _inline(text)
+
+
 def _utf16_prefix(text: str, units: int) -> str:
     count = 0
     for i, ch in enumerate(text):
