@@ -129,14 +129,9 @@ def _task(n: int, role: str, text: str = "推进重点项目建设", last: str =
 
 
 def test_sample_form_is_the_same_both_ways(tmp_path):
-    tasks = [
-        forms.TaskRow("3", "全力推进太阳纸业总投资100亿元170万吨浆纸一体化项目。" * 8, LEAD, "张三",
-                      "新建5G基站200个\n营收30亿元", "序时推进", "项目主体完工60%。"),
-        forms.TaskRow("12", "=HYPERLINK(\"http://x\",\"点我\") 配合做好招商引资工作", CO, "李四", "", "", ""),
-    ]
-    indicators = [forms.IndicatorRow("3#1", "3", "新建5G基站200个", 200.0, "个", 80.0),
-                  forms.IndicatorRow("3#2", "3", "营收30亿元", 30.0, "亿元", None)]
-    assert_same_form(*write_both(tmp_path, "区工业和信息化局", tasks, indicators))
+    from test_forms import forms_sample_rows
+
+    assert_same_form(*write_both(tmp_path, "区工业和信息化局", *forms_sample_rows()))
 
 
 @pytest.mark.parametrize("leads, cos", [(1, 0), (0, 1), (0, 13), (12, 1), (40, 25)])

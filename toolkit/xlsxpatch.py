@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
-import zlib
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -65,7 +64,7 @@ def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[
             replaced["xl/workbook.xml"] = workbook_xml
             if "docProps/core.xml" in book.namelist():
                 replaced["docProps/core.xml"] = _modified_now(book.read("docProps/core.xml"))
-            _copy_package(source, book, target, replaced)
+            _copy_package(book, source, target, replaced)
     except (NotPatchable, KeyError, zipfile.BadZipFile, struct.error, ValueError, OSError):
         target.unlink(missing_ok=True)
         return False
@@ -236,35 +235,22 @@ def _modified_now(core_xml: bytes) -> bytes:
 
 # ------------------------------------------------------------------------------------------ the package
 
-def _copy_package(source: Path, book: zipfile.ZipFile, target: Path, replaced: dict[str, bytes]) -> None:
+def _copy_package(book: zipfile.ZipFile, source: Path, target: Path, replaced: dict[str, bytes]) -> None:
     """Every part of `book` in its order: the `replaced` ones deflated anew, the others' compressed bytes copied."""
-    entries, offset = [], 0
-    with open(source, "rb") as raw, open(target, "wb") as out:
+    from toolkit.formxml import Part, zip_package
+
+    parts = []
+    with open(source, "rb") as raw:
         for info in book.infolist():
             if info.flag_bits & 0x1 or info.file_size >= 0xFFFFFFFF or info.compress_size >= 0xFFFFFFFF:
                 raise NotPatchable("encrypted or ZIP64")
             if info.filename in replaced:
-                data = replaced[info.filename]
-                compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-                payload = compressor.compress(data) + compressor.flush()
-                method, crc, size = zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data)
+                parts.append(Part.of(info.filename, replaced[info.filename]))
+            elif info.compress_type != zipfile.ZIP_DEFLATED:
+                parts.append(Part.of(info.filename, book.read(info.filename)))
             else:
-                payload = _raw_bytes(raw, info)
-                method, crc, size = info.compress_type, info.CRC, info.file_size
-            name = info.filename.encode("utf-8")
-            flags = 0x800 if not info.filename.isascii() else 0
-            clock = _dos_time(info.date_time)
-            out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, *clock, crc, len(payload), size,
-                                  len(name), 0) + name)
-            out.write(payload)
-            entries.append((name, flags, method, clock, crc, len(payload), size, info.external_attr, offset))
-            offset += 30 + len(name) + len(payload)
-        start = offset
-        for name, flags, method, clock, crc, packed, size, attributes, at in entries:
-            out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, method, *clock, crc, packed, size,
-                                  len(name), 0, 0, 0, 0, attributes, at) + name)
-            offset += 46 + len(name)
-        out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), offset - start, start, 0))
+                parts.append(Part(info.filename, info.CRC, info.file_size, _raw_bytes(raw, info)))
+    target.write_bytes(zip_package(parts))
 
 
 def _raw_bytes(raw, info: zipfile.ZipInfo) -> bytes:
@@ -278,8 +264,3 @@ def _raw_bytes(raw, info: zipfile.ZipInfo) -> bytes:
     if len(payload) != info.compress_size:
         raise NotPatchable("a truncated part")
     return payload
-
-
-def _dos_time(moment: tuple) -> tuple[int, int]:
-    year, month, day, hour, minute, second = moment
-    return (hour << 11) | (minute << 5) | (second // 2), (max(year, 1980) - 1980) << 9 | (month << 5) | day
