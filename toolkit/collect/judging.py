@@ -238,6 +238,7 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     reported: dict[str, object] = {}
     seen: dict[str, int] = {}                 # task id -> Excel row
     footer_start = len(rows)
+    lifecycle_columns = _lifecycle_columns(columns)
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         if _is_footer_row(row, FOOTER_LABELS):
@@ -246,7 +247,7 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
         record = _judge_task_row(verdict, sheet, r + 1, row, columns, held, seen, ctx)
         if record is not None:
             reported[record.task_id] = record
-            _judge_lifecycle_row(verdict, sheet, r + 1, row, columns, held[record.task_id], record, ctx)
+            _judge_lifecycle_row(verdict, sheet, r + 1, row, lifecycle_columns, held[record.task_id], record, ctx)
     footer = _footer_cells(rows, footer_start, FOOTER_LABELS)
     _fix_percent_cells(verdict, book, sheet, columns["完成进度"], reported, seen)
     for task_id, record in reported.items():
@@ -266,14 +267,21 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     verdict.records = list(reported.values())
 
 
-def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list, columns: dict[str, int],
-                         role: str, record, ctx: Context) -> None:
-    """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13)."""
+def _lifecycle_columns(columns: dict[str, int]) -> dict[str, tuple[int | None, str]]:
+    """header → (column index or None, column letter or "") of the lifecycle columns, once per file."""
     from toolkit.checks import column_letter
 
-    cells = {h: (_cell(row, columns.get(_header_key(h))),
-                 column_letter(columns[_header_key(h)]) if _header_key(h) in columns else "")
-             for h in lifecycle.FORM_HEADERS}
+    found = {}
+    for h in lifecycle.FORM_HEADERS:
+        col = columns.get(_header_key(h))
+        found[h] = (col, column_letter(col) if col is not None else "")
+    return found
+
+
+def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
+                         lifecycle_columns: dict[str, tuple[int | None, str]], role: str, record, ctx: Context) -> None:
+    """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13)."""
+    cells = {h: (_cell(row, col), letter) for h, (col, letter) in lifecycle_columns.items()}
     verdict.lifecycle += lifecycle.judge_row(verdict.add, cells, record, role, sheet, excel_row,
                                              ctx.dues.get(record.task_id))
 
