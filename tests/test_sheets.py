@@ -292,3 +292,17 @@ def test_saving_the_ledger_again_reuses_its_unchanged_sheets(monkeypatch, parsed
         if name != "说明":
             assert saved.get_sheet_by_name(name).to_python() == fresh.get_sheet_by_name(name).to_python(), name
     assert [c.number for c in load_ledger(ws).circulars] == [1]
+
+
+def test_fast_path_keeps_equal_values_of_other_types_apart(tmp_path, monkeypatch):
+    """Rendered cells are cached by value; 1, 1.0 and True, or 0.0 and -0.0, are equal as keys but not as cells,
+    and a value that cannot be a key (a list) is written as its text, like xlsxwriter's own cells."""
+    column = [1, 1.0, True, "1", 0, 0.0, -0.0, False, "", None, date(2024, 3, 18), datetime(2024, 3, 18),
+              ["列表", 1], 2.5, "2.5"]
+    rows = [[value, f"第{i}行", column[-1 - i % len(column)]] for i, value in enumerate(column * 3)]
+    slow, fast = write_both(tmp_path, monkeypatch, rows, headers=["混合", "文本", "倒序"])
+    assert inline_strings_used(fast)
+    assert calamine_cells(fast) == calamine_cells(slow)
+    for read_only in (False, True):
+        assert openpyxl_cells(fast, read_only) == openpyxl_cells(slow, read_only)
+    assert openpyxl_styles(fast) == openpyxl_styles(slow)
