@@ -20,6 +20,7 @@ from conftest import SEED_NOTICE, run_toolkit
 from toolkit import ledger as ledger_stage
 from toolkit.errors import ToolkitWarning
 from toolkit.models import ProgressRecord
+from toolkit.store import store_state_text
 from toolkit.workspace import Workspace
 
 WEEKS = ("2024-W10", "2024-W11", "2024-W12", "2024-W13", "2024-W14")
@@ -401,3 +402,55 @@ def test_an_upgrade_that_fails_leaves_the_version_1_database_as_it_was(version_1
     assert path.read_bytes() == before
     monkeypatch.undo()
     assert ledger_stage.load_history(ws) == full
+
+
+# ------------------------------------------------------------------------------------------ collect's window
+
+@pytest.mark.parametrize("period_id", WEEKS)
+def test_a_window_from_the_period_start_evaluates_like_the_full_history(history, period_id):
+    """collect reads history from the collected period's start only: each (unit, task)'s latest report before it
+    stands for every earlier period, also for 未报送 twice in a row."""
+    from toolkit import progress
+    from toolkit.config import load_config
+    from toolkit.periods import parse_period
+
+    root, silent, _ = history
+    ws = Workspace.at(root)
+    config = load_config(ws)
+    period = parse_period(period_id, config)
+    full = ledger_stage.load_ledger(ws)
+    windowed = ledger_stage.load_ledger(ws, since=period.start)
+    later = [p for p in (parse_period(w, config) for w in WEEKS) if p.start >= period.start]
+    for evaluated in later:
+        assert progress.evaluate(windowed, evaluated, config) == progress.evaluate(full, evaluated, config)
+        assert progress.indicator_values(windowed, evaluated) == progress.indicator_values(full, evaluated)
+    assert ledger_stage.progress_view(windowed.progress) == ledger_stage.progress_view(full.progress)
+    if period_id == WEEKS[-1]:
+        assert len(windowed.progress) < len(full.progress)
+        statuses = progress.evaluate(windowed, period, config)
+        led = [a.task_id for a in windowed.assignments if a.unit == silent and a.role == "主办"
+               and len(windowed.task(a.task_id).lead_units) == 1]
+        assert any(statuses[t].warning == "红" for t in led)
+
+
+def test_a_store_ahead_by_periods_before_the_window_rebuilds_them_from_all_their_rows(copy_of):
+    from toolkit.config import load_config
+    from toolkit.periods import parse_period
+
+    full = ledger_stage.load_ledger(copy_of)
+    behind = [r for r in full.progress if r.period in WEEKS[:2]]
+    kept = copy_of.ledger.read_bytes()
+    full.submissions = [s for s in full.submissions if s.period in WEEKS[:2]]
+    full.store_state = store_state_text(len(behind), len(behind))        # as written before W12 was collected
+    ledger_stage.write_ledger(copy_of.ledger, full)
+    since = parse_period(WEEKS[-1], load_config(copy_of)).start            # W12 and W13 lie before the window
+    with pytest.warns(ToolkitWarning, match="补齐"):
+        rebuilt = ledger_stage.load_ledger(copy_of, since=since)
+    copy_of.ledger.write_bytes(kept)
+    original = ledger_stage.load_ledger(copy_of)
+
+    def shown(ledger, period_id):
+        return [(s.unit, s.expected, s.reported, s.received, s.late, s.file) for s in ledger.submissions
+                if s.period == period_id]
+    for period_id in WEEKS[2:]:
+        assert shown(rebuilt, period_id) == shown(original, period_id)

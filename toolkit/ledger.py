@@ -578,8 +578,10 @@ def history_start(period, config, extra_periods: int = 0) -> date:
     return earlier.start
 
 
-def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecord] | None:
-    """The store's rows in the order they were accepted (see load_ledger for `since`); None when there is no store.
+def load_history(ws: Workspace, since: date | None = None, periods: list[str] | None = None
+                 ) -> list[ProgressRecord] | None:
+    """The store's rows in the order they were accepted (see load_ledger for `since`), or only those of `periods`;
+    None when there is no store.
 
     A store written by an earlier version is upgraded first (store.upgrade_store: backed up, then rewritten)."""
     from toolkit.store import day_number, schema_version, select_rows, upgrade_store
@@ -592,20 +594,30 @@ def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecor
         with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
             if not schema_version(conn):
                 return None
-            rows = select_rows(conn, None if since is None else day_number(since))
+            rows = select_rows(conn, None if since is None else day_number(since), periods)
     except sqlite3.Error as exc:
         raise store_error(path, exc) from exc
     stored_in = str(path.resolve())
-    return [_record_from_row(row, stored_in) for row in rows]
+    times: dict[str, datetime] = {}
+    return [_record_from_row(row, stored_in, times) for row in rows]
 
 
-def _record_from_row(row: tuple, stored_in: str = "") -> ProgressRecord:
+def _record_from_row(row: tuple, stored_in: str = "", times: dict | None = None) -> ProgressRecord:
+    """A store row as a record; `times` keeps each 接收时间 parsed once (a file's rows share it)."""
     (_, period, unit, task_id, role, state, progress, text, problems, plan, values, filler, phone, received,
      late, file, sha256) = row
+    if received:
+        when = times.get(received) if times is not None else None
+        if when is None:
+            when = datetime.fromisoformat(received)
+            if times is not None:
+                times[received] = when
+    else:
+        when = None
     return ProgressRecord(
         period, unit, task_id, role or "", state or "", progress, text or "", problems or "", plan or "",
-        json.loads(values) if values else {}, filler or "", phone or "",
-        datetime.fromisoformat(received) if received else None, bool(late), file or "", sha256 or "", stored_in)
+        json.loads(values) if values else {}, filler or "", phone or "", when, bool(late), file or "", sha256 or "",
+        stored_in)
 
 
 def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None:
@@ -625,17 +637,20 @@ def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord], sto
     from `store`; rows added."""
     from toolkit.store import insert_rows
 
-    ends: dict[str, str | None] = {}
+    days: dict[str, int | None] = {}
     stored_in = str(store.resolve()) if store is not None else None
     todo = [r for r in records if not (r._stored_in and r._stored_in == stored_in)]
-    return insert_rows(conn, [_history_row(r, _end_day(r.period, ends)) for r in todo])
+    return insert_rows(conn, [_history_row(r, _end_day(r.period, days)) for r in todo])
 
 
-def _end_day(period_id: str, cache: dict[str, str | None]) -> int | None:
-    from toolkit.store import day_number
+def _end_day(period_id: str, cache: dict[str, int | None]) -> int | None:
+    """store.day_number of a period's end; None for an id that is not a period."""
+    if period_id not in cache:
+        from toolkit.store import day_number
 
-    end = _period_end_text(period_id, cache)
-    return None if end is None else day_number(date.fromisoformat(end))
+        end = _period_end_text(period_id, {})
+        cache[period_id] = None if end is None else day_number(date.fromisoformat(end))
+    return cache[period_id]
 
 
 def _history_row(r: ProgressRecord, end_day: int | None) -> tuple:

@@ -18,7 +18,6 @@ import contextlib
 import contextvars
 import functools
 import hashlib
-import heapq
 import itertools
 import json
 import math
@@ -36,8 +35,7 @@ from toolkit.workspace import file_sha256
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 FAST_ROWS = 500          # tables this long are written by the fast path
-WIDTH_SAMPLE_ROWS = 500   # column widths look at this many rows, plus the longest values of the rest
-WIDTH_LONGEST = 50
+WIDTH_SAMPLE_ROWS = 500   # column widths measure this many rows in order, then the distinct texts of the rest
 LINE_HEIGHT = 14         # points per line of 10 pt text in a row
 MAX_ROW_HEIGHT = 409     # Excel's tallest row, in points
 
@@ -55,27 +53,32 @@ def text_width(text: str) -> float:
 
 
 def column_width(header: str, values: Iterable[Any], cap: int = MAX_WIDTH) -> float:
+    """The width of the widest line of the column's texts (and its header), between MIN_WIDTH and `cap`.
+
+    The first WIDTH_SAMPLE_ROWS values are measured in order; of the rest only the distinct texts, longest first,
+    until none can be wider (a character is at most 2 wide): exact, and a 30,000-row column of units or periods
+    costs a set, not 30,000 measurements."""
     longest = text_width(header) + 2
-    for text in _width_sample(values):
+    values = iter(values)
+    for value in itertools.islice(values, WIDTH_SAMPLE_ROWS):
         if longest >= cap:
             break  # nothing can make it wider
-        for line in text.split("\n"):
-            if 2 * len(line) + 2 > longest:  # a character is at most 2 wide: a shorter line cannot win
-                longest = max(longest, text_width(line) + 2)
+        if value is not None and value != "":
+            longest = _wider(longest, value if isinstance(value, str) else str(value))
+    if longest < cap:
+        rest = {value for value in values if value.__class__ is str}   # numbers and dates are short anyway
+        for text in sorted(rest, key=len, reverse=True):
+            if longest >= cap or 2 * len(text) + 2 <= longest:
+                break
+            longest = _wider(longest, text)
     return max(MIN_WIDTH, min(cap, longest))
 
 
-def _width_sample(values: Iterable[Any]) -> Iterable[str]:
-    """The texts of the first WIDTH_SAMPLE_ROWS values, then the WIDTH_LONGEST longest texts of the rest.
-
-    Exact for shorter columns; on a 30,000-row column the widest text is almost surely among the longest.
-    """
-    values = iter(values)
-    for value in itertools.islice(values, WIDTH_SAMPLE_ROWS):
-        if value is not None and value != "":
-            yield value if isinstance(value, str) else str(value)
-    rest = [value for value in values if value.__class__ is str]   # numbers and dates are short anyway
-    yield from heapq.nlargest(WIDTH_LONGEST, rest, key=len)
+def _wider(longest: float, text: str) -> float:
+    for line in text.split("\n"):
+        if 2 * len(line) + 2 > longest:  # a shorter line cannot win
+            longest = max(longest, text_width(line) + 2)
+    return longest
 
 
 def new_workbook(path: Path):

@@ -131,7 +131,9 @@ _SCHEMA = (
     f"PRAGMA user_version = {HISTORY_VERSION}",
 )
 _TABLES = ("progress_indicator", "indicator_keys", "progress", "pairs", "sources", "reports")
-_SELECT = f"SELECT id, {', '.join(FLAT_COLUMNS)} FROM progress_rows"
+_NARROW_COLUMNS = ("id", "report_id", "pair_id", "source_id", "role", "state", "progress", "text", "problems", "plan",
+                   "indicator_values")
+_NARROW = f"SELECT {', '.join(_NARROW_COLUMNS)} FROM progress"
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
@@ -151,21 +153,38 @@ def day_number(day) -> int:
     return day.toordinal() - 719163
 
 
-def select_rows(conn: sqlite3.Connection, since_day: int | None) -> list[tuple]:
-    """(id, *FLAT_COLUMNS) of every row, or of the window from `since_day` (see ledger.load_ledger), by id."""
-    if since_day is None:
-        return conn.execute(f"{_SELECT} ORDER BY id").fetchall()
-    recent = conn.execute(f"{_SELECT} WHERE report_id IN (SELECT id FROM reports WHERE end_day >= ?1 "
-                          "OR end_day IS NULL)", (since_day,)).fetchall()
-    earlier = conn.execute(f"""
-        WITH ends (pair_id, end_day) AS (
-            SELECT id, (SELECT MAX(end_day) FROM progress WHERE pair_id = pairs.id AND end_day < ?1) FROM pairs
-            UNION
-            SELECT pair_id, (SELECT MAX(end_day) FROM progress_indicator
-                             WHERE key_id = indicator_keys.id AND end_day < ?1) FROM indicator_keys)
-        SELECT v.id, {', '.join('v.' + c for c in FLAT_COLUMNS)} FROM ends
-        JOIN progress_rows v ON v.pair_id = ends.pair_id AND v.end_day = ends.end_day""", (since_day,)).fetchall()
-    return sorted(recent + earlier)
+def select_rows(conn: sqlite3.Connection, since_day: int | None, periods: list[str] | None = None) -> list[tuple]:
+    """(id, *FLAT_COLUMNS) of every row, or of the window from `since_day` (see ledger.load_ledger), or of the
+    given `periods`, by id.
+
+    The rows are read narrow and completed from the small tables in memory: each period, unit, file name … is
+    then one string shared by all its rows."""
+    if periods is not None:
+        rows = conn.execute(f"{_NARROW} WHERE report_id IN (SELECT id FROM reports WHERE period IN "
+                            f"({', '.join('?' * len(periods))})) ORDER BY id", periods).fetchall()
+    elif since_day is None:
+        rows = conn.execute(f"{_NARROW} ORDER BY id").fetchall()
+    else:
+        recent = conn.execute(f"{_NARROW} WHERE report_id IN (SELECT id FROM reports WHERE end_day >= ?1 "
+                              "OR end_day IS NULL)", (since_day,)).fetchall()
+        earlier = conn.execute(f"""
+            WITH ends (pair_id, end_day) AS (
+                SELECT id, (SELECT MAX(end_day) FROM progress WHERE pair_id = pairs.id AND end_day < ?1) FROM pairs
+                UNION
+                SELECT pair_id, (SELECT MAX(end_day) FROM progress_indicator
+                                 WHERE key_id = indicator_keys.id AND end_day < ?1) FROM indicator_keys)
+            SELECT {', '.join('p.' + c for c in _NARROW_COLUMNS)} FROM ends
+            JOIN progress p ON p.pair_id = ends.pair_id AND p.end_day = ends.end_day""", (since_day,)).fetchall()
+        rows = sorted(recent + earlier)
+    reports = {row_id: rest for row_id, *rest in conn.execute("SELECT id, period, unit, sha256 FROM reports")}
+    tasks = dict(conn.execute("SELECT id, task_id FROM pairs"))
+    sources = {row_id: (filler, phone, received or None, late, file) for row_id, file, filler, phone, received, late
+               in conn.execute("SELECT id, file, filler, phone, received, late FROM sources")}
+    words: dict[str, str] = {}
+    share = words.setdefault
+    return [(row_id, reports[report][0], reports[report][1], tasks[pair], role and share(role, role),
+             state and share(state, state), progress, text, problems, plan, values, *sources[source], reports[report][2])
+            for row_id, report, pair, source, role, state, progress, text, problems, plan, values in rows]
 
 
 def insert_rows(conn: sqlite3.Connection, rows: list[tuple]) -> int:
@@ -201,9 +220,8 @@ def _ids(conn: sqlite3.Connection, table: str, key_columns: tuple[str, ...], wan
     columns = key_columns + extra_columns
     conn.executemany(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                      (key + extra for key, extra in wanted.items()))
-    if len(wanted) > 1000:     # pairs: the whole (bounded) table at once
-        rows = conn.execute(f"SELECT id, {', '.join(key_columns)} FROM {table}")
-        return {tuple(key): row_id for row_id, *key in rows if tuple(key) in wanted}
+    if len(wanted) > 1000 and len(key_columns) == 2:     # pairs: the whole (bounded) table at once
+        return {(a, b): row_id for a, b, row_id in conn.execute(f"SELECT {', '.join(key_columns)}, id FROM {table}")}
     where = " AND ".join(f"{c} = ?" for c in key_columns)
     return {key: conn.execute(f"SELECT id FROM {table} WHERE {where}", key).fetchone()[0] for key in wanted}
 

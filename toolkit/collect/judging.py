@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Iterable
 
 from toolkit import lifecycle
-from toolkit.checks import FileRejected, Problem
+from toolkit.checks import FileRejected, Problem, column_letter, is_blank, normalise_percent, normalise_state, text_of
 from toolkit.collect.book import Book, fallback_identity, meta_identity, read_book
 from toolkit.ledger import number_text
+from toolkit.models import REPORTABLE_STATES, ProgressRecord
 
 PASSED, WITH_NOTICES, REJECTED = "通过", "有提醒", "退回"
 
@@ -280,16 +281,18 @@ def _lifecycle_columns(columns: dict[str, int]) -> dict[str, tuple[int | None, s
 
 def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
                          lifecycle_columns: dict[str, tuple[int | None, str]], role: str, record, ctx: Context) -> None:
-    """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13)."""
+    """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13); a row that leaves them all
+    empty (nearly every row) asks for nothing."""
     cells = {h: (_cell(row, col), letter) for h, (col, letter) in lifecycle_columns.items()}
+    if all(value is None for value, _ in cells.values()):
+        return
     verdict.lifecycle += lifecycle.judge_row(verdict.add, cells, record, role, sheet, excel_row,
                                              ctx.dues.get(record.task_id))
 
 
 def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:
-    from toolkit.checks import text_of
-
-    return any(text_of(c).rstrip("：:") in labels for c in row[:3])
+    """A label (填报人 …) in one of the first three cells; a label is a text (a number or date cell never is)."""
+    return any(c.__class__ is str and c.strip().rstrip("：:") in labels for c in row[:3])
 
 
 def _footer_cells(rows: list[list], first: int, labels: tuple[str, ...]) -> dict[str, tuple[str, int, str]]:
@@ -321,8 +324,6 @@ def _check_contact(verdict: FileVerdict, sheet: str, footer: dict[str, tuple[str
 def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list, columns: dict[str, int],
                     held: dict[str, str], seen: dict[str, int], ctx: Context):
     """One task row → an accepted ProgressRecord, or None (problems recorded on the verdict)."""
-    from toolkit.checks import column_letter, is_blank, normalise_state, text_of
-    from toolkit.models import REPORTABLE_STATES, ProgressRecord
 
     col = columns.get
     values = {name: _cell(row, col(name)) for name in ("本期状态", "完成进度", "本期进展", "存在问题", "下步计划")}
@@ -386,7 +387,6 @@ def _check_unchanged(verdict: FileVerdict, sheet: str, excel_row: int, col: int 
 
 
 def _progress_of(value, state: str | None) -> float | None:
-    from toolkit.checks import is_blank, normalise_percent
 
     if is_blank(value):
         return {"未启动": 0.0, "已完成": 100.0}.get(state or "")
@@ -395,7 +395,6 @@ def _progress_of(value, state: str | None) -> float | None:
 
 def _recover_task_id(verdict, task_id, row, columns, held, seen, ctx, where, letter) -> str | None:
     """The row's task id; when the locked id was edited but the task text is intact, the text decides."""
-    from toolkit.checks import text_of
 
     if task_id in held and task_id not in seen:
         return task_id
@@ -416,7 +415,6 @@ def _recover_task_id(verdict, task_id, row, columns, held, seen, ctx, where, let
 
 
 def _check_locked(verdict, row, columns, task, role: str, where, letter) -> None:
-    from toolkit.checks import text_of
 
     text = text_of(_cell(row, columns.get("任务内容")))
     if columns.get("任务内容") is not None and text and not _same_text(text, task.text):
