@@ -160,6 +160,8 @@ def split_names(text: str) -> list[str]:
 
 
 def indicator_values_text(values: dict[str, float]) -> str:
+    if not values:
+        return ""
     return "；".join(f"{k}={number_text(v)}" for k, v in values.items())
 
 

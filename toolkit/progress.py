@@ -239,15 +239,17 @@ class Holders:
     named: tuple[str, ...] = ()    # the 责任分工 names, for the clerk's flag when nobody holds the task
 
 
-def task_holders(ledger: Ledger, directory: Directory | None = None) -> dict[str, Holders]:
+def task_holders(ledger: Ledger, directory: Directory | None = None,
+                 units: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, Holders]:
     """Task id → Holders, from the same expansion issue and collect use (directory.unit_tasks).
 
-    Without a directory: the raw names of 责任分工, else the task's parsed lead_units / co_units.
+    Without a directory: the raw names of 责任分工, else the task's parsed lead_units / co_units. A caller that
+    has directory.unit_tasks(ledger, directory) at hand passes it as `units`.
     """
     if directory is None:
         raw = _raw_units_by_task(ledger)
     else:
-        raw = _expanded_units_by_task(ledger, directory)
+        raw = _expanded_units_by_task(ledger, directory, units)
     named: dict[str, list[str]] = {}
     for a in ledger.assignments:
         named.setdefault(a.task_id, []).append(a.unit)
@@ -281,8 +283,9 @@ def _raw_units_by_task(ledger: Ledger) -> dict[str, tuple[list[str], list[str]]]
     return units
 
 
-def _expanded_units_by_task(ledger: Ledger, directory: Directory) -> dict[str, tuple[list[str], list[str]]]:
-    """directory.unit_tasks inverted: task id → (lead units, co-units), in 责任分工 row order."""
+def _expanded_units_by_task(ledger: Ledger, directory: Directory, held: dict[str, list[tuple[str, str]]] | None = None
+                            ) -> dict[str, tuple[list[str], list[str]]]:
+    """directory.unit_tasks (or `held`, the same) inverted: task id → (lead units, co-units), in 责任分工 row order."""
     from .directory import collective, unit_tasks
 
     rank: dict[tuple[str, str], int] = {}   # (task, unit) → where the unit first comes in the task's rows
@@ -295,8 +298,8 @@ def _expanded_units_by_task(ledger: Ledger, directory: Directory) -> dict[str, t
             for unit in directory.of_category(group.category):
                 rank.setdefault((a.task_id, unit.name), len(rank))
     units: dict[str, tuple[list[str], list[str]]] = {}
-    for unit, held in unit_tasks(ledger, directory).items():
-        for task_id, role in held:
+    for unit, tasks in (held if held is not None else unit_tasks(ledger, directory)).items():
+        for task_id, role in tasks:
             leads, cos = units.setdefault(task_id, ([], []))
             (leads if role == LEAD else cos).append(unit)
     for task_id, (leads, cos) in units.items():

@@ -35,6 +35,7 @@ from toolkit.workspace import file_sha256
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 FAST_ROWS = 500          # tables this long are written by the fast path
+IN_MEMORY_ROWS = 20_000  # a workbook whose fast tables hold fewer rows is put together in memory
 WIDTH_SAMPLE_ROWS = 500   # column widths measure this many rows in order, then the distinct texts of the rest
 LINE_HEIGHT = 14         # points per line of 10 pt text in a row
 MAX_ROW_HEIGHT = 409     # Excel's tallest row, in points
@@ -295,6 +296,8 @@ def _table_workbook_class():
 
         def close(self):
             fast = False
+            # a small workbook is assembled in memory: xlsxwriter's temporary file per part costs more than it
+            self.in_memory = sum(len(table.rows) for table in self.fast_tables) < IN_MEMORY_ROWS
             for table in self.fast_tables:
                 if any(r >= 1 for r in table.sheet.table):
                     _write_rows(table.sheet, table.rows, table.fmt, keep_written=True)  # cells below the header

@@ -113,7 +113,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     """
     from toolkit import progress
     from toolkit.config import load_config
-    from toolkit.directory import load_directory, unit_tasks
+    from toolkit.directory import known_units, load_directory, unit_tasks
     from toolkit.forms import office_key
     from toolkit.ledger import ledger_lock, load_ledger, refuse_if_open, save_ledger
     from toolkit.periods import parse_period
@@ -129,7 +129,8 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         checkpoint("collect:locked")
         ledger = load_ledger(ws, since=_history_start(period))
         directory = load_directory(ws)
-        held = without_closed(unit_tasks(ledger, directory, known_only=True), ledger, period.start)
+        every_unit = unit_tasks(ledger, directory)
+        held = without_closed(known_units(every_unit, directory), ledger, period.start)
         ctx = _context(ws, ledger, directory, period, config, held, office_key(ws))
         with tempfile.TemporaryDirectory(prefix=f".解压.{os.getpid()}.", dir=ws.outputs) as staging:
             verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
@@ -147,7 +148,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
         # 任务台账 shows the newest collected period of this kind, even when a late earlier one is collected now
         evaluated = progress.latest_submitted_period(ledger, period, config)
-        holders = progress.task_holders(ledger, directory)
+        holders = progress.task_holders(ledger, directory, every_unit)
         ledger.status = progress.evaluate(ledger, evaluated, config, holders=holders)
         ledger.status_period = evaluated.id
         current = progress.indicator_values(ledger, evaluated, holders=holders)

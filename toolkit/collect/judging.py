@@ -348,7 +348,8 @@ def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
     _check_locked(verdict, row, columns, ctx.tasks[task_id], role, where, letter)
 
     errors_before = sum(p.is_error for p in verdict.problems)
-    state = normalise_state(values["本期状态"], REPORTABLE_STATES)
+    raw_state = values["本期状态"]     # nearly always a word of the dropdown, which needs no normalising
+    state = raw_state if raw_state in REPORTABLE_STATES else normalise_state(raw_state, REPORTABLE_STATES)
     if state is None:
         verdict.add("bad-state", f"本期状态“{text_of(values['本期状态'])}”不在可选范围内。"
                     f"请从下拉列表中选择：{'、'.join(REPORTABLE_STATES)}。" if not is_blank(values["本期状态"]) else
