@@ -5,8 +5,8 @@ and 完成时限; every column of 责任分工; 量化指标 目标值 and 单�
 source of truth for a task's units.
 
 Every accepted report row lives in the append-only SQLite store (table `progress`, one row per
-(period, unit, task, SHA-256); its schema, and the upgrade of an older one, in toolkit/store.py), so that a year of weekly reports at province scale neither slows the commands
-down nor overflows Excel's row limit. The ledger's 进展记录 sheet is a view of it: each (unit, task)'s latest
+(period, unit, task, SHA-256); its schema, and the upgrade of an older one, in toolkit/store.py), so that a year
+of weekly reports at province scale neither slows the commands down nor overflows Excel's row limit. The ledger's 进展记录 sheet is a view of it: each (unit, task)'s latest
 report plus every row of the latest period present. save_ledger() inserts into the store inside one transaction
 and commits only once the new 台账.xlsx is in place; load_ledger(since=…) reads only the history a command needs.
 A ledger without a store (written before the store existed, or a copy) has its sheet rows imported on first save.
