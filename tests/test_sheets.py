@@ -306,3 +306,18 @@ def test_fast_path_keeps_equal_values_of_other_types_apart(tmp_path, monkeypatch
     for read_only in (False, True):
         assert openpyxl_cells(fast, read_only) == openpyxl_cells(slow, read_only)
     assert openpyxl_styles(fast) == openpyxl_styles(slow)
+
+
+def test_rectangular_tables_render_the_same_xml_as_row_by_row():
+    """Rows of one length are rendered column by column; the XML is that of the row-by-row rendering."""
+    width = max(len(row) for row in every_kind())
+    rows = [list(row) + [None] * (width - len(row)) for row in every_kind() if row] * 3
+    rows.append([["列表"], 1, True, 1.0, -0.0, 0, date(2024, 1, 1), datetime(2024, 1, 1)])
+    heights = {3: 28.5, 7: 42.0}
+    rectangular = sheets._rows_xml(rows, (5, 6, 7, 8), False, heights)
+    by_row = sheets._rows_xml(rows + [["短"]], (5, 6, 7, 8), False, heights)
+    assert rectangular[1:] == (len(rows) + 1, width)
+    assert by_row[0].startswith(rectangular[0]) and by_row[0] != rectangular[0]
+    written = []
+    assert sheets._rows_xml(rows, (5, 6, 7, 8), False, heights, out=written.append)[0] == ""
+    assert "".join(written) == rectangular[0]

@@ -393,6 +393,9 @@ def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int], 
     """
     heights = heights or {}
     tails = _CellTails(styles, date_1904)
+    count = len(rows[0]) if rows else 0
+    if count and set(map(len, rows)) == {count}:
+        return _rectangular_xml(rows, count, tails, heights, out)
     get, tail = tails.cache.get, tails.tail
     templates: dict[int, str] = {}
     parts: list[str] = []
@@ -416,6 +419,24 @@ def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int], 
     return ("" if out else "".join(whole)), last_row, last_col
 
 
+def _rectangular_xml(rows: Sequence[Sequence[Any]], count: int, tails: "_CellTails", heights: dict[int, float],
+                     out) -> tuple[str, int, int]:
+    """_rows_xml of rows that all have `count` cells: rendered column by column (a column of units or periods is
+    one pass of dictionary look-ups) and the rows put together by str.format, the same XML as row by row."""
+    columns = [tails.column(values) for values in zip(*rows)]
+    numbers = range(2, len(rows) + 2)
+    marks = ([f' ht="{heights[r]:g}" customHeight="1"' if r in heights else "" for r in numbers] if heights
+             else itertools.repeat(""))
+    lines = itertools.starmap(_row_template(count).format, zip(numbers, marks, *columns))
+    whole: list[str] = []
+    while True:
+        chunk = "".join(itertools.islice(lines, _CHUNK_ROWS))
+        if not chunk:
+            break
+        (out or whole.append)(chunk)
+    return ("" if out else "".join(whole)), len(rows) + 1, count
+
+
 def _row_template(count: int) -> str:
     """'<row r="{0}"{1}><c r="A{0}"{2}<c r="B{0}"{3}…</row>' for a row of `count` cells."""
     cells = "".join(f'<c r="{_column_letter(n)}{{0}}"{{{n + 1}}}' for n in range(1, count + 1))
@@ -436,6 +457,17 @@ class _CellTails:
         self.empty = f' s="{self.text_style}"/>'
         self.cache: dict[Any, str] = {None: self.empty, "": self.empty}
         self.typed: dict[tuple, str] = {}
+
+    def column(self, values: Sequence[Any]) -> list[str]:
+        """The tails of a column's values: cached ones looked up all at once, the others rendered."""
+        try:
+            cells = list(map(self.cache.get, values))
+        except TypeError:                      # an unhashable value: rendered one by one
+            return [self.tail(value) for value in values]
+        if None in cells:      # looked up again one by one: a text rendered a row above is cached by now
+            get, tail = self.cache.get, self.tail
+            cells = [cell or get(value) or tail(value) for cell, value in zip(cells, values)]
+        return cells
 
     def tail(self, value: Any) -> str:
         kind = value.__class__
