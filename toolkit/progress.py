@@ -96,7 +96,10 @@ class _ReportIndex:
         for record in ledger.progress:
             if self.end(record) <= period.end:
                 self.by_task.setdefault(record.task_id, []).append(record)
-        self.expected = [(s.unit, self.end(s)) for s in ledger.submissions if s.expected]
+        self.expected: dict[str, list[date]] = {}      # unit → the ends of the periods it was asked to report for
+        for s in ledger.submissions:
+            if s.expected:
+                self.expected.setdefault(s.unit, []).append(self.end(s))
 
     def end(self, record) -> date:
         """End of a ProgressRecord's or SubmissionRecord's period (parsed once per id)."""
@@ -125,7 +128,7 @@ class _ReportIndex:
                    for record in self.by_task.get(task_id, []))
 
     def expected_within(self, units: list[str], start: date, end: date) -> bool:
-        return any(unit in units and start <= day <= end for unit, day in self.expected)
+        return any(start <= day <= end for unit in dict.fromkeys(units) for day in self.expected.get(unit, ()))
 
 
 def ends_within(period_id: str, period: Period) -> bool:
