@@ -321,3 +321,19 @@ def test_rectangular_tables_render_the_same_xml_as_row_by_row():
     written = []
     assert sheets._rows_xml(rows, (5, 6, 7, 8), False, heights, out=written.append)[0] == ""
     assert "".join(written) == rectangular[0]
+
+
+def test_large_workbooks_are_assembled_through_files_with_the_same_cells(tmp_path, monkeypatch):
+    """A workbook whose fast tables are long goes through xlsxwriter's temporary files, zipped at deflate level 1
+    (xlsxwriter's own ZipFile is given back afterwards); the cells are those of the slow path."""
+    import xlsxwriter.workbook
+
+    monkeypatch.setattr(sheets, "IN_MEMORY_ROWS", 0)
+    original = xlsxwriter.workbook.ZipFile
+    rows = every_kind() + [[f"任务{i}", i, date(2024, 1, 1 + i % 28)] for i in range(600)]
+    slow, fast = write_both(tmp_path, monkeypatch, rows)
+    assert xlsxwriter.workbook.ZipFile is original
+    assert calamine_cells(fast) == calamine_cells(slow)
+    assert openpyxl_styles(fast) == openpyxl_styles(slow)
+    with zipfile.ZipFile(fast) as package:
+        assert package.testzip() is None
