@@ -180,10 +180,11 @@ def select_rows(conn: sqlite3.Connection, since_day: int | None, periods: list[s
     tasks = dict(conn.execute("SELECT id, task_id FROM pairs"))
     sources = {row_id: (filler, phone, received or None, late, file) for row_id, file, filler, phone, received, late
                in conn.execute("SELECT id, file, filler, phone, received, late FROM sources")}
-    words: dict[str, str] = {}
+    words: dict[str, str] = {}      # states, and texts a unit sends again week after week, kept once
     share = words.setdefault
     return [(row_id, reports[report][0], reports[report][1], tasks[pair], role and share(role, role),
-             state and share(state, state), progress, text, problems, plan, values, *sources[source], reports[report][2])
+             state and share(state, state), progress, text and share(text, text), problems and share(problems, problems),
+             plan and share(plan, plan), values, *sources[source], reports[report][2])
             for row_id, report, pair, source, role, state, progress, text, problems, plan, values in rows]
 
 
