@@ -49,7 +49,7 @@ def store_content(ws: Workspace) -> list[tuple]:
     path = ws.outputs / "进展记录.sqlite"
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return sorted(conn.execute("SELECT period, unit, task_id, state, progress, text, sha256 FROM progress"))
+        return sorted(conn.execute("SELECT period, unit, task_id, state, progress, text, sha256 FROM progress_rows"))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from conftest import SEED_NOTICE, run_toolkit
 from toolkit import ledger as ledger_stage
 from toolkit.errors import ToolkitWarning
 from toolkit.models import ProgressRecord
+from toolkit.store import store_state_text
 from toolkit.workspace import Workspace
 
 WEEKS = ("2024-W10", "2024-W11", "2024-W12", "2024-W13", "2024-W14")
@@ -290,3 +291,166 @@ def test_parse_moves_an_orphan_store_aside(copy_of):
     assert "进展记录数据库" in result.stdout
     assert list(copy_of.backups.glob("进展记录_*.sqlite"))
     assert ledger_stage.load_ledger(copy_of).progress == []
+
+
+# ------------------------------------------------------------------------------------------ a database of version 1
+
+VERSION_1_SCHEMA = (   # what toolkit versions before the compact schema created (one wide row per report row)
+    """CREATE TABLE progress (id INTEGER PRIMARY KEY, period TEXT NOT NULL, unit TEXT NOT NULL,
+       task_id TEXT NOT NULL, role TEXT, state TEXT, progress REAL, text TEXT, problems TEXT, plan TEXT,
+       indicator_values TEXT, filler TEXT, phone TEXT, received TEXT, late INTEGER, file TEXT,
+       sha256 TEXT NOT NULL, period_end TEXT, UNIQUE (period, unit, task_id, sha256))""",
+    "CREATE INDEX progress_pair_end ON progress (unit, task_id, period_end)",
+    "CREATE INDEX progress_end ON progress (period_end)",
+    """CREATE TABLE progress_indicator (progress_id INTEGER NOT NULL REFERENCES progress (id), unit TEXT NOT NULL,
+       task_id TEXT NOT NULL, indicator_id TEXT NOT NULL, period_end TEXT, UNIQUE (progress_id, indicator_id))""",
+    "CREATE INDEX progress_indicator_pair ON progress_indicator (unit, task_id, indicator_id, period_end)",
+)
+
+
+def _write_version_1_store(ws: Workspace, records: list[ProgressRecord]) -> None:
+    """outputs/进展记录.sqlite replaced by a version-1 database holding `records` (ids 1… in their order)."""
+    import json
+
+    path = ledger_stage.store_path(ws)
+    path.unlink()
+    ends: dict = {}
+    with sqlite3.connect(path) as conn:
+        for statement in VERSION_1_SCHEMA:
+            conn.execute(statement)
+        for r in records:
+            end = ledger_stage._period_end_text(r.period, ends)
+            row_id = conn.execute(
+                "INSERT INTO progress (period, unit, task_id, role, state, progress, text, problems, plan, "
+                "indicator_values, filler, phone, received, late, file, sha256, period_end) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (r.period, r.unit, r.task_id, r.role, r.state, r.progress, r.text, r.problems, r.plan,
+                 json.dumps(r.indicator_values, ensure_ascii=False) if r.indicator_values else "", r.filler,
+                 r.phone, r.received.isoformat(sep=" ") if r.received else None, int(r.late), r.file, r.sha256,
+                 end)).lastrowid
+            conn.executemany("INSERT INTO progress_indicator VALUES (?, ?, ?, ?, ?)",
+                             [(row_id, r.unit, r.task_id, key, end) for key in r.indicator_values])
+        conn.execute("CREATE TABLE evidence (id INTEGER PRIMARY KEY, period TEXT NOT NULL, unit TEXT NOT NULL, "
+                     "task_id TEXT NOT NULL, name TEXT NOT NULL, archived TEXT, sha256 TEXT NOT NULL, size INTEGER, "
+                     "linked_by TEXT, flag TEXT, UNIQUE (period, unit, name, sha256))")
+    conn.close()
+
+
+@pytest.fixture
+def version_1(copy_of) -> tuple[Workspace, list[ProgressRecord], list[ProgressRecord], date]:
+    """A workspace whose database is of version 1, with rows of every odd kind; (ws, every row, the rows of a
+    windowed load, its start) as this version reads them before the database is replaced."""
+    from toolkit.config import load_config
+    from toolkit.periods import parse_period
+
+    ledger = ledger_stage.load_ledger(copy_of)
+    base = dict(unit=ledger.progress[0].unit, task_id=ledger.progress[0].task_id, role="主办", state="序时推进",
+                text="推进中", problems="", plan="")
+    ledger.progress += [
+        ProgressRecord("第几周", **base, progress=None, sha256="d" * 64),       # not a period; nothing received
+        ProgressRecord("2024-W15", **base, progress=12.5, sha256="", file="", filler="王五"),
+        ProgressRecord("2024-W15", **base, progress=13.0, sha256="e" * 64, late=True,
+                       received=datetime(2024, 4, 19, 8, 30), indicator_values={"1#1": 7.0}),
+    ]
+    ledger_stage.save_ledger(copy_of, ledger)
+    config = load_config(copy_of)
+    since = ledger_stage.history_start(parse_period("2024-W14", config), config)
+    full, windowed = ledger_stage.load_history(copy_of), ledger_stage.load_history(copy_of, since)
+    _write_version_1_store(copy_of, full)
+    return copy_of, full, windowed, since
+
+
+def test_a_version_1_database_is_backed_up_and_upgraded_with_every_row(version_1):
+    ws, full, windowed, since = version_1
+    path = ledger_stage.store_path(ws)
+    old_size = path.stat().st_size
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ToolkitWarning)              # in step with the ledger: nothing to say
+        ledger = ledger_stage.load_ledger(ws)
+    backups = list(ws.backups.glob("进展记录_升级前_*.sqlite"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as conn:                        # the backup is the old database
+        assert conn.execute("SELECT COUNT(*), MAX(id) FROM progress").fetchone() == (len(full), len(full))
+        assert "period_end" in {row[1] for row in conn.execute("PRAGMA table_info(progress)")}
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*), MAX(id) FROM progress").fetchone() == (len(full), len(full))
+    assert path.stat().st_size < old_size
+    assert ledger_stage.load_history(ws) == full
+    assert ledger_stage.load_history(ws, since) == windowed
+    assert [r.period for r in ledger.progress if r.period == "第几周"] == ["第几周"]
+    ledger_stage.save_ledger(ws, ledger)                             # and it is written on as usual
+    assert store_count(ws) == len(full)
+    assert len(list(ws.backups.glob("进展记录_升级前_*.sqlite"))) == 1, "upgraded once"
+
+
+def test_an_upgrade_that_fails_leaves_the_version_1_database_as_it_was(version_1, monkeypatch):
+    from toolkit import store
+    from toolkit.errors import ToolkitError
+
+    ws, full, _, _ = version_1
+    path = ledger_stage.store_path(ws)
+    before = path.read_bytes()
+
+    def failing(*args):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_index_indicators", failing)        # the last step of the upgrade
+    with pytest.raises(ToolkitError, match="进展记录数据库"):
+        ledger_stage.load_ledger(ws)
+    assert path.read_bytes() == before
+    monkeypatch.undo()
+    assert ledger_stage.load_history(ws) == full
+
+
+# ------------------------------------------------------------------------------------------ collect's window
+
+@pytest.mark.parametrize("period_id", WEEKS)
+def test_a_window_from_the_period_start_evaluates_like_the_full_history(history, period_id):
+    """collect reads history from the collected period's start only: each (unit, task)'s latest report before it
+    stands for every earlier period, also for 未报送 twice in a row."""
+    from toolkit import progress
+    from toolkit.config import load_config
+    from toolkit.periods import parse_period
+
+    root, silent, _ = history
+    ws = Workspace.at(root)
+    config = load_config(ws)
+    period = parse_period(period_id, config)
+    full = ledger_stage.load_ledger(ws)
+    windowed = ledger_stage.load_ledger(ws, since=period.start)
+    later = [p for p in (parse_period(w, config) for w in WEEKS) if p.start >= period.start]
+    for evaluated in later:
+        assert progress.evaluate(windowed, evaluated, config) == progress.evaluate(full, evaluated, config)
+        assert progress.indicator_values(windowed, evaluated) == progress.indicator_values(full, evaluated)
+    assert ledger_stage.progress_view(windowed.progress) == ledger_stage.progress_view(full.progress)
+    if period_id == WEEKS[-1]:
+        assert len(windowed.progress) < len(full.progress)
+        statuses = progress.evaluate(windowed, period, config)
+        led = [a.task_id for a in windowed.assignments if a.unit == silent and a.role == "主办"
+               and len(windowed.task(a.task_id).lead_units) == 1]
+        assert any(statuses[t].warning == "红" for t in led)
+
+
+def test_a_store_ahead_by_periods_before_the_window_rebuilds_them_from_all_their_rows(copy_of):
+    from toolkit.config import load_config
+    from toolkit.periods import parse_period
+
+    full = ledger_stage.load_ledger(copy_of)
+    behind = [r for r in full.progress if r.period in WEEKS[:2]]
+    kept = copy_of.ledger.read_bytes()
+    full.submissions = [s for s in full.submissions if s.period in WEEKS[:2]]
+    full.store_state = store_state_text(len(behind), len(behind))        # as written before W12 was collected
+    ledger_stage.write_ledger(copy_of.ledger, full)
+    since = parse_period(WEEKS[-1], load_config(copy_of)).start            # W12 and W13 lie before the window
+    with pytest.warns(ToolkitWarning, match="补齐"):
+        rebuilt = ledger_stage.load_ledger(copy_of, since=since)
+    copy_of.ledger.write_bytes(kept)
+    original = ledger_stage.load_ledger(copy_of)
+
+    def shown(ledger, period_id):
+        return [(s.unit, s.expected, s.reported, s.received, s.late, s.file) for s in ledger.submissions
+                if s.period == period_id]
+    for period_id in WEEKS[2:]:
+        assert shown(rebuilt, period_id) == shown(original, period_id)

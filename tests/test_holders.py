@@ -319,3 +319,18 @@ def test_collective_names_of_other_notices_get_no_form_and_a_reminder(tmp_path, 
     forms = {p.stem for p in (ws / "outputs" / "2024-W12" / "下发").glob("*.xlsx")}
     assert forms == {"县工业和信息化局", "县财政局"}
     assert name in result.stdout + result.stderr
+
+
+def test_holders_and_known_units_from_one_expansion_are_those_of_their_own(ws):
+    """collect expands 责任分工 once (directory.unit_tasks) and derives both what units hold and the holders."""
+    from toolkit.directory import known_units, load_directory, unit_tasks
+    from toolkit.ledger import load_ledger
+    from toolkit.progress import task_holders
+
+    ledger, directory = load_ledger(ws), load_directory(ws)
+    ledger.assignments.append(Assignment("2", "区不存在局", CO, SOURCE_CLERK))      # a name not in 单位名录
+    every_unit = unit_tasks(ledger, directory)
+    assert "区不存在局" in every_unit
+    assert known_units(every_unit, directory) == unit_tasks(ledger, directory, known_only=True)
+    assert list(known_units(every_unit, directory)) == list(unit_tasks(ledger, directory, known_only=True))
+    assert task_holders(ledger, directory, every_unit) == task_holders(ledger, directory)

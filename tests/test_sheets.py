@@ -292,3 +292,48 @@ def test_saving_the_ledger_again_reuses_its_unchanged_sheets(monkeypatch, parsed
         if name != "说明":
             assert saved.get_sheet_by_name(name).to_python() == fresh.get_sheet_by_name(name).to_python(), name
     assert [c.number for c in load_ledger(ws).circulars] == [1]
+
+
+def test_fast_path_keeps_equal_values_of_other_types_apart(tmp_path, monkeypatch):
+    """Rendered cells are cached by value; 1, 1.0 and True, or 0.0 and -0.0, are equal as keys but not as cells,
+    and a value that cannot be a key (a list) is written as its text, like xlsxwriter's own cells."""
+    column = [1, 1.0, True, "1", 0, 0.0, -0.0, False, "", None, date(2024, 3, 18), datetime(2024, 3, 18),
+              ["列表", 1], 2.5, "2.5"]
+    rows = [[value, f"第{i}行", column[-1 - i % len(column)]] for i, value in enumerate(column * 3)]
+    slow, fast = write_both(tmp_path, monkeypatch, rows, headers=["混合", "文本", "倒序"])
+    assert inline_strings_used(fast)
+    assert calamine_cells(fast) == calamine_cells(slow)
+    for read_only in (False, True):
+        assert openpyxl_cells(fast, read_only) == openpyxl_cells(slow, read_only)
+    assert openpyxl_styles(fast) == openpyxl_styles(slow)
+
+
+def test_rectangular_tables_render_the_same_xml_as_row_by_row():
+    """Rows of one length are rendered column by column; the XML is that of the row-by-row rendering."""
+    width = max(len(row) for row in every_kind())
+    rows = [list(row) + [None] * (width - len(row)) for row in every_kind() if row] * 3
+    rows.append([["列表"], 1, True, 1.0, -0.0, 0, date(2024, 1, 1), datetime(2024, 1, 1)])
+    heights = {3: 28.5, 7: 42.0}
+    rectangular = sheets._rows_xml(rows, (5, 6, 7, 8), False, heights)
+    by_row = sheets._rows_xml(rows + [["短"]], (5, 6, 7, 8), False, heights)
+    assert rectangular[1:] == (len(rows) + 1, width)
+    assert by_row[0].startswith(rectangular[0]) and by_row[0] != rectangular[0]
+    written = []
+    assert sheets._rows_xml(rows, (5, 6, 7, 8), False, heights, out=written.append)[0] == ""
+    assert "".join(written) == rectangular[0]
+
+
+def test_large_workbooks_are_assembled_through_files_with_the_same_cells(tmp_path, monkeypatch):
+    """A workbook whose fast tables are long goes through xlsxwriter's temporary files, zipped at deflate level 1
+    (xlsxwriter's own ZipFile is given back afterwards); the cells are those of the slow path."""
+    import xlsxwriter.workbook
+
+    monkeypatch.setattr(sheets, "IN_MEMORY_ROWS", 0)
+    original = xlsxwriter.workbook.ZipFile
+    rows = every_kind() + [[f"任务{i}", i, date(2024, 1, 1 + i % 28)] for i in range(600)]
+    slow, fast = write_both(tmp_path, monkeypatch, rows)
+    assert xlsxwriter.workbook.ZipFile is original
+    assert calamine_cells(fast) == calamine_cells(slow)
+    assert openpyxl_styles(fast) == openpyxl_styles(slow)
+    with zipfile.ZipFile(fast) as package:
+        assert package.testzip() is None

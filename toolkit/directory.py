@@ -223,6 +223,12 @@ def unit_tasks(ledger: Ledger, directory: Directory, known_only: bool = False) -
     return result
 
 
+def known_units(held: dict[str, list[tuple[str, str]]], directory: Directory) -> dict[str, list[tuple[str, str]]]:
+    """unit_tasks(…, known_only=True) from unit_tasks(…): the units that are in 单位名录 (a collective's units all
+    are; a name that is not is left out)."""
+    return {unit: tasks for unit, tasks in held.items() if directory.find(unit) is not None}
+
+
 def unknown_units(ledger: Ledger, directory: Directory) -> dict[str, list[str]]:
     """Names in 责任分工 that are neither in 单位名录 (names and aliases) nor a collective → their task ids."""
     found: dict[str, list[str]] = {}

@@ -5,8 +5,8 @@ and 完成时限; every column of 责任分工; 量化指标 目标值 and 单�
 source of truth for a task's units.
 
 Every accepted report row lives in the append-only SQLite store (table `progress`, one row per
-(period, unit, task, SHA-256)), so that a year of weekly reports at province scale neither slows the commands
-down nor overflows Excel's row limit. The ledger's 进展记录 sheet is a view of it: each (unit, task)'s latest
+(period, unit, task, SHA-256); its schema, and the upgrade of an older one, in toolkit/store.py), so that a year
+of weekly reports at province scale neither slows the commands down nor overflows Excel's row limit. The ledger's 进展记录 sheet is a view of it: each (unit, task)'s latest
 report plus every row of the latest period present. save_ledger() inserts into the store inside one transaction
 and commits only once the new 台账.xlsx is in place; load_ledger(since=…) reads only the history a command needs.
 A ledger without a store (written before the store existed, or a copy) has its sheet rows imported on first save.
@@ -30,7 +30,7 @@ from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment
                             Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
 from toolkit.workspace import LEDGER_NAME as LEDGER_FILE_NAME, Workspace, file_sha256
 from toolkit.housekeeping import process_alive
-from toolkit.store import STORE_NAME, counts_of, has_schema, store_error, store_path, store_state_text
+from toolkit.store import STORE_NAME, counts_of, has_schema, store_error, store_path, store_state_text, take_back
 
 SCHEMA_VERSION = "2"
 VIEW_NOTE_KEY = "进展记录"
@@ -161,6 +161,8 @@ def split_names(text: str) -> list[str]:
 
 
 def indicator_values_text(values: dict[str, float]) -> str:
+    if not values:
+        return ""
     return "；".join(f"{k}={number_text(v)}" for k, v in values.items())
 
 
@@ -575,23 +577,6 @@ def _insert_evidence(conn: sqlite3.Connection, records: list) -> None:
 
 # ------------------------------------------------------------------------------------------ the history store
 
-_COLUMNS = ("period", "unit", "task_id", "role", "state", "progress", "text", "problems", "plan",
-            "indicator_values", "filler", "phone", "received", "late", "file", "sha256", "period_end")
-_SCHEMA = (
-    """CREATE TABLE progress (id INTEGER PRIMARY KEY, period TEXT NOT NULL, unit TEXT NOT NULL,
-       task_id TEXT NOT NULL, role TEXT, state TEXT, progress REAL, text TEXT, problems TEXT, plan TEXT,
-       indicator_values TEXT, filler TEXT, phone TEXT, received TEXT, late INTEGER, file TEXT,
-       sha256 TEXT NOT NULL, period_end TEXT, UNIQUE (period, unit, task_id, sha256))""",
-    "CREATE INDEX progress_pair_end ON progress (unit, task_id, period_end)",
-    "CREATE INDEX progress_end ON progress (period_end)",
-    # which rows carry which indicator value, so that a windowed load keeps each indicator's latest value
-    """CREATE TABLE progress_indicator (progress_id INTEGER NOT NULL REFERENCES progress (id), unit TEXT NOT NULL,
-       task_id TEXT NOT NULL, indicator_id TEXT NOT NULL, period_end TEXT, UNIQUE (progress_id, indicator_id))""",
-    "CREATE INDEX progress_indicator_pair ON progress_indicator (unit, task_id, indicator_id, period_end)",
-)
-_SELECT = f"SELECT id, {', '.join(_COLUMNS[:-1])} FROM progress"
-
-
 def history_start(period, config, extra_periods: int = 0) -> date:
     """The `since` for load_ledger when evaluating `period` (and `extra_periods` periods before it).
 
@@ -605,54 +590,53 @@ def history_start(period, config, extra_periods: int = 0) -> date:
     return earlier.start
 
 
-def load_history(ws: Workspace, since: date | None = None) -> list[ProgressRecord] | None:
-    """The store's rows in the order they were accepted (see load_ledger for `since`); None when there is no store.
-    Loaded with the cycle collector paused (toolkit.memory)."""
+def load_history(ws: Workspace, since: date | None = None, periods: list[str] | None = None
+                 ) -> list[ProgressRecord] | None:
+    """The store's rows in the order they were accepted (see load_ledger for `since`), or only those of `periods`;
+    None when there is no store. Loaded with the cycle collector paused (toolkit.memory).
+
+    A store written by an earlier version is upgraded first (store.upgrade_store: backed up, then rewritten)."""
     from toolkit.memory import bulk_load
 
     with bulk_load():
-        return _load_history(ws, since)
+        return _load_history(ws, since, periods)
 
 
-def _load_history(ws: Workspace, since: date | None) -> list[ProgressRecord] | None:
+def _load_history(ws: Workspace, since: date | None, periods: list[str] | None) -> list[ProgressRecord] | None:
+    from toolkit.store import day_number, schema_version, select_rows, upgrade_store
+
     path = store_path(ws)
     if not path.exists():
         return None
+    upgrade_store(ws)
     try:
         with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
-            if not has_schema(conn):
+            if not schema_version(conn):
                 return None
-            if since is None:
-                rows = conn.execute(f"{_SELECT} ORDER BY id").fetchall()
-            else:
-                rows = _window(conn, since.isoformat())
+            rows = select_rows(conn, None if since is None else day_number(since), periods)
     except sqlite3.Error as exc:
         raise store_error(path, exc) from exc
     stored_in = str(path.resolve())
-    return [_record_from_row(row, stored_in) for row in rows]
+    times: dict[str, datetime] = {}
+    return [_record_from_row(row, stored_in, times) for row in rows]
 
 
-def _window(conn: sqlite3.Connection, since: str) -> list[tuple]:
-    recent = conn.execute(f"{_SELECT} WHERE period_end >= ?1 OR period_end IS NULL", (since,)).fetchall()
-    earlier = conn.execute(f"""
-        WITH ends (unit, task_id, period_end) AS (
-            SELECT unit, task_id, MAX(period_end) FROM progress WHERE period_end < ?1 GROUP BY unit, task_id
-            UNION
-            SELECT unit, task_id, MAX(period_end) FROM progress_indicator WHERE period_end < ?1
-            GROUP BY unit, task_id, indicator_id)
-        SELECT p.id, {', '.join('p.' + c for c in _COLUMNS[:-1])} FROM ends
-        JOIN progress p ON p.unit = ends.unit AND p.task_id = ends.task_id AND p.period_end = ends.period_end
-        """, (since,)).fetchall()
-    return sorted(recent + earlier)
-
-
-def _record_from_row(row: tuple, stored_in: str = "") -> ProgressRecord:
+def _record_from_row(row: tuple, stored_in: str = "", times: dict | None = None) -> ProgressRecord:
+    """A store row as a record; `times` keeps each 接收时间 parsed once (a file's rows share it)."""
     (_, period, unit, task_id, role, state, progress, text, problems, plan, values, filler, phone, received,
      late, file, sha256) = row
+    if received:
+        when = times.get(received) if times is not None else None
+        if when is None:
+            when = datetime.fromisoformat(received)
+            if times is not None:
+                times[received] = when
+    else:
+        when = None
     return ProgressRecord(
         period, unit, task_id, role or "", state or "", progress, text or "", problems or "", plan or "",
-        json.loads(values) if values else {}, filler or "", phone or "",
-        datetime.fromisoformat(received) if received else None, bool(late), file or "", sha256 or "", stored_in)
+        json.loads(values) if values else {}, filler or "", phone or "", when, bool(late), file or "", sha256 or "",
+        stored_in)
 
 
 def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None:
@@ -669,43 +653,31 @@ def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None
 
 def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord], store: Path | None = None) -> int:
     """INSERT OR IGNORE every record (in list order, so that ids keep the order of acceptance) that was not read
-    from `store`; rows added. One executemany for the rows, one for their indicator values."""
-    ends: dict[str, str | None] = {}
-    insert = (f"INSERT OR IGNORE INTO progress ({', '.join(_COLUMNS)}) "
-              f"VALUES ({', '.join('?' * len(_COLUMNS))})")
+    from `store`; rows added."""
+    from toolkit.store import insert_rows
+
+    days: dict[str, int | None] = {}
     stored_in = str(store.resolve()) if store is not None else None
     todo = [r for r in records if not (r._stored_in and r._stored_in == stored_in)]
-    if not todo:
-        return 0
-    last_before = _last_id(conn)
-    changes_before = conn.total_changes
-    conn.executemany(insert, (_history_row(r, _period_end_text(r.period, ends)) for r in todo))
-    added = conn.total_changes - changes_before
-    if added and any(r.indicator_values for r in todo):
-        _insert_indicator_keys(conn, todo, last_before, ends)
-    return added
+    return insert_rows(conn, [_history_row(r, _end_day(r.period, days)) for r in todo])
 
 
-def _history_row(r: ProgressRecord, end: str | None) -> tuple:
+def _end_day(period_id: str, cache: dict[str, int | None]) -> int | None:
+    """store.day_number of a period's end; None for an id that is not a period."""
+    if period_id not in cache:
+        from toolkit.store import day_number
+
+        end = _period_end_text(period_id, {})
+        cache[period_id] = None if end is None else day_number(date.fromisoformat(end))
+    return cache[period_id]
+
+
+def _history_row(r: ProgressRecord, end_day: int | None) -> tuple:
+    """The record as store.insert_rows takes it: FLAT_COLUMNS, end_day, indicator ids."""
     return (r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
             r.problems, r.plan, json.dumps(r.indicator_values, ensure_ascii=False) if r.indicator_values else "",
             r.filler, r.phone, r.received.isoformat(sep=" ") if r.received else None, int(bool(r.late)), r.file,
-            r.sha256, end)
-
-
-def _insert_indicator_keys(conn: sqlite3.Connection, todo: list[ProgressRecord], last_before: int,
-                           ends: dict[str, str | None]) -> None:
-    """progress_indicator rows for the records just inserted (ids above `last_before`): the first record of each
-    (period, unit, task, file) key is the one its row holds."""
-    new_ids = {tuple(key): row_id for row_id, *key in conn.execute(
-        "SELECT id, period, unit, task_id, sha256 FROM progress WHERE id > ?", (last_before,))}
-    rows = []
-    for r in todo:
-        row_id = new_ids.pop((r.period, r.unit, r.task_id, r.sha256), None)
-        if row_id is not None and r.indicator_values:
-            end = ends[r.period]
-            rows += [(row_id, r.unit, r.task_id, key, end) for key in r.indicator_values]
-    conn.executemany("INSERT OR IGNORE INTO progress_indicator VALUES (?, ?, ?, ?, ?)", rows)
+            r.sha256, end_day, tuple(r.indicator_values))
 
 
 def progress_view(records: list[ProgressRecord]) -> list[ProgressRecord]:
@@ -752,15 +724,16 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
     """
     refuse_if_open(ws)
     ws.outputs.mkdir(parents=True, exist_ok=True)
+    from toolkit.store import create_schema, marks_of, upgrade_store
+
     path = store_path(ws)
+    upgrade_store(ws)
     try:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
-        created = not has_schema(conn)
-        if created:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-        last_before = _last_id(conn)
+        marks = marks_of(conn) if has_schema(conn) else None
+        if marks is None:
+            create_schema(conn)
         _insert_history(conn, ledger.progress, path)
         _insert_evidence(conn, ledger.evidence)
         checkpoint("save:inserted")
@@ -782,7 +755,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
         try:
             _put_in_place(ws, tmp)
         except BaseException:
-            _take_back(conn, last_before, created)
+            take_back(conn, marks)
             raise
     except BaseException:
         if conn.in_transaction:
@@ -825,22 +798,6 @@ def _put_in_place(ws: Workspace, tmp: Path) -> None:
         raise LedgerLockedError(
             f"无法写入 {ws.ledger}：文件可能正被 Excel/WPS 打开或为只读。请关闭台账后重新运行本命令；"
             f"台账未作任何改动{f'（上一版已备份到 {backup}）' if backup else ''}。") from exc
-
-
-def _take_back(conn: sqlite3.Connection, last_before: int, created: bool) -> None:
-    """Remove the rows this save committed (the ledger could not be replaced), so both stay as they were."""
-    conn.execute("BEGIN IMMEDIATE")
-    if created:
-        conn.execute("DROP TABLE progress_indicator")
-        conn.execute("DROP TABLE progress")
-    else:
-        conn.execute("DELETE FROM progress_indicator WHERE progress_id > ?", (last_before,))
-        conn.execute("DELETE FROM progress WHERE id > ?", (last_before,))
-    conn.execute("COMMIT")
-
-
-def _last_id(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM progress").fetchone()[0]
 
 
 def save_small_tables(ws: Workspace, ledger: Ledger, sheets: list[str]) -> Path:

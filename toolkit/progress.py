@@ -96,7 +96,10 @@ class _ReportIndex:
         for record in ledger.progress:
             if self.end(record) <= period.end:
                 self.by_task.setdefault(record.task_id, []).append(record)
-        self.expected = [(s.unit, self.end(s)) for s in ledger.submissions if s.expected]
+        self.expected: dict[str, list[date]] = {}      # unit → the ends of the periods it was asked to report for
+        for s in ledger.submissions:
+            if s.expected:
+                self.expected.setdefault(s.unit, []).append(self.end(s))
 
     def end(self, record) -> date:
         """End of a ProgressRecord's or SubmissionRecord's period (parsed once per id)."""
@@ -125,7 +128,7 @@ class _ReportIndex:
                    for record in self.by_task.get(task_id, []))
 
     def expected_within(self, units: list[str], start: date, end: date) -> bool:
-        return any(unit in units and start <= day <= end for unit, day in self.expected)
+        return any(start <= day <= end for unit in dict.fromkeys(units) for day in self.expected.get(unit, ()))
 
 
 def ends_within(period_id: str, period: Period) -> bool:
@@ -239,15 +242,17 @@ class Holders:
     named: tuple[str, ...] = ()    # the 责任分工 names, for the clerk's flag when nobody holds the task
 
 
-def task_holders(ledger: Ledger, directory: Directory | None = None) -> dict[str, Holders]:
+def task_holders(ledger: Ledger, directory: Directory | None = None,
+                 units: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, Holders]:
     """Task id → Holders, from the same expansion issue and collect use (directory.unit_tasks).
 
-    Without a directory: the raw names of 责任分工, else the task's parsed lead_units / co_units.
+    Without a directory: the raw names of 责任分工, else the task's parsed lead_units / co_units. A caller that
+    has directory.unit_tasks(ledger, directory) at hand passes it as `units`.
     """
     if directory is None:
         raw = _raw_units_by_task(ledger)
     else:
-        raw = _expanded_units_by_task(ledger, directory)
+        raw = _expanded_units_by_task(ledger, directory, units)
     named: dict[str, list[str]] = {}
     for a in ledger.assignments:
         named.setdefault(a.task_id, []).append(a.unit)
@@ -281,8 +286,9 @@ def _raw_units_by_task(ledger: Ledger) -> dict[str, tuple[list[str], list[str]]]
     return units
 
 
-def _expanded_units_by_task(ledger: Ledger, directory: Directory) -> dict[str, tuple[list[str], list[str]]]:
-    """directory.unit_tasks inverted: task id → (lead units, co-units), in 责任分工 row order."""
+def _expanded_units_by_task(ledger: Ledger, directory: Directory, held: dict[str, list[tuple[str, str]]] | None = None
+                            ) -> dict[str, tuple[list[str], list[str]]]:
+    """directory.unit_tasks (or `held`, the same) inverted: task id → (lead units, co-units), in 责任分工 row order."""
     from .directory import collective, unit_tasks
 
     rank: dict[tuple[str, str], int] = {}   # (task, unit) → where the unit first comes in the task's rows
@@ -295,8 +301,8 @@ def _expanded_units_by_task(ledger: Ledger, directory: Directory) -> dict[str, t
             for unit in directory.of_category(group.category):
                 rank.setdefault((a.task_id, unit.name), len(rank))
     units: dict[str, tuple[list[str], list[str]]] = {}
-    for unit, held in unit_tasks(ledger, directory).items():
-        for task_id, role in held:
+    for unit, tasks in (held if held is not None else unit_tasks(ledger, directory)).items():
+        for task_id, role in tasks:
             leads, cos = units.setdefault(task_id, ([], []))
             (leads if role == LEAD else cos).append(unit)
     for task_id, (leads, cos) in units.items():

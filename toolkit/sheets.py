@@ -3,9 +3,10 @@
 Every text is written as a string, never as a formula (a unit's "=1+1" stays text).
 
 Tables of FAST_ROWS rows or more skip xlsxwriter's per-cell writer (about 5 µs a cell): xlsxwriter writes the
-sheet with its header row, formats, widths, filter and print setup; close() then splices the body rows, generated
-as sheet XML with inline strings, into that sheet's <sheetData> and fixes its <dimension>. The cells read back
-exactly as xlsxwriter would have written them (same styles, control characters escaped as _xHHHH_).
+sheet with its header row, formats, widths, filter and print setup, and when it writes that sheet's <sheetData> the
+body rows follow the header row as sheet XML with inline strings (one template per row length, texts rendered once),
+its <dimension> covering them; the package is zipped once. The cells read back exactly as xlsxwriter would have
+written them (same styles, control characters escaped as _xHHHH_).
 
 Inside `reusing_bodies(previous, record)` a large table that is the same as when `previous` was written (its
 fingerprint kept in `record`, with the SHA-256 of the file it went into) takes its rows, column widths and row
@@ -17,12 +18,12 @@ import contextlib
 import contextvars
 import functools
 import hashlib
-import heapq
 import itertools
 import json
 import math
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,8 +35,8 @@ from toolkit.workspace import file_sha256
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 FAST_ROWS = 500          # tables this long are written by the fast path
-WIDTH_SAMPLE_ROWS = 500   # column widths look at this many rows, plus the longest values of the rest
-WIDTH_LONGEST = 50
+IN_MEMORY_ROWS = 20_000  # a workbook whose fast tables hold fewer rows is put together in memory
+WIDTH_SAMPLE_ROWS = 500   # column widths measure this many rows in order, then the distinct texts of the rest
 LINE_HEIGHT = 14         # points per line of 10 pt text in a row
 MAX_ROW_HEIGHT = 409     # Excel's tallest row, in points
 
@@ -53,27 +54,32 @@ def text_width(text: str) -> float:
 
 
 def column_width(header: str, values: Iterable[Any], cap: int = MAX_WIDTH) -> float:
+    """The width of the widest line of the column's texts (and its header), between MIN_WIDTH and `cap`.
+
+    The first WIDTH_SAMPLE_ROWS values are measured in order; of the rest only the distinct texts, longest first,
+    until none can be wider (a character is at most 2 wide): exact, and a 30,000-row column of units or periods
+    costs a set, not 30,000 measurements."""
     longest = text_width(header) + 2
-    for text in _width_sample(values):
+    values = iter(values)
+    for value in itertools.islice(values, WIDTH_SAMPLE_ROWS):
         if longest >= cap:
             break  # nothing can make it wider
-        for line in text.split("\n"):
-            if 2 * len(line) + 2 > longest:  # a character is at most 2 wide: a shorter line cannot win
-                longest = max(longest, text_width(line) + 2)
+        if value is not None and value != "":
+            longest = _wider(longest, value if isinstance(value, str) else str(value))
+    if longest < cap:
+        rest = {value for value in values if value.__class__ is str}   # numbers and dates are short anyway
+        for text in sorted(rest, key=len, reverse=True):
+            if longest >= cap or 2 * len(text) + 2 <= longest:
+                break
+            longest = _wider(longest, text)
     return max(MIN_WIDTH, min(cap, longest))
 
 
-def _width_sample(values: Iterable[Any]) -> Iterable[str]:
-    """The texts of the first WIDTH_SAMPLE_ROWS values, then the WIDTH_LONGEST longest texts of the rest.
-
-    Exact for shorter columns; on a 30,000-row column the widest text is almost surely among the longest.
-    """
-    values = iter(values)
-    for value in itertools.islice(values, WIDTH_SAMPLE_ROWS):
-        if value is not None and value != "":
-            yield value if isinstance(value, str) else str(value)
-    rest = [value for value in values if value.__class__ is str]   # numbers and dates are short anyway
-    yield from heapq.nlargest(WIDTH_LONGEST, rest, key=len)
+def _wider(longest: float, text: str) -> float:
+    for line in text.split("\n"):
+        if 2 * len(line) + 2 > longest:  # a shorter line cannot win
+            longest = max(longest, text_width(line) + 2)
+    return longest
 
 
 def new_workbook(path: Path):
@@ -248,6 +254,33 @@ class _FastTable:
         return (self.fmt.text._get_xf_index(), self.fmt.number._get_xf_index(), self.fmt.date._get_xf_index(),
                 self.fmt.datetime._get_xf_index())
 
+    def install(self, date_1904: bool, bodies: "_Bodies | None") -> None:
+        """Make xlsxwriter write this table's rows itself, right after the header row: the sheet's <dimension>
+        covers them, and its <sheetData> gets them rendered (or, when `bodies` knows the table, copied from the
+        previous file) straight into the part being written, so the package is zipped once."""
+        sheet, styles = self.sheet, self.styles()
+        reused = bodies.body(sheet.name, styles, date_1904) if bodies and self.known else None
+        last_row, last_col = reused[1:] if reused else _extent(self.rows)
+        if bodies:
+            bodies.rendered(sheet.name, styles, date_1904, (last_row, last_col))
+        write_header_rows, write_dimension = sheet._write_rows, sheet._write_dimension
+
+        def write_rows() -> None:
+            write_header_rows()
+            if reused:
+                sheet.fh.write(reused[0].decode("utf-8"))
+            else:
+                _rows_xml(self.rows, styles, date_1904, self.heights, out=sheet.fh.write)
+
+        def write_full_dimension() -> None:
+            header_last = (sheet.dim_colmax if sheet.dim_colmax is not None else -1) + 1
+            ref = f"A1:{_column_letter(max(header_last, last_col))}{last_row}"
+            sheet._xml_empty_tag("dimension", [("ref", ref)])
+
+        sheet._write_rows = write_rows
+        if last_row > 1:
+            sheet._write_dimension = write_full_dimension
+
 
 @functools.lru_cache(maxsize=None)
 def _table_workbook_class():
@@ -262,7 +295,9 @@ def _table_workbook_class():
             self.bodies: _Bodies | None = _BODIES.get()
 
         def close(self):
-            spliced = []
+            fast = False
+            # a small workbook is assembled in memory: xlsxwriter's temporary file per part costs more than it
+            self.in_memory = sum(len(table.rows) for table in self.fast_tables) < IN_MEMORY_ROWS
             for table in self.fast_tables:
                 if any(r >= 1 for r in table.sheet.table):
                     _write_rows(table.sheet, table.rows, table.fmt, keep_written=True)  # cells below the header
@@ -270,46 +305,36 @@ def _table_workbook_class():
                     if self.bodies:
                         self.bodies.forget(table.sheet.name)
                 else:
-                    spliced.append((table.sheet.name, table.rows, table.styles(), table.heights, table.known))
+                    table.install(self.date_1904, self.bodies)
+                    fast = True
             self.fast_tables = []
-            super().close()
-            if spliced:
-                splice_rows(Path(self.filename), spliced, self.date_1904, self.bodies)
+            with _quick_deflate(fast):
+                super().close()
             if self.bodies:
                 self.bodies.save(Path(self.filename))
 
     return TableWorkbook
 
 
-def splice_rows(path: Path, tables: list[tuple], date_1904: bool = False, bodies: "_Bodies | None" = None) -> None:
-    """Put each table's rows (from Excel row 2) into the sheet of that name of the .xlsx at `path`.
+_DEFLATE_LOCK = threading.Lock()
 
-    A table is (name, rows, styles, heights) or (name, rows, styles, heights, known): with `known` (see
-    reusing_bodies) and the same styles, its rows are copied from the previous file instead of generated.
-    """
-    import zipfile
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.splice")
-    try:
-        with zipfile.ZipFile(path) as source:
-            parts = _sheet_parts(source)
-            by_part = {parts[table[0]]: table for table in tables}
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
-                for info in source.infolist():
-                    data = source.read(info)
-                    if info.filename in by_part:
-                        name, rows, styles, heights, *known = by_part[info.filename]
-                        reused = bodies.body(name, styles, date_1904) if bodies and known and known[0] else None
-                        target.writestr(info, _with_rows(data, rows, styles, date_1904, heights, reused),
-                                        zipfile.ZIP_DEFLATED, 1)
-                        if bodies:
-                            bodies.rendered(name, styles, date_1904, reused[1:] if reused else _extent(rows))
-                    else:
-                        target.writestr(info, data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+@contextlib.contextmanager
+def _quick_deflate(wanted: bool):
+    """Zip the package at deflate level 1 (about 2.5× faster than the default level 6 on a large sheet, the file
+    about a fifth larger): xlsxwriter has no option for it, so its ZipFile is given the level while it closes."""
+    if not wanted:
+        yield
+        return
+    import xlsxwriter.workbook as module
+
+    with _DEFLATE_LOCK:
+        original = module.ZipFile
+        module.ZipFile = functools.partial(original, compresslevel=1)
+        try:
+            yield
+        finally:
+            module.ZipFile = original
 
 
 def _extent(rows: Sequence[Sequence[Any]]) -> tuple[int, int]:
@@ -322,7 +347,7 @@ def _extent(rows: Sequence[Sequence[Any]]) -> tuple[int, int]:
 
 
 def _body_of(sheet_xml: bytes) -> bytes | None:
-    """What splice_rows put into <sheetData>: everything after xlsxwriter's header row."""
+    """The rows a fast table put into <sheetData>: everything after xlsxwriter's header row."""
     start, end = sheet_xml.find(b"<sheetData>"), sheet_xml.rfind(b"</sheetData>")
     if start < 0 or end < start:
         return None
@@ -348,87 +373,140 @@ def _sheet_parts(package) -> dict[str, str]:
     return parts
 
 
-def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
-               date_1904: bool, heights: dict[int, float] | None = None,
-               reused: tuple[bytes, int, int] | None = None) -> bytes:
-    if reused is None:
-        text, last_row, last_col = _rows_xml(rows, styles, date_1904, heights or {})
-        body = text.encode()
-    else:
-        body, last_row, last_col = reused
-    if b"</sheetData>" in sheet_xml:
-        head, _, tail = sheet_xml.partition(b"</sheetData>")
-        spliced = head + body + b"</sheetData>" + tail
-    else:
-        head, _, tail = sheet_xml.partition(b"<sheetData/>")
-        spliced = head + b"<sheetData>" + body + b"</sheetData>" + tail
-    match = re.search(rb'<dimension ref="([A-Z]+)1(?::([A-Z]+)(\d+))?"/>', spliced)
-    if match and last_row > 1:
-        header_col = _column_number(match[2] or match[1])
-        ref = f"A1:{_column_letter(max(header_col, last_col))}{last_row}"
-        spliced = spliced[:match.start()] + f'<dimension ref="{ref}"/>'.encode() + spliced[match.end():]
-    return spliced
-
-
 _XML_WORK = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ESCAPE_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _MAX_TEXT = 32767          # Excel's limit, in UTF-16 code units
 _NEEDS_CARE = re.compile(r"^\s|\s$|[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_").search
+_CACHED_TEXTS = 200_000    # texts whose cell XML is kept: units, periods, states repeat thousands of times
+_CHUNK_ROWS = 2000         # rows handed to `out` at a time
 
 
-def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int],
-              date_1904: bool, heights: dict[int, float] | None = None) -> tuple[str, int, int]:
+def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int], date_1904: bool,
+              heights: dict[int, float] | None = None, out=None) -> tuple[str, int, int]:
     """The <row> elements from Excel row 2 (with their `heights`, as xlsxwriter's set_row writes them); also the
-    last row and the number of columns written."""
+    last row and the number of columns written. With `out`, the XML is passed to it piece by piece and "" is
+    returned in its place.
+
+    Each row is one str.format of a template made once per row length: the cell references around what each
+    value renders to (its "tail"), the tails of texts cached, so that a cell costs a dictionary look-up.
+    """
     heights = heights or {}
-    text_style, number_style, date_style, datetime_style = styles
-    letters: list[str] = []
+    tails = _CellTails(styles, date_1904)
+    count = len(rows[0]) if rows else 0
+    if count and set(map(len, rows)) == {count}:
+        return _rectangular_xml(rows, count, tails, heights, out)
+    get, tail = tails.cache.get, tails.tail
+    templates: dict[int, str] = {}
     parts: list[str] = []
-    inline: dict[str, str] = {}   # text → its <is> element: units, periods, states repeat thousands of times
+    whole: list[str] = []
     last_row = last_col = 0
     for r, row in enumerate(rows, start=2):
         if not row:
             continue
-        if len(row) > len(letters):
-            letters = [_column_letter(n) for n in range(1, len(row) + 1)]
-        cells = []
-        for letter, value in zip(letters, row):
-            if isinstance(value, str):
-                if not value:
-                    cells.append(f'<c r="{letter}{r}" s="{text_style}"/>')
-                    continue
-                element = inline.get(value)
-                if element is None:
-                    element = (f"<is><t>{value}</t></is>" if len(value) < _MAX_TEXT // 2 and not _NEEDS_CARE(value)
-                               else _inline(value))        # most texts need no escaping at all
-                    if len(inline) < 200_000:
-                        inline[value] = element
-                cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr">{element}</c>')
-            elif value is None:
-                cells.append(f'<c r="{letter}{r}" s="{text_style}"/>')
-            elif isinstance(value, bool):
-                cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr"><is><t>'
-                             f'{"是" if value else "否"}</t></is></c>')
-            elif isinstance(value, (int, float)):
-                if value != value or value in (float("inf"), float("-inf")):
-                    cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr">{_inline(str(value))}</c>')
-                else:
-                    cells.append(f'<c r="{letter}{r}" s="{number_style}"><v>{value:.16G}</v></c>')
-            elif isinstance(value, datetime):
-                cells.append(f'<c r="{letter}{r}" s="{datetime_style}"><v>'
-                             f'{excel_serial(value, date_1904):.16G}</v></c>')
-            elif isinstance(value, date):
-                cells.append(f'<c r="{letter}{r}" s="{date_style}"><v>'
-                             f'{excel_serial(datetime(value.year, value.month, value.day), date_1904):.16G}</v></c>')
-            elif value == "":
-                cells.append(f'<c r="{letter}{r}" s="{text_style}"/>')
-            else:
-                cells.append(f'<c r="{letter}{r}" s="{text_style}" t="inlineStr">{_inline(str(value))}</c>')
-        height = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
-        parts.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
-        last_row, last_col = r, max(last_col, len(row))
-    return "".join(parts), last_row, last_col
+        count = len(row)
+        template = templates.get(count) or templates.setdefault(count, _row_template(count))
+        try:
+            cells = [get(value) or tail(value) for value in row]
+        except TypeError:                      # an unhashable value: rendered one by one
+            cells = [tail(value) for value in row]
+        parts.append(template.format(r, f' ht="{heights[r]:g}" customHeight="1"' if r in heights else "", *cells))
+        last_row, last_col = r, max(last_col, count)
+        if len(parts) >= _CHUNK_ROWS:
+            (out or whole.append)("".join(parts))
+            parts = []
+    (out or whole.append)("".join(parts))
+    return ("" if out else "".join(whole)), last_row, last_col
+
+
+def _rectangular_xml(rows: Sequence[Sequence[Any]], count: int, tails: "_CellTails", heights: dict[int, float],
+                     out) -> tuple[str, int, int]:
+    """_rows_xml of rows that all have `count` cells: rendered column by column (a column of units or periods is
+    one pass of dictionary look-ups) and the rows put together by str.format, the same XML as row by row."""
+    columns = [tails.column(values) for values in zip(*rows)]
+    numbers = range(2, len(rows) + 2)
+    marks = ([f' ht="{heights[r]:g}" customHeight="1"' if r in heights else "" for r in numbers] if heights
+             else itertools.repeat(""))
+    lines = itertools.starmap(_row_template(count).format, zip(numbers, marks, *columns))
+    whole: list[str] = []
+    while True:
+        chunk = "".join(itertools.islice(lines, _CHUNK_ROWS))
+        if not chunk:
+            break
+        (out or whole.append)(chunk)
+    return ("" if out else "".join(whole)), len(rows) + 1, count
+
+
+def _row_template(count: int) -> str:
+    """'<row r="{0}"{1}><c r="A{0}"{2}<c r="B{0}"{3}…</row>' for a row of `count` cells."""
+    cells = "".join(f'<c r="{_column_letter(n)}{{0}}"{{{n + 1}}}' for n in range(1, count + 1))
+    return f'<row r="{{0}}"{{1}}>{cells}</row>'
+
+
+class _CellTails:
+    """What follows '<c r="A2"' for a value: its style, type and content, as xlsxwriter would write the cell.
+
+    Texts (and None) are cached by value in `cache`; numbers, booleans and dates by (type, value) in `typed`, zero
+    left out: 1, 1.0 and True, or 0.0 and -0.0, are equal as keys but render differently."""
+
+    TYPED = (bool, int, float, datetime, date)
+
+    def __init__(self, styles: tuple[int, int, int, int], date_1904: bool):
+        self.text_style, self.number_style, self.date_style, self.datetime_style = styles
+        self.date_1904 = date_1904
+        self.empty = f' s="{self.text_style}"/>'
+        self.cache: dict[Any, str] = {None: self.empty, "": self.empty}
+        self.typed: dict[tuple, str] = {}
+
+    def column(self, values: Sequence[Any]) -> list[str]:
+        """The tails of a column's values: cached ones looked up all at once, the others rendered."""
+        try:
+            cells = list(map(self.cache.get, values))
+        except TypeError:                      # an unhashable value: rendered one by one
+            return [self.tail(value) for value in values]
+        if None in cells:      # looked up again one by one: a text rendered a row above is cached by now
+            get, tail = self.cache.get, self.tail
+            cells = [cell or get(value) or tail(value) for cell, value in zip(cells, values)]
+        return cells
+
+    def tail(self, value: Any) -> str:
+        kind = value.__class__
+        if kind in self.TYPED and value and not getattr(value, "tzinfo", None):
+            key = (kind, value)
+            rendered = self.typed.get(key)
+            if rendered is None:
+                rendered = self.render(value)
+                if len(self.typed) < _CACHED_TEXTS and value == value:     # NaN never finds itself
+                    self.typed[key] = rendered
+            return rendered
+        return self.render(value)
+
+    def render(self, value: Any) -> str:
+        if isinstance(value, str):
+            if not value:
+                return self.empty
+            element = (f"<is><t>{value}</t></is>" if len(value) < _MAX_TEXT // 2 and not _NEEDS_CARE(value)
+                       else _inline(value))        # most texts need no escaping at all
+            rendered = f' s="{self.text_style}" t="inlineStr">{element}</c>'
+            if len(self.cache) < _CACHED_TEXTS and value.__class__ is str:
+                self.cache[value] = rendered
+            return rendered
+        if value is None:
+            return self.empty
+        if isinstance(value, bool):
+            return f' s="{self.text_style}" t="inlineStr"><is><t>{"是" if value else "否"}</t></is></c>'
+        if isinstance(value, (int, float)):
+            if value != value or value in (float("inf"), float("-inf")):
+                return f' s="{self.text_style}" t="inlineStr">{_inline(str(value))}</c>'
+            return f' s="{self.number_style}"><v>{value:.16G}</v></c>'
+        if isinstance(value, datetime):
+            return f' s="{self.datetime_style}"><v>{excel_serial(value, self.date_1904):.16G}</v></c>'
+        if isinstance(value, date):
+            serial = excel_serial(datetime(value.year, value.month, value.day), self.date_1904)
+            return f' s="{self.date_style}"><v>{serial:.16G}</v></c>'
+        if value == "":
+            return self.empty
+        return f' s="{self.text_style}" t="inlineStr">{_inline(str(value))}</c>'
 
 
 def _inline(text: str) -> str:

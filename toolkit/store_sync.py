@@ -53,16 +53,24 @@ def store_behind_message(ws: Workspace, ledger: Ledger) -> str:
 
 
 def rebuild_submissions(ws: Workspace, ledger: Ledger, periods: list[str]) -> list[str]:
-    """报送情况 for `periods` from the history rows; units with tasks are expected. Returns the periods rebuilt."""
+    """报送情况 for `periods` from the history rows of those periods, read whole from the store (a windowed load
+    may hold only some of an older period's rows); units with tasks are expected. Returns the periods rebuilt."""
+    import copy
+
     from toolkit.collect.merging import update_submissions
     from toolkit.directory import load_directory, unit_tasks
+    from toolkit.ledger import load_history
 
     expected = list(unit_tasks(ledger, load_directory(ws), known_only=True))
+    scratch = copy.copy(ledger)          # the same ledger, only its progress is the rows of `periods`
+    scratch.progress = load_history(ws, periods=periods) or []
     rebuilt = []
     for period_id in periods:
-        reported = {r.unit for r in ledger.progress if r.period == period_id}
+        reported = {r.unit for r in scratch.progress if r.period == period_id}
         listed = {s.unit for s in ledger.submissions if s.period == period_id and s.reported}
         if reported - listed:
-            update_submissions(ledger, period_id, expected, [])
+            scratch.submissions = ledger.submissions
+            update_submissions(scratch, period_id, expected, [])
+            ledger.submissions = scratch.submissions
             rebuilt.append(period_id)
     return rebuilt

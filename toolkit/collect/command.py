@@ -113,9 +113,9 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     """
     from toolkit import progress
     from toolkit.config import load_config
-    from toolkit.directory import load_directory, unit_tasks
+    from toolkit.directory import known_units, load_directory, unit_tasks
     from toolkit.forms import office_key
-    from toolkit.ledger import history_start, ledger_lock, load_ledger, refuse_if_open, save_ledger
+    from toolkit.ledger import ledger_lock, load_ledger, refuse_if_open, save_ledger
     from toolkit.periods import parse_period
 
     track = track or _no_track
@@ -127,9 +127,10 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     outcome = CollectOutcome(period.id, period.display, period.due, folder)
     with ledger_lock(ws):
         checkpoint("collect:locked")
-        ledger = load_ledger(ws, since=history_start(period, config))
+        ledger = load_ledger(ws, since=_history_start(period))
         directory = load_directory(ws)
-        held = without_closed(unit_tasks(ledger, directory, known_only=True), ledger, period.start)
+        every_unit = unit_tasks(ledger, directory)
+        held = without_closed(known_units(every_unit, directory), ledger, period.start)
         ctx = _context(ws, ledger, directory, period, config, held, office_key(ws))
         with tempfile.TemporaryDirectory(prefix=f".解压.{os.getpid()}.", dir=ws.outputs) as staging:
             verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
@@ -147,7 +148,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
         # 任务台账 shows the newest collected period of this kind, even when a late earlier one is collected now
         evaluated = progress.latest_submitted_period(ledger, period, config)
-        holders = progress.task_holders(ledger, directory)
+        holders = progress.task_holders(ledger, directory, every_unit)
         ledger.status = progress.evaluate(ledger, evaluated, config, holders=holders)
         ledger.status_period = evaluated.id
         current = progress.indicator_values(ledger, evaluated, holders=holders)
@@ -161,6 +162,15 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
             save_ledger(ws, ledger)
     return outcome
+
+
+def _history_start(period):
+    """The `since` of collect's load_ledger: the period's own start. Rows before it matter to collect only as each
+    (unit, task)'s latest report (the 上期 of 未更新, the 进展记录 view, 序时 evaluation) and each indicator's latest
+    value, which load_ledger adds; that latest report also decides 未报送 twice in a row: a run of periods without a
+    lead report ends where its latest report lies. So the history read stays one period long however long the
+    year, where ledger.history_start would read missed_reports_red + 1 periods whole."""
+    return period.start
 
 
 def _ledger_write_needs(ws: Workspace) -> int | None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Iterable
 
 from toolkit import lifecycle
-from toolkit.checks import FileRejected, Problem
+from toolkit.checks import FileRejected, Problem, column_letter, is_blank, normalise_percent, normalise_state, text_of
 from toolkit.collect.book import Book, fallback_identity, meta_identity, read_book
 from toolkit.ledger import number_text
+from toolkit.models import REPORTABLE_STATES, ProgressRecord
 
 PASSED, WITH_NOTICES, REJECTED = "通过", "有提醒", "退回"
 
@@ -238,6 +239,7 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     reported: dict[str, object] = {}
     seen: dict[str, int] = {}                 # task id -> Excel row
     footer_start = len(rows)
+    lifecycle_columns = _lifecycle_columns(columns)
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         if _is_footer_row(row, FOOTER_LABELS):
@@ -246,7 +248,7 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
         record = _judge_task_row(verdict, sheet, r + 1, row, columns, held, seen, ctx)
         if record is not None:
             reported[record.task_id] = record
-            _judge_lifecycle_row(verdict, sheet, r + 1, row, columns, held[record.task_id], record, ctx)
+            _judge_lifecycle_row(verdict, sheet, r + 1, row, lifecycle_columns, held[record.task_id], record, ctx)
     footer = _footer_cells(rows, footer_start, FOOTER_LABELS)
     _fix_percent_cells(verdict, book, sheet, columns["完成进度"], reported, seen)
     for task_id, record in reported.items():
@@ -266,22 +268,31 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
     verdict.records = list(reported.values())
 
 
-def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list, columns: dict[str, int],
-                         role: str, record, ctx: Context) -> None:
-    """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13)."""
+def _lifecycle_columns(columns: dict[str, int]) -> dict[str, tuple[int | None, str]]:
+    """header → (column index or None, column letter or "") of the lifecycle columns, once per file."""
     from toolkit.checks import column_letter
 
-    cells = {h: (_cell(row, columns.get(_header_key(h))),
-                 column_letter(columns[_header_key(h)]) if _header_key(h) in columns else "")
-             for h in lifecycle.FORM_HEADERS}
+    found = {}
+    for h in lifecycle.FORM_HEADERS:
+        col = columns.get(_header_key(h))
+        found[h] = (col, column_letter(col) if col is not None else "")
+    return found
+
+
+def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
+                         lifecycle_columns: dict[str, tuple[int | None, str]], role: str, record, ctx: Context) -> None:
+    """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13); a row that leaves them all
+    empty (nearly every row) asks for nothing."""
+    cells = {h: (_cell(row, col), letter) for h, (col, letter) in lifecycle_columns.items()}
+    if all(value is None for value, _ in cells.values()):
+        return
     verdict.lifecycle += lifecycle.judge_row(verdict.add, cells, record, role, sheet, excel_row,
                                              ctx.dues.get(record.task_id))
 
 
 def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:
-    from toolkit.checks import text_of
-
-    return any(text_of(c).rstrip("：:") in labels for c in row[:3])
+    """A label (填报人 …) in one of the first three cells; a label is a text (a number or date cell never is)."""
+    return any(c.__class__ is str and c.strip().rstrip("：:") in labels for c in row[:3])
 
 
 def _footer_cells(rows: list[list], first: int, labels: tuple[str, ...]) -> dict[str, tuple[str, int, str]]:
@@ -313,8 +324,6 @@ def _check_contact(verdict: FileVerdict, sheet: str, footer: dict[str, tuple[str
 def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list, columns: dict[str, int],
                     held: dict[str, str], seen: dict[str, int], ctx: Context):
     """One task row → an accepted ProgressRecord, or None (problems recorded on the verdict)."""
-    from toolkit.checks import column_letter, is_blank, normalise_state, text_of
-    from toolkit.models import REPORTABLE_STATES, ProgressRecord
 
     col = columns.get
     values = {name: _cell(row, col(name)) for name in ("本期状态", "完成进度", "本期进展", "存在问题", "下步计划")}
@@ -339,7 +348,8 @@ def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
     _check_locked(verdict, row, columns, ctx.tasks[task_id], role, where, letter)
 
     errors_before = sum(p.is_error for p in verdict.problems)
-    state = normalise_state(values["本期状态"], REPORTABLE_STATES)
+    raw_state = values["本期状态"]     # nearly always a word of the dropdown, which needs no normalising
+    state = raw_state if raw_state in REPORTABLE_STATES else normalise_state(raw_state, REPORTABLE_STATES)
     if state is None:
         verdict.add("bad-state", f"本期状态“{text_of(values['本期状态'])}”不在可选范围内。"
                     f"请从下拉列表中选择：{'、'.join(REPORTABLE_STATES)}。" if not is_blank(values["本期状态"]) else
@@ -378,7 +388,6 @@ def _check_unchanged(verdict: FileVerdict, sheet: str, excel_row: int, col: int 
 
 
 def _progress_of(value, state: str | None) -> float | None:
-    from toolkit.checks import is_blank, normalise_percent
 
     if is_blank(value):
         return {"未启动": 0.0, "已完成": 100.0}.get(state or "")
@@ -387,7 +396,6 @@ def _progress_of(value, state: str | None) -> float | None:
 
 def _recover_task_id(verdict, task_id, row, columns, held, seen, ctx, where, letter) -> str | None:
     """The row's task id; when the locked id was edited but the task text is intact, the text decides."""
-    from toolkit.checks import text_of
 
     if task_id in held and task_id not in seen:
         return task_id
@@ -408,7 +416,6 @@ def _recover_task_id(verdict, task_id, row, columns, held, seen, ctx, where, let
 
 
 def _check_locked(verdict, row, columns, task, role: str, where, letter) -> None:
-    from toolkit.checks import text_of
 
     text = text_of(_cell(row, columns.get("任务内容")))
     if columns.get("任务内容") is not None and text and not _same_text(text, task.text):
