@@ -219,3 +219,17 @@ def test_scores_and_reminders_are_patched_once_their_sheet_exists(ws, tmp_path):
     when = (ledger_stage.INFO_SHEET, "B9")
     assert patched_cells.pop(when)[1:] == written.pop(when)[1:]
     assert patched_cells == written
+
+
+def test_a_ledger_the_clerk_edited_is_written_in_full(ws, monkeypatch):
+    """A ledger saved by the clerk (a 审核意见, a corrected cell) is not the file the toolkit last wrote: what follows
+    from the edit (the task's 销号 state, the 审核日期) is only written by a full save."""
+    book = openpyxl.load_workbook(ws.ledger)
+    book[ledger_stage.CIRCULAR_SHEET]["E2"].value = "outputs/2024-W11/通报/改过的名字.docx"
+    book.save(ws.ledger)
+    ledger = ledger_stage.load_ledger(ws)
+    full = []
+    monkeypatch.setattr(ledger_stage, "save_ledger", lambda *args: full.append(args) or ws.ledger)
+    ledger.circulars[0].issued = date(2024, 3, 22)
+    ledger_stage.save_small_tables(ws, ledger, [ledger_stage.CIRCULAR_SHEET])
+    assert len(full) == 1

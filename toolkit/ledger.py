@@ -804,7 +804,9 @@ def save_small_tables(ws: Workspace, ledger: Ledger, sheets: list[str]) -> Path:
     """Save a ledger whose only changes since it was loaded are in the small `sheets` (PATCHABLE_SHEETS: a circular
     rendered, a 催报 logged, scores computed): those sheets and 说明 (its 写入时间) are rewritten inside a copy of
     the ledger, every other part copied as it is (toolkit.xlsxpatch), and the copy backed up and put in place like
-    a full save. Falls back to save_ledger whenever that is not safe (a sheet not there yet, other headers …)."""
+    a full save. Falls back to save_ledger whenever that is not safe: the ledger is not byte for byte the one the
+    toolkit last wrote (the clerk's edits are written in full with what follows from them), a sheet is not there
+    yet or has other headers, the store is not in step …"""
     return _save_small_tables(ws, ledger, {name: PATCHABLE_SHEETS[name](ledger) for name in [*sheets, INFO_SHEET]})
 
 
@@ -826,6 +828,9 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
     in_step = (parse_store_state(ledger.store_state) or (-1, -1)) == store_counts(ws)
     if not in_step or ledger_source(ws) != ws.ledger or other_format_ledgers(ws):
         return save_ledger(ws, ledger)     # the store or another file has changes only a full save writes
+    old_sha = file_sha256(ws.ledger)
+    if old_sha != _recorded_sha(ws):
+        return save_ledger(ws, ledger)     # edited by the clerk (a 审核意见 …): what follows from it is written in full
     if not all(rows for _, rows in tables.values()):
         return save_ledger(ws, ledger)     # a full write leaves an empty 考核 out
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
@@ -833,7 +838,6 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
         if not replace_tables(ws.ledger, tmp, tables, style_sheets=STYLE_SHEETS):
             return save_ledger(ws, ledger)
         checkpoint("save:written")
-        old_sha = file_sha256(ws.ledger)
         _put_in_place(ws, tmp)
     finally:
         tmp.unlink(missing_ok=True)
@@ -841,6 +845,15 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
     _moved_table_record(ws, old_sha)
     _after_save(ws)
     return ws.ledger
+
+
+def _recorded_sha(ws: Workspace) -> str | None:
+    """The SHA-256 of the ledger as the toolkit last wrote it (the table record's); None without a record."""
+    try:
+        saved = json.loads((ws.outputs / TABLE_RECORD_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved.get("sha256") if isinstance(saved, dict) else None
 
 
 def _moved_table_record(ws: Workspace, old_sha: str) -> None:
