@@ -250,7 +250,7 @@ def _load_ledger(ws: Workspace, since: date | None, check_store: bool) -> Ledger
     if check_store:
         from toolkit.store_sync import reconcile_with_store
 
-        reconcile_with_store(ws, ledger)
+        reconcile_with_store(ws, ledger, lambda periods: load_history(ws, periods=periods) or [])
     return ledger
 
 

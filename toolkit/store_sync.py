@@ -8,6 +8,7 @@ what to do, because going on would silently drop history.
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
 from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.models import Ledger
@@ -29,15 +30,16 @@ def store_mismatch(ws: Workspace, ledger: Ledger) -> tuple[str, list[str]] | Non
     return "behind", []
 
 
-def reconcile_with_store(ws: Workspace, ledger: Ledger) -> None:
-    """Called by load_ledger: rebuild 报送情况 from a store that is ahead; refuse when it is behind."""
+def reconcile_with_store(ws: Workspace, ledger: Ledger, rows_of: Callable[[list[str]], list]) -> None:
+    """Called by load_ledger: rebuild 报送情况 from a store that is ahead; refuse when it is behind.
+    `rows_of(periods)`: every history row of those periods, from the store."""
     mismatch = store_mismatch(ws, ledger)
     if mismatch is None:
         return
     kind, periods = mismatch
     if kind == "behind":
         raise ToolkitError(store_behind_message(ws, ledger))
-    rebuilt = rebuild_submissions(ws, ledger, periods)
+    rebuilt = rebuild_submissions(ws, ledger, periods, rows_of)
     warnings.warn(f"台账比进展记录数据库旧（台账可能是从 outputs/备份/ 取回的，或上次写入在中途被中断）。"
                   f"历史以数据库为准，已按数据库补齐 {'、'.join(rebuilt) or '、'.join(periods)} 的报送情况；"
                   "下次写入台账时一并保存。", ToolkitWarning, stacklevel=3)
@@ -52,18 +54,18 @@ def store_behind_message(ws: Workspace, ledger: Ledger) -> str:
             "outputs/（outputs/备份/ 中有 进展记录_*.sqlite），或运行 toolkit check：它会按台账“进展记录”表补回近期记录。")
 
 
-def rebuild_submissions(ws: Workspace, ledger: Ledger, periods: list[str]) -> list[str]:
+def rebuild_submissions(ws: Workspace, ledger: Ledger, periods: list[str],
+                        rows_of: Callable[[list[str]], list]) -> list[str]:
     """报送情况 for `periods` from the history rows of those periods, read whole from the store (a windowed load
     may hold only some of an older period's rows); units with tasks are expected. Returns the periods rebuilt."""
     import copy
 
     from toolkit.collect.merging import update_submissions
     from toolkit.directory import load_directory, unit_tasks
-    from toolkit.ledger import load_history
 
     expected = list(unit_tasks(ledger, load_directory(ws), known_only=True))
     scratch = copy.copy(ledger)          # the same ledger, only its progress is the rows of `periods`
-    scratch.progress = load_history(ws, periods=periods) or []
+    scratch.progress = rows_of(periods)
     rebuilt = []
     for period_id in periods:
         reported = {r.unit for r in scratch.progress if r.period == period_id}
