@@ -454,3 +454,25 @@ def test_a_store_ahead_by_periods_before_the_window_rebuilds_them_from_all_their
                 if s.period == period_id]
     for period_id in WEEKS[2:]:
         assert shown(rebuilt, period_id) == shown(original, period_id)
+
+
+@pytest.mark.parametrize("period_id", ["2024-W12", WEEKS[-1], "2024-03"])
+def test_a_circular_from_its_window_is_the_circular_from_the_full_history(history, tmp_path, monkeypatch, period_id):
+    """circular loads this period and the one before (issue 16); the document is the one the whole history gives,
+    the silent unit's 未报送 and the month's unit ranking included."""
+    import zipfile
+
+    from toolkit.circular import render_circulars
+
+    def document(root: Path) -> bytes:
+        [docx] = render_circulars(Workspace.at(root), period_id, date(2024, 4, 8), pdf=False)
+        with zipfile.ZipFile(docx) as book:
+            return book.read("word/document.xml")
+
+    windowed_root, full_root = tmp_path / "windowed", tmp_path / "full"
+    shutil.copytree(history[0], windowed_root)
+    shutil.copytree(history[0], full_root)
+    windowed = document(windowed_root)
+    real_load = ledger_stage.load_ledger
+    monkeypatch.setattr(ledger_stage, "load_ledger", lambda ws, since=None, **kw: real_load(ws, **kw))
+    assert document(full_root) == windowed

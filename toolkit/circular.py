@@ -618,13 +618,13 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
     """
     from toolkit import progress
     from toolkit.basis import circular_basis, collected_periods, comparison_for
-    from toolkit.ledger import history_start, load_history
+    from toolkit.ledger import load_history
 
     basis = circular_basis(ledger, period, config, issued=lambda period_id: ws.issued_dir(period_id).exists())
     collected = collected_periods(ledger, config)
     comparison = comparison_for(basis, collected, config)
     if comparison.basis is not None:
-        earlier = history_start(comparison.basis.period, config)
+        earlier = comparison.basis.period.start
         if earlier < since:     # the compared period lies before the window loaded
             history = load_history(ws, since=earlier)
             if history is not None:
@@ -657,15 +657,16 @@ def render_circulars(ws: Workspace, period_text: str, as_of: date | None, pdf: b
     """
     from toolkit.config import load_config
     from toolkit.directory import load_directory
-    from toolkit.ledger import (CIRCULAR_SHEET, circular_rows, history_start, ledger_lock, load_ledger,
-                                save_small_tables)
+    from toolkit.ledger import CIRCULAR_SHEET, circular_rows, ledger_lock, load_ledger, save_small_tables
     from toolkit.periods import parse_period
 
     config = load_config(ws)
     period = parse_period(period_text, config, reporting=True)
     chosen = kinds_for(period, kinds)
     with ledger_lock(ws):
-        since = history_start(period, config, extra_periods=1)
+        # this period and the one before (what a circular compares with): each (unit, task)'s latest report before
+        # the window stands for the earlier ones, 未报送 twice in a row included (load_ledger adds it)
+        since = period.previous(config).start
         ledger = load_ledger(ws, since=since)
         directory = load_directory(ws)
         known = _known(ws, ledger, period, config, directory, since,
