@@ -56,10 +56,10 @@ def created(path: Path) -> str:
 
 
 def sheet_part(path: Path, name: str) -> str:
-    from toolkit.xlsxpatch import _sheet_part
+    from toolkit.xlsxpatch import _sheet_parts
 
     with zipfile.ZipFile(path) as book:
-        return _sheet_part(book, name)[0]
+        return _sheet_parts(book, book.read("xl/workbook.xml"))[name][0]
 
 
 def cells(path: Path) -> dict:

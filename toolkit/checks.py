@@ -4,6 +4,7 @@ Nothing here reads the ledger or writes a file; toolkit/collect/ does that.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zipfile
@@ -106,6 +107,7 @@ def is_ignored(path: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in path.parts) or path.name.lower() == "thumbs.db"
 
 
+@functools.lru_cache(maxsize=None)     # the forms writer asks for the same few letters a million times
 def column_letter(index: int) -> str:
     """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
     letters = ""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ToolkitWarning
+from toolkit.usercache import home_folder
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Serif SC",
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UKai CN", "AR PL UMing CN", "LXGW WenKai",
@@ -102,13 +103,6 @@ def font_folders() -> list[Path]:
     if home is not None:
         folders += [home / ".fonts", home / ".local" / "share" / "fonts", home / "Library" / "Fonts"]
     return [folder for folder in folders if folder.is_dir()]
-
-
-def home_folder() -> Path | None:
-    try:
-        return Path.home()
-    except (RuntimeError, KeyError):      # no home folder (a service account)
-        return None
 
 
 def system_font_files() -> set[str]:

@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from toolkit.checks import column_letter
 from toolkit.sheets import inline_text
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -40,16 +41,6 @@ def unescape_data(text: str) -> str:
 def escape_attribute(text: str) -> str:
     return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("\n", "&#xA;"))
-
-
-@functools.lru_cache(maxsize=None)
-def column_letter(col: int) -> str:
-    """Letters of a 0-based column: 0 → A, 26 → AA."""
-    letters, number = "", col + 1
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 # ----------------------------------------------------------------------------------------------- cells

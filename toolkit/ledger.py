@@ -821,6 +821,7 @@ def reminder_rows(ledger: Ledger) -> list[list]:
 
 
 def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[list[str], list[list]]]) -> Path:
+    from toolkit import sheets
     from toolkit.store import parse_store_state, store_counts
     from toolkit.xlsxpatch import replace_tables
 
@@ -829,7 +830,7 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
     if not in_step or ledger_source(ws) != ws.ledger or other_format_ledgers(ws):
         return save_ledger(ws, ledger)     # the store or another file has changes only a full save writes
     old_sha = file_sha256(ws.ledger)
-    if old_sha != _recorded_sha(ws):
+    if old_sha != sheets.recorded_file_sha(ws.outputs / TABLE_RECORD_NAME):
         return save_ledger(ws, ledger)     # edited by the clerk (a 审核意见 …): what follows from it is written in full
     if not all(rows for _, rows in tables.values()):
         return save_ledger(ws, ledger)     # a full write leaves an empty 考核 out
@@ -842,36 +843,9 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
     finally:
         tmp.unlink(missing_ok=True)
     checkpoint("save:replaced")
-    _moved_table_record(ws, old_sha)
+    sheets.record_moved_to(ws.outputs / TABLE_RECORD_NAME, old_sha, ws.ledger)
     _after_save(ws)
     return ws.ledger
-
-
-def _recorded_sha(ws: Workspace) -> str | None:
-    """The SHA-256 of the ledger as the toolkit last wrote it (the table record's); None without a record."""
-    try:
-        saved = json.loads((ws.outputs / TABLE_RECORD_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return saved.get("sha256") if isinstance(saved, dict) else None
-
-
-def _moved_table_record(ws: Workspace, old_sha: str) -> None:
-    """The large tables recorded for reuse (sheets.reusing_bodies) are still in the patched ledger as they were:
-    the record follows the file, so the next full save still copies them instead of rendering them again."""
-    record = ws.outputs / TABLE_RECORD_NAME
-    try:
-        saved = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if isinstance(saved, dict) and saved.get("sha256") == old_sha:
-        saved["sha256"] = file_sha256(ws.ledger)
-        tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, record)
-        except OSError:
-            tmp.unlink(missing_ok=True)
 
 
 STORE_STATE_KEY = "进展记录数据库"

@@ -589,6 +589,39 @@ def reusing_bodies(previous: Path, record: Path):
         _BODIES.reset(token)
 
 
+def recorded_file_sha(record: Path) -> str | None:
+    """The SHA-256 of the file `record` describes (the one last written inside reusing_bodies); None without one."""
+    saved = _read_record(record)
+    return saved.get("sha256") if saved else None
+
+
+def record_moved_to(record: Path, old_sha: str, path: Path) -> None:
+    """The file `record` describes (SHA-256 `old_sha`) was rewritten at `path` with its large tables kept byte for
+    byte (toolkit.xlsxpatch): the record follows it, so the next write still reuses them."""
+    saved = _read_record(record)
+    if not saved or saved.get("sha256") != old_sha:
+        return
+    saved["sha256"] = file_sha256(path)
+    _write_record(record, saved)
+
+
+def _read_record(record: Path) -> dict | None:
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) else None
+
+
+def _write_record(record: Path, saved: dict) -> None:
+    tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, record)
+    except OSError:
+        tmp.unlink(missing_ok=True)   # an old record names another file: it is never used
+
+
 def _code_digest() -> str:
     return _source_digest(Path(__file__))
 
@@ -610,13 +643,10 @@ class _Bodies:
     def _load(self) -> dict[str, dict]:
         if self.entries is None:
             self.entries = {}
-            try:
-                saved = json.loads(self.record.read_text(encoding="utf-8"))
-                if saved.get("code") == _code_digest() and self.previous.exists() and \
-                        saved.get("sha256") == file_sha256(self.previous):
-                    self.entries = saved["tables"]
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                self.entries = {}
+            saved = _read_record(self.record)
+            if saved and saved.get("code") == _code_digest() and self.previous.exists() and \
+                    saved.get("sha256") == file_sha256(self.previous) and isinstance(saved.get("tables"), dict):
+                self.entries = saved["tables"]
         return self.entries
 
     @staticmethod
@@ -680,10 +710,4 @@ class _Bodies:
             self._package.close()
             self._package = None
         tables = {name: entry for name, entry in self.written.items() if "styles" in entry and "extent" in entry}
-        tmp = self.record.with_name(f"{self.record.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps({"code": _code_digest(), "sha256": file_sha256(path), "tables": tables},
-                                      ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.record)
-        except OSError:
-            tmp.unlink(missing_ok=True)   # an old record names another file: it is never used
+        _write_record(self.record, {"code": _code_digest(), "sha256": file_sha256(path), "tables": tables})

@@ -16,7 +16,12 @@ def cache_dir() -> Path | None:
         return Path(os.environ["XDG_CACHE_HOME"]) / "ducha-toolkit"
     if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
         return Path(os.environ["LOCALAPPDATA"]) / "ducha-toolkit"
+    home = home_folder()
+    return home / ".cache" / "ducha-toolkit" if home is not None else None
+
+
+def home_folder() -> Path | None:
     try:
-        return Path.home() / ".cache" / "ducha-toolkit"
+        return Path.home()
     except (RuntimeError, KeyError):      # a service account without a home folder
         return None

@@ -18,6 +18,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
+from toolkit.checks import column_letter
+
 MAX_SHEET_BYTES = 1_000_000     # only small sheets are patched; a large one is written in full
 BUILTIN_DATES = {14, 15, 16, 17, 22}     # Excel's built-in number formats showing a date
 BUILTIN_TIMES = {18, 19, 20, 21, 22, 45, 46, 47}
@@ -46,14 +48,16 @@ def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[
             values = CalamineWorkbook.from_filelike(handle)
             workbook_xml = book.read("xl/workbook.xml")
             date_1904 = re.search(rb'date1904="(1|true)"', workbook_xml) is not None
-            parts = {name: _sheet_part(book, name) for name in tables}
+            parts = _sheet_parts(book, workbook_xml)
+            if any(name not in parts for name in tables):
+                raise NotPatchable("a sheet that is not there")
             number_kinds = _number_kinds(book.read("xl/styles.xml"))
             styles: dict[str, str] = {}
             for name in tables:
                 _check_headers(values.get_sheet_by_name(name).to_python(), tables[name][0])
                 _add_styles(styles, _small_part(book, parts[name][0]), number_kinds)
-            for name in (n for n in style_sheets if n not in tables and n in values.sheet_names):
-                part = _sheet_part(book, name)[0]
+            for name in (n for n in style_sheets if n not in tables and n in parts):
+                part = parts[name][0]
                 if book.getinfo(part).file_size <= MAX_SHEET_BYTES:
                     _add_styles(styles, book.read(part), number_kinds)
             replaced = {}
@@ -73,24 +77,18 @@ def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[
 
 # ------------------------------------------------------------------------------------------ reading the sheet
 
-def _sheet_part(book: zipfile.ZipFile, sheet_name: str) -> tuple[str, int]:
-    """The sheet's part name in the package and its position among the sheets (localSheetId)."""
+def _sheet_parts(book: zipfile.ZipFile, workbook_xml: bytes) -> dict[str, tuple[str, int]]:
+    """Sheet name → its part name in the package and its position among the sheets (localSheetId)."""
     from defusedxml import ElementTree
 
-    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-    sheets = workbook.findall(f"{MAIN_NS}sheets/{MAIN_NS}sheet")
-    for index, sheet in enumerate(sheets):
-        if sheet.get("name") == sheet_name:
-            rel_id = sheet.get(f"{REL_NS}id")
-            break
-    else:
-        raise NotPatchable(f"no sheet {sheet_name}")
-    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels.findall(f"{PKG_REL_NS}Relationship"):
-        if rel.get("Id") == rel_id:
-            target = rel.get("Target", "")
-            return (target.lstrip("/") if target.startswith("/") else f"xl/{target}"), index
-    raise NotPatchable(f"no part for {sheet_name}")
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in
+               ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels")).findall(f"{PKG_REL_NS}Relationship")}
+    parts = {}
+    for index, sheet in enumerate(ElementTree.fromstring(workbook_xml).findall(f"{MAIN_NS}sheets/{MAIN_NS}sheet")):
+        target = targets.get(sheet.get(f"{REL_NS}id"), "")
+        if target:
+            parts[sheet.get("name")] = (target.lstrip("/") if target.startswith("/") else f"xl/{target}"), index
+    return parts
 
 
 def _small_part(book: zipfile.ZipFile, part: str) -> bytes:
@@ -157,25 +155,6 @@ def _add_styles(styles: dict[str, str], sheet_xml: bytes, number_kinds: list[str
                 raise NotPatchable(f"two styles for a {kind}")
 
 
-def _column_index(reference: str) -> int:
-    letters = re.match(r"[A-Z]+", reference)
-    if not letters:
-        raise NotPatchable(f"cell reference {reference!r}")
-    number = 0
-    for letter in letters.group():
-        number = number * 26 + ord(letter) - 64
-    return number - 1
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 # ------------------------------------------------------------------------------------------ writing the sheet
 
 def _cell_xml(reference: str, value: Any, styles: dict[str, str], date_1904: bool) -> str:
@@ -205,11 +184,11 @@ def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: dict[str
     if found is None or header is None:
         raise NotPatchable("no header row")
     body = "".join(f'<row r="{r}" spans="1:{width}">' +
-                   "".join(_cell_xml(f"{_column_letter(c)}{r}", value, styles, date_1904) for c, value in enumerate(row)) +
+                   "".join(_cell_xml(f"{column_letter(c)}{r}", value, styles, date_1904) for c, value in enumerate(row)) +
                    "</row>" for r, row in enumerate(rows, start=2))
     data = b"<sheetData>" + header.group() + body.encode("utf-8") + b"</sheetData>"
     patched = sheet_xml[:found.start()] + data + sheet_xml[found.end():]
-    last = f"{_column_letter(width - 1)}{len(rows) + 1}".encode()
+    last = f"{column_letter(width - 1)}{len(rows) + 1}".encode()
     patched = re.sub(rb'(<dimension ref=")[^"]*(")', rb"\g<1>A1:" + last + rb"\g<2>", patched, count=1)
     return re.sub(rb'(<autoFilter ref=")[^"]*(")', rb"\g<1>A1:" + last + rb"\g<2>", patched, count=1)
 
@@ -221,7 +200,7 @@ def _with_filter_range(workbook_xml: bytes, index: int, width: int, last_row: in
 
     def new_range(match: re.Match) -> bytes:
         name = match.group(2).rsplit(b"!", 1)[0]
-        return match.group(1) + name + f"!$A$1:${_column_letter(width - 1)}${last_row}".encode() + match.group(3)
+        return match.group(1) + name + f"!$A$1:${column_letter(width - 1)}${last_row}".encode() + match.group(3)
 
     return pattern.sub(new_range, workbook_xml)
 
