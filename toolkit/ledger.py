@@ -22,6 +22,7 @@ import sqlite3
 import warnings
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 from toolkit import __version__
 from toolkit.faults import checkpoint
@@ -713,7 +714,7 @@ def retire_orphan_store(ws: Workspace) -> Path | None:
 
 # ------------------------------------------------------------------------------------------ writing
 
-def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
+def save_ledger(ws: Workspace, ledger: Ledger, before_commit: Callable[[], None] | None = None) -> Path:
     """Add ledger.progress to the store and write the whole ledger, both or neither.
 
     The rows go into the store inside one transaction and the new ledger, recording the store state it goes with,
@@ -721,6 +722,7 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
     in place atomically. A failure before the commit rolls the store back; a failed replace takes the committed
     rows out again. Only a kill between the commit and the replace leaves the store one write ahead of the ledger,
     which every command reconciles from the store (the source of truth for history, see store_sync).
+    `before_commit` runs once the new ledger is written; what it raises undoes the save like any other failure.
     """
     refuse_if_open(ws)
     ws.outputs.mkdir(parents=True, exist_ok=True)
@@ -747,6 +749,8 @@ def save_ledger(ws: Workspace, ledger: Ledger) -> Path:
         with _reusing_unchanged_tables(ws):
             write_ledger(tmp, ledger)
         checkpoint("save:written")
+        if before_commit is not None:
+            before_commit()
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:

@@ -20,6 +20,10 @@ def one_shot_command() -> None:
     _one_shot = True
 
 
+def is_one_shot() -> bool:
+    return _one_shot
+
+
 @contextlib.contextmanager
 def bulk_load():
     """Pause the collector while loading; afterwards, in a one-shot command, freeze what was loaded."""

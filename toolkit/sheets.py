@@ -232,8 +232,10 @@ def write_table_workbook(path: Path, tables: list[tuple[str, Sequence[str], Sequ
     book.close()
     try:
         os.replace(tmp, path)
-    except PermissionError as exc:
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
+        if not isinstance(exc, PermissionError):
+            raise
         from toolkit.errors import ToolkitError
 
         raise ToolkitError(f"无法写入 {path}：文件可能正被 Excel/WPS 打开或为只读。请关闭该文件后重新运行。") from exc

@@ -1,6 +1,7 @@
 """The `toolkit collect` command: archive every returned file, judge it, merge the good rows, write the reports."""
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import time
@@ -9,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from toolkit import beside
 from toolkit.checks import FileRejected, Problem
 from toolkit.collect.evidence import take_applications, take_evidence
 from toolkit.collect.inbox import (Inbox, Returned, archive_file, evidence_preset, is_package, modified_time,
@@ -157,11 +159,23 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
                 record.current = current[record.id]
         outcome.verdicts = verdicts
         _fill_submission_summary(outcome, ledger, period.id)
-        _write_outputs(ws, outcome, ledger, period)   # before the ledger: a report open in Excel stops us first
-        checkpoint("collect:reports")
-        with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
-            save_ledger(ws, ledger)
+        # the reports are written beside the ledger (toolkit.beside) but taken before its commit: a report that
+        # cannot be written (open in Excel) still leaves the ledger and the database as they were
+        reports = beside.start(_write_outputs, ws, outcome, ledger, period)
+        take_reports = functools.partial(_take_reports, outcome, reports)
+        try:
+            if not reports.forked:
+                take_reports()
+            with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
+                save_ledger(ws, ledger, before_commit=take_reports if reports.forked else None)
+        finally:
+            reports.wait()
     return outcome
+
+
+def _take_reports(outcome: CollectOutcome, reports: beside.Pending) -> None:
+    outcome.report, outcome.summary, outcome.return_notes = reports.result()
+    checkpoint("collect:reports")
 
 
 def _history_start(period):
@@ -272,18 +286,18 @@ def _fill_submission_summary(outcome: CollectOutcome, ledger, period_id: str) ->
     outcome.late_units = [s.unit for s in rows if s.reported and s.late]
 
 
-def _write_outputs(ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
+def _write_outputs(ws: Workspace, outcome: CollectOutcome, ledger, period) -> tuple[Path, Path, list[Path]]:
+    """校验报告, 汇总 and 退回/: (report, summary, return notes)."""
     folder = ws.period_dir(period.id)
     with writing(folder, unchanged="台账未作改动。"):
-        _write_reports(folder, outcome, ledger, period)
+        return _write_reports(folder, outcome, ledger, period)
 
 
-def _write_reports(folder: Path, outcome: CollectOutcome, ledger, period) -> None:
-    outcome.report = folder / REPORT_NAME
-    write_problem_report(outcome.report, outcome.problems)
-    outcome.summary = folder / SUMMARY_NAME
-    write_summary(outcome.summary, [r for r in ledger.progress if r.period == period.id])
+def _write_reports(folder: Path, outcome: CollectOutcome, ledger, period) -> tuple[Path, Path, list[Path]]:
+    report, summary = folder / REPORT_NAME, folder / SUMMARY_NAME
+    write_problem_report(report, outcome.problems)
+    write_summary(summary, [r for r in ledger.progress if r.period == period.id])
     accepted = {v.unit: v.name for v in outcome.verdicts
                 if v.unit and v.counted and not v.rejected and v.records and not any(p.is_error for p in v.problems)}
-    outcome.return_notes = write_return_notes(folder / RETURN_DIR, outcome.problems, period.display, period.due,
-                                              accepted)
+    return report, summary, write_return_notes(folder / RETURN_DIR, outcome.problems, period.display, period.due,
+                                               accepted)

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from toolkit import lifecycle
+from toolkit import beside, lifecycle
 from toolkit.checks import FileRejected, Problem, column_letter, is_blank, normalise_percent, normalise_state, text_of
 from toolkit.collect.book import Book, fallback_identity, meta_identity, read_book
 from toolkit.ledger import number_text
@@ -283,9 +283,9 @@ def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: 
                          lifecycle_columns: dict[str, tuple[int | None, str]], role: str, record, ctx: Context) -> None:
     """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13); a row that leaves them all
     empty (nearly every row) asks for nothing."""
-    cells = {h: (_cell(row, col), letter) for h, (col, letter) in lifecycle_columns.items()}
-    if all(value is None for value, _ in cells.values()):
+    if all(_cell(row, col) is None for col, _ in lifecycle_columns.values()):
         return
+    cells = {h: (_cell(row, col), letter) for h, (col, letter) in lifecycle_columns.items()}
     verdict.lifecycle += lifecycle.judge_row(verdict.add, cells, record, role, sheet, excel_row,
                                              ctx.dues.get(record.task_id))
 
@@ -347,7 +347,7 @@ def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
     role = held[task_id]
     _check_locked(verdict, row, columns, ctx.tasks[task_id], role, where, letter)
 
-    errors_before = sum(p.is_error for p in verdict.problems)
+    problems_before = len(verdict.problems)
     raw_state = values["本期状态"]     # nearly always a word of the dropdown, which needs no normalising
     state = raw_state if raw_state in REPORTABLE_STATES else normalise_state(raw_state, REPORTABLE_STATES)
     if state is None:
@@ -364,7 +364,7 @@ def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
     if not text and state != "未启动":
         verdict.add("missing-text", "本期进展为空。除“未启动”外都须填写本期进展；如无变化，可保留上期内容。",
                     column=letter("本期进展"), field="本期进展", **where)
-    if sum(p.is_error for p in verdict.problems) > errors_before:
+    if any(p.is_error for p in verdict.problems[problems_before:]):
         return None
     late = verdict.received > ctx.period.due
     return ProgressRecord(period=ctx.period.id, unit=verdict.unit, task_id=task_id, role=role, state=state,
@@ -507,6 +507,9 @@ def _judge_indicators(verdict: FileVerdict, book: Book, preferred: str, held: di
 
 # ---------------------------------------------------------------- judging the files of one run
 
+SPLIT_FILES = 16     # from this many files on, half are judged beside the command (fewer do not repay the fork)
+
+
 def judge_all(verdicts: list[FileVerdict], ctx: Context, track) -> None:
     for verdict in verdicts:
         if verdict.preset is not None:
@@ -516,19 +519,39 @@ def judge_all(verdicts: list[FileVerdict], ctx: Context, track) -> None:
     # of identical copies, the earliest and plainest name (民政局.xlsx before 民政局(1).xlsx) is the original
     for verdict in sorted(verdicts, key=lambda v: (v.modified, len(v.name), v.name)):
         first_of.setdefault(verdict.sha256, verdict)
-    ordered = sorted(verdicts, key=lambda v: first_of[v.sha256] is not v)
-    for verdict in track(ordered, len(ordered), "校验回收文件"):
+    originals = [v for v in verdicts if first_of[v.sha256] is v]
+    copies = [v for v in verdicts if first_of[v.sha256] is not v]
+    elsewhere = originals[1::2] if len(originals) >= SPLIT_FILES and beside.can_fork() else []
+    pending = beside.start(_judged_states, elsewhere, ctx) if elsewhere else None
+    away = {id(v) for v in elsewhere}
+    here = [v for v in originals if id(v) not in away]
+    for verdict in track(here + elsewhere + copies, len(verdicts), "校验回收文件"):
+        if pending is not None and id(verdict) in away:
+            for judged, state in zip(elsewhere, pending.result()):
+                judged.__dict__.update(state)
+            pending = None
         original = first_of[verdict.sha256]
         if original is not verdict:
             verdict.unit, verdict.rejected = original.unit, original.rejected
             verdict.counted = False
             verdict.add("duplicate-file", f"与《{original.name}》内容完全相同（重复发送），只计一次。")
-            continue
-        try:
-            judge_file(verdict, ctx)
-        except Exception as exc:  # noqa: BLE001 - one strange file must never stop the others
-            verdict.reject("unreadable", f"文件内容异常，无法校验（{type(exc).__name__}）。"
-                           "请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新发送。")
+        elif id(verdict) not in away:
+            _judge_guarded(verdict, ctx)
+
+
+def _judged_states(verdicts: list[FileVerdict], ctx: Context) -> list[dict]:
+    """Judge `verdicts` (in the child, see toolkit.beside) and hand back what judging set on each."""
+    for verdict in verdicts:
+        _judge_guarded(verdict, ctx)
+    return [verdict.__dict__ for verdict in verdicts]
+
+
+def _judge_guarded(verdict: FileVerdict, ctx: Context) -> None:
+    try:
+        judge_file(verdict, ctx)
+    except Exception as exc:  # noqa: BLE001 - one strange file must never stop the others
+        verdict.reject("unreadable", f"文件内容异常，无法校验（{type(exc).__name__}）。"
+                       "请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新发送。")
 
 
 def mark_earlier_collections(verdicts: list[FileVerdict], ledger, period_id: str) -> None:

@@ -1,0 +1,117 @@
+"""Work done beside the command, on the machine's second core: a forked child runs one function while the command
+goes on, and hands back its result (or its exception, or the warnings it raised) when asked.
+
+Only where that is safe and pays: a POSIX system that forks (not macOS, whose system libraries do not survive a
+fork), at least two cores, a command run once from the command line (not `toolkit serve`) and a process with one
+thread (no progress bar or server thread holding a lock the child would inherit). Anywhere else, and with
+TOOLKIT_ONE_CORE=1, the function runs at once in the command itself: the same result, one after the other.
+
+The child writes nothing the parent does not expect (it only runs the function) and leaves with os._exit: no
+atexit handlers, no buffered output of the parent flushed twice, no temporary folder of the parent removed.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import warnings
+from typing import Any, Callable
+
+ONE_CORE_ENV = "TOOLKIT_ONE_CORE"
+
+
+def can_fork() -> bool:
+    from toolkit import memory
+
+    return (hasattr(os, "fork") and sys.platform != "darwin" and os.environ.get(ONE_CORE_ENV) != "1"
+            and (os.cpu_count() or 1) >= 2 and memory.is_one_shot() and threading.active_count() == 1)
+
+
+class Pending:
+    """A function's outcome: computed by a child process, or already here when it ran in place."""
+
+    def __init__(self, pid: int | None = None, reader: int | None = None, outcome: tuple | None = None):
+        self._pid, self._reader, self._outcome = pid, reader, outcome
+
+    @property
+    def forked(self) -> bool:
+        return self._pid is not None
+
+    def result(self) -> Any:
+        """The function's return value; its exception raised here; its warnings warned here (once)."""
+        if self._outcome is None:
+            self._outcome = self._receive()
+        kind, value, caught = self._outcome
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=2)
+        self._outcome = (kind, value, [])
+        if kind == "error":
+            raise value
+        return value
+
+    def wait(self) -> None:
+        """Let the child finish (its outcome kept for result()); nothing raised."""
+        if self._outcome is None:
+            self._outcome = self._receive()
+
+    def _receive(self) -> tuple:
+        import pickle
+
+        with os.fdopen(self._reader, "rb") as pipe:
+            payload = pipe.read()      # read to the end before waiting: a full pipe would block the child
+        _, status = os.waitpid(self._pid, 0)
+        try:
+            return pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - nothing or half a message: the child died
+            code = os.waitstatus_to_exitcode(status)
+            return "error", RuntimeError(f"后台进程意外退出（退出码 {code}）"), []
+
+
+def start(function: Callable, *args) -> Pending:
+    """function(*args) in a forked child where that is safe (see the module text), else here and now."""
+    if not can_fork():
+        try:
+            return Pending(outcome=("ok", function(*args), []))
+        except Exception as exc:  # noqa: BLE001 - raised by result(), as from a child
+            return Pending(outcome=("error", exc, []))
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                       # the child
+        os.close(reader)
+        gc.disable()                                   # short-lived: its garbage is dropped when it exits
+        code = 0
+        try:
+            payload = _pickled(_outcome_of(function, args))
+            with os.fdopen(writer, "wb") as pipe:
+                pipe.write(payload)
+        except BaseException:  # noqa: BLE001 - the parent reports a child that said nothing
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(writer)
+    return Pending(pid=pid, reader=reader)
+
+
+def _outcome_of(function: Callable, args: tuple) -> tuple:
+    """In the child: ("ok", value, warnings) or ("error", exception, warnings); warnings as (message, category)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = ("ok", function(*args))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller as it is
+            value = ("error", exc)
+    return (*value, [(str(w.message), w.category) for w in caught])
+
+
+def _pickled(outcome: tuple) -> bytes:
+    """The outcome for the pipe; an exception that does not come back whole goes as a RuntimeError with its text."""
+    import pickle
+
+    kind, value, caught = outcome
+    if kind == "error":
+        try:
+            pickle.loads(pickle.dumps(value))
+        except Exception:  # noqa: BLE001 - e.g. an exception whose __init__ wants more than its args
+            outcome = ("error", RuntimeError(f"{type(value).__name__}: {value}"), caught)
+    return pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
