@@ -34,7 +34,7 @@ from toolkit.workspace import file_sha256
 
 MAX_WIDTH = 60
 MIN_WIDTH = 6
-FAST_ROWS = 500          # tables this long are written by the fast path
+FAST_ROWS = 50           # tables this long are written by the fast path (shorter ones cost less by cell)
 IN_MEMORY_ROWS = 20_000  # a workbook whose fast tables hold fewer rows is put together in memory
 WIDTH_SAMPLE_ROWS = 500   # column widths measure this many rows in order, then the distinct texts of the rest
 LINE_HEIGHT = 14         # points per line of 10 pt text in a row
