@@ -2,6 +2,7 @@
 its warnings — and collect writes the same files whether it forks or not (issue 16)."""
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
@@ -17,6 +18,7 @@ from toolkit import beside, memory
 from toolkit.errors import LedgerLockedError, ToolkitWarning
 
 PERIOD = "2024-W11"
+RECEIVED = "2024-03-15 10:00"
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def test_errors_and_warnings_come_back_as_they_were_raised(forking):
 
 
 def test_a_child_that_dies_is_reported_not_waited_for(forking):
-    with pytest.raises(RuntimeError, match="后台进程意外退出（退出码 3）"):
+    with pytest.raises(beside.ChildDied, match="后台进程意外退出（退出码 3）"):
         beside.start(_dies).result()
 
 
@@ -120,11 +122,17 @@ def _workspace_with_returns(root: Path) -> Path:
 
 
 def _collected(root: Path, one_core: bool, monkeypatch) -> tuple[dict, list, dict]:
+    monkeypatch.setenv(beside.ONE_CORE_ENV, "1" if one_core else "0")
+    result = run_toolkit(root, "collect", PERIOD, "--received", RECEIVED)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    sheets, history, notes = _outputs(root)
+    return sheets, history, {"notes": notes, "stdout": result.stdout}
+
+
+def _outputs(root: Path) -> tuple[dict, list, dict]:
+    """Every sheet collect wrote (but 说明, which holds the time), the history rows and the 退回 notes."""
     from python_calamine import CalamineWorkbook
 
-    monkeypatch.setenv(beside.ONE_CORE_ENV, "1" if one_core else "0")
-    result = run_toolkit(root, "collect", PERIOD, "--received", "2024-03-15 10:00")
-    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     outputs = root / "outputs"
     sheets = {}
     for path in [outputs / "台账.xlsx", *sorted((outputs / PERIOD).glob("*.xlsx"))]:
@@ -135,7 +143,7 @@ def _collected(root: Path, one_core: bool, monkeypatch) -> tuple[dict, list, dic
     with sqlite3.connect(outputs / "进展记录.sqlite") as conn:
         history = conn.execute("SELECT * FROM progress_rows ORDER BY id").fetchall()
     notes = {p.name: p.read_text(encoding="utf-8") for p in sorted((outputs / PERIOD / "退回").glob("*.txt"))}
-    return sheets, history, {"notes": notes, "stdout": result.stdout}
+    return sheets, history, notes
 
 
 def test_collect_writes_the_same_files_on_one_core_and_on_two(tmp_path, monkeypatch):
@@ -164,3 +172,39 @@ def test_a_report_that_cannot_be_written_beside_leaves_ledger_and_database_as_th
     assert "无法写入" in result.stderr and "台账未作改动" in result.stderr
     assert (ledger.read_bytes(), store.read_bytes() if store.exists() else None) == before
     assert not [p for p in (root / "outputs").rglob("*") if ".tmp" in p.name]
+
+
+def test_children_that_die_leave_their_work_to_the_command(tmp_path, monkeypatch, forking):
+    """A child killed half-way (out of memory, a crash in a reader) costs time, not results: the command judges
+    that half of the returns and writes the reports itself."""
+    from datetime import datetime
+
+    from toolkit.collect import command, judging
+    from toolkit.workspace import Workspace
+
+    base = _workspace_with_returns(tmp_path / "base")
+    one = shutil.copytree(base, tmp_path / "one", symlinks=True)
+    two = shutil.copytree(base, tmp_path / "two", symlinks=True)
+    expected_sheets, expected_history, expected_rest = _collected(one, True, monkeypatch)
+    monkeypatch.delenv(beside.ONE_CORE_ENV)
+
+    parent = os.getpid()
+    write_outputs = command._write_outputs
+
+    def dies_in_a_child(*args):
+        if os.getpid() != parent:
+            os._exit(9)
+        return write_outputs(*args)
+
+    seen = []
+    start = beside.start
+    monkeypatch.setattr(beside, "start", lambda function, *args: seen.append(start(function, *args)) or seen[-1])
+    monkeypatch.setattr(judging, "_judged_states", lambda *args: os._exit(9))
+    monkeypatch.setattr(command, "_write_outputs", dies_in_a_child)
+    try:
+        command.collect_period(Workspace.at(two), PERIOD, received=datetime.fromisoformat(RECEIVED))
+    finally:
+        gc.unfreeze()
+    assert [pending.forked for pending in seen] == [True, True]       # both children were started, and died
+    sheets, history, notes = _outputs(two)
+    assert sheets == expected_sheets and history == expected_history and notes == expected_rest["notes"]

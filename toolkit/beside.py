@@ -21,6 +21,11 @@ from typing import Any, Callable
 ONE_CORE_ENV = "TOOLKIT_ONE_CORE"
 
 
+class ChildDied(RuntimeError):
+    """The child ended without handing back an outcome (killed, out of memory …): the caller may do the work
+    itself."""
+
+
 def can_fork() -> bool:
     from toolkit import memory
 
@@ -65,7 +70,7 @@ class Pending:
             return pickle.loads(payload)
         except Exception:  # noqa: BLE001 - nothing or half a message: the child died
             code = os.waitstatus_to_exitcode(status)
-            return "error", RuntimeError(f"后台进程意外退出（退出码 {code}）"), []
+            return "error", ChildDied(f"后台进程意外退出（退出码 {code}）"), []
 
 
 def start(function: Callable, *args) -> Pending:

@@ -162,7 +162,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         # the reports are written beside the ledger (toolkit.beside) but taken before its commit: a report that
         # cannot be written (open in Excel) still leaves the ledger and the database as they were
         reports = beside.start(_write_outputs, ws, outcome, ledger, period)
-        take_reports = functools.partial(_take_reports, outcome, reports)
+        take_reports = functools.partial(_take_reports, reports, ws, outcome, ledger, period)
         try:
             if not reports.forked:
                 take_reports()
@@ -173,8 +173,13 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     return outcome
 
 
-def _take_reports(outcome: CollectOutcome, reports: beside.Pending) -> None:
-    outcome.report, outcome.summary, outcome.return_notes = reports.result()
+def _take_reports(reports: beside.Pending, ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
+    """The reports' paths from where they were written; a child that died has them written here."""
+    try:
+        written = reports.result()
+    except beside.ChildDied:
+        written = _write_outputs(ws, outcome, ledger, period)
+    outcome.report, outcome.summary, outcome.return_notes = written
     checkpoint("collect:reports")
 
 

@@ -527,8 +527,7 @@ def judge_all(verdicts: list[FileVerdict], ctx: Context, track) -> None:
     here = [v for v in originals if id(v) not in away]
     for verdict in track(here + elsewhere + copies, len(verdicts), "校验回收文件"):
         if pending is not None and id(verdict) in away:
-            for judged, state in zip(elsewhere, pending.result()):
-                judged.__dict__.update(state)
+            _take_states(elsewhere, pending, ctx)
             pending = None
         original = first_of[verdict.sha256]
         if original is not verdict:
@@ -544,6 +543,18 @@ def _judged_states(verdicts: list[FileVerdict], ctx: Context) -> list[dict]:
     for verdict in verdicts:
         _judge_guarded(verdict, ctx)
     return [verdict.__dict__ for verdict in verdicts]
+
+
+def _take_states(verdicts: list[FileVerdict], pending: beside.Pending, ctx: Context) -> None:
+    """What the child judged, set on the parent's verdicts; a child that died has its files judged here."""
+    try:
+        states = pending.result()
+    except beside.ChildDied:
+        for verdict in verdicts:
+            _judge_guarded(verdict, ctx)
+        return
+    for verdict, state in zip(verdicts, states):
+        verdict.__dict__.update(state)
 
 
 def _judge_guarded(verdict: FileVerdict, ctx: Context) -> None:
