@@ -88,7 +88,7 @@ def test_disk_full_while_issuing_forms_is_no_internal_error(ws, monkeypatch):
     def full(*args, **kwargs):
         raise FileCreateError(OSError(errno.ENOSPC, "No space left on device", "区民政局.xlsx"))
 
-    monkeypatch.setattr(forms, "write_unit_workbook", full)
+    monkeypatch.setattr(forms.command, "write_unit_workbook", full)   # where issue_forms finds it
     result = cli(ws, "issue", PERIOD)
     assert result.exit_code == 2
     assert "磁盘空间不足" in result.output and "程序内部错误" not in result.output

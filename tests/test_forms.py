@@ -1,4 +1,4 @@
-"""The per-unit fill-in workbooks (toolkit/forms.py): layout contract, identity, issue, LibreOffice round trips."""
+"""The per-unit fill-in workbooks (toolkit/forms/): layout contract, identity, issue, LibreOffice round trips."""
 from __future__ import annotations
 
 import shutil
@@ -14,7 +14,7 @@ import pytest
 from conftest import convert_with_soffice, run_toolkit
 
 from toolkit import forms
-from toolkit.errors import ToolkitWarning
+from toolkit.errors import ToolkitError, ToolkitWarning
 from toolkit.models import (CO, LEAD, REPORTABLE_STATES, Assignment, IndicatorRecord, Ledger, NoticeInfo,
                             ProgressRecord, Task, TaskStatus)
 from toolkit.workspace import Workspace, safe_file_name
@@ -131,7 +131,7 @@ def test_office_key_truncated_is_refused(tmp_path):
     ws = Workspace.at(tmp_path)
     ws.outputs.mkdir()
     ws.office_key.write_bytes(b"short")
-    with pytest.raises(forms.ToolkitError) as err:
+    with pytest.raises(ToolkitError) as err:
         forms.office_key(ws)
     assert "备份" in err.value.message
 
@@ -301,8 +301,9 @@ def forms_directory_units():
 
 def test_last_reports_take_latest_accepted_before_the_period():
     from toolkit.periods import period_end_of
+    from toolkit.progress import last_reports
 
-    reports = forms.last_reports(forms_ledger(), date(2024, 3, 18), period_end_of)
+    reports = last_reports(forms_ledger(), date(2024, 3, 18), period_end_of)
     assert reports[("区财政局", "1")].text == "第11周文本"
     assert reports[("区财政局", "2")].text == "财政局协办反馈"
 

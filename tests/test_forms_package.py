@@ -158,8 +158,8 @@ def test_a_form_the_package_does_not_cover_goes_per_cell(tmp_path):
     unescape those), a very long text xlsxwriter may cut elsewhere, a number that is not finite xlsxwriter
     refuses: such a form is written per cell."""
     tasks = [_task(1, LEAD)]
-    assert not forms._fits_package(tasks, [forms.IndicatorRow("1#1", "1", "指标", float("nan"), "个", None)])
-    assert forms._fits_package(tasks, [])
+    assert not forms.package._fits_package(tasks, [forms.IndicatorRow("1#1", "1", "指标", float("nan"), "个", None)])
+    assert forms.package._fits_package(tasks, [])
     for odd in ("含控制符\x07", "字样_x0041_", "很长" * 9000):
         fast, reference = write_both(tmp_path / str(len(odd)), "区民政局", [_task(1, LEAD, last=odd), _task(2, CO)], [])
         with zipfile.ZipFile(fast) as package:
@@ -183,7 +183,7 @@ def test_the_bundled_notice_forms_are_the_same_both_ways(parsed_workspace, monke
         written.append((direct(path, *args, **kwargs), direct(reference, *args, per_cell=True, **kwargs)))
         return written[-1][0]
 
-    monkeypatch.setattr(forms, "write_unit_workbook", both)
+    monkeypatch.setattr(forms.command, "write_unit_workbook", both)   # where issue_forms finds it
     outcome = forms.issue_forms(Workspace.at(parsed_workspace), "2024-W12", as_of=datetime(2024, 3, 18).date())
     assert len(written) == len(outcome.files) > 40
     for fast, reference in written:
@@ -201,4 +201,4 @@ def test_column_widths_measure_the_widest_line(tmp_path):
             chosen = values[:count]
             lines = [line for v in chosen if v not in (None, "") for line in str(v).split("\n")]
             widest = max([text_width("任务内容") / 2 + 2] + [text_width(line) + 2 for line in lines])
-            assert forms._column_width("任务内容", chosen, low, cap) == max(low, min(cap, widest))
+            assert forms.layout._column_width("任务内容", chosen, low, cap) == max(low, min(cap, widest))
