@@ -284,18 +284,30 @@ def _task_rows(ref: _Reference, tasks: Sequence[TaskRow], widths: tuple[float, .
 @functools.lru_cache(maxsize=8192)
 def _task_row_xml(task: TaskRow, styles: tuple[int, ...], widths: tuple[float, ...]) -> tuple[str, tuple[str, ...]]:
     """A task row's height attributes and its cells split where the row number goes (then joined with it): the
-    same task recurs in many units' forms."""
-    from toolkit.formxml import height_attributes
+    same task recurs in many units' forms. From the second period on each unit's row differs (its own last
+    report), so the task's own columns, the same in every form, are measured and rendered once (_own_part)."""
+    from toolkit.formxml import column_letter, height_attributes, text_cell
 
-    return (height_attributes(row_height(task_values(task), widths, min_lines=3)), _task_cells(task, styles))
+    values = task_values(task)
+    own_height, own_cells = _own_part(tuple(values[:_OWN_COLUMNS]), styles[:_OWN_COLUMNS], widths[:_OWN_COLUMNS])
+    height = max(own_height, row_height(values[_OWN_COLUMNS:], widths[_OWN_COLUMNS:], min_lines=3))
+    rest = "".join(text_cell(f"{column_letter(col)}\0", style, value)
+                   for col, (value, style) in enumerate(zip(values, styles)) if col >= _OWN_COLUMNS)
+    return height_attributes(height), tuple((own_cells + rest).split("\0"))
+
+
+_OWN_COLUMNS = TASK_HEADERS.index("上期状态")     # 序号 … 量化指标: the task's, whichever unit's form it is in
 
 
 @functools.lru_cache(maxsize=8192)
-def _task_cells(task: TaskRow, styles: tuple[int, ...]) -> tuple[str, ...]:
+def _own_part(values: tuple[str, ...], styles: tuple[int, ...], widths: tuple[float, ...]) -> tuple[float, str]:
+    """The height the task's own columns need (row_height is the largest of its columns') and their cells, with
+    "\0" where the row number goes."""
     from toolkit.formxml import column_letter, text_cell
 
-    return tuple("".join(text_cell(f"{column_letter(col)}\0", style, value)
-                         for col, (value, style) in enumerate(zip(task_values(task), styles))).split("\0"))
+    return (row_height(values, widths, min_lines=3),
+            "".join(text_cell(f"{column_letter(col)}\0", style, value)
+                    for col, (value, style) in enumerate(zip(values, styles))))
 
 
 def _indicator_sheet_xml(ref: _Reference, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> str:
