@@ -82,6 +82,23 @@ def test_a_child_that_dies_is_reported_not_waited_for(forking):
         beside.start(_dies).result()
 
 
+def _take_all(turns) -> list[int]:
+    taken = []
+    while (number := turns.take()) is not None:
+        taken.append(number)
+    return taken
+
+
+def test_turns_give_each_number_to_exactly_one_process(forking):
+    turns = beside.Turns(5000)
+    child = beside.start(_take_all, turns)
+    mine = _take_all(turns)
+    theirs = child.result()
+    assert sorted(mine + theirs) == list(range(5000))          # every number once, by one of the two
+    with pytest.raises(ValueError):
+        beside.Turns(beside.Turns.MOST + 1)
+
+
 def test_where_forking_is_not_safe_the_work_is_done_in_place(forking, monkeypatch):
     monkeypatch.setenv(beside.ONE_CORE_ENV, "1")
     pending = beside.start(_pid_and, 5)
@@ -199,7 +216,12 @@ def test_children_that_die_leave_their_work_to_the_command(tmp_path, monkeypatch
     seen = []
     start = beside.start
     monkeypatch.setattr(beside, "start", lambda function, *args: seen.append(start(function, *args)) or seen[-1])
-    monkeypatch.setattr(judging, "_judged_states", lambda *args: os._exit(9))
+    def takes_three_files_and_dies(originals, turns, ctx):
+        for _ in range(3):
+            turns.take()
+        os._exit(9)
+
+    monkeypatch.setattr(judging, "_judged_in_turns", takes_three_files_and_dies)
     monkeypatch.setattr(command, "_write_outputs", dies_in_a_child)
     try:
         command.collect_period(Workspace.at(two), PERIOD, received=datetime.fromisoformat(RECEIVED))

@@ -25,20 +25,22 @@ try:
 except SystemExit as exc:
     code = exc.code
 with open(out, "w", encoding="utf-8") as f:
-    json.dump({"code": code, "modules": sorted({name.split(".")[0] for name in sys.modules})}, f)
+    json.dump({"code": code, "modules": sorted({name.split(".")[0] for name in sys.modules}),
+               "toolkit": sorted(name for name in sys.modules if name.startswith("toolkit."))}, f)
 """
 EXCEL_READERS = {"openpyxl", "pandas"}
 WORD_AND_CHART = {"docx", "docxtpl", "matplotlib", "numpy", "PIL", "lxml", "jinja2"}
 
 
-def modules_of(workspace: Path, *args: str, tmp: Path) -> set[str]:
+def modules_of(workspace: Path, *args: str, tmp: Path, ours: bool = False) -> set[str]:
+    """The top-level packages a real run of `toolkit *args` loaded; with `ours`, the toolkit's own modules."""
     out = tmp / "modules.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TOOLKIT_SETTLE_SECONDS": "0"}
     result = subprocess.run([sys.executable, "-c", RUN, str(out), "-w", str(workspace), *args], env=env,
                             cwd=str(ROOT), capture_output=True, text=True, encoding="utf-8")
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["code"] in (0, 1, None), result.stderr
-    return set(data["modules"])
+    return set(data["toolkit" if ours else "modules"])
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +75,11 @@ def test_collect_and_status_read_without_openpyxl(returned_workspace, tmp_path):
 
     collect = modules_of(returned_workspace, "collect", PERIOD, tmp=tmp_path)
     assert not collect & (EXCEL_READERS | WORD_AND_CHART)
+    # collect reads the forms' contract (sheet names, identity), not the code that writes them
+    ours = modules_of(returned_workspace, "collect", PERIOD, tmp=tmp_path, ours=True)
+    assert "toolkit.forms.contract" in ours
+    assert not ours & {"toolkit.forms.plan", "toolkit.forms.layout", "toolkit.forms.percell", "toolkit.forms.package",
+                       "toolkit.forms.command", "toolkit.circular", "toolkit.templating", "toolkit.scoring"}
     ws = Workspace.at(returned_workspace)
     unit, task_id = json.loads((returned_workspace / "percent-cell.json").read_text(encoding="utf-8"))
     progress = {(r.unit, r.task_id): r.progress for r in load_ledger(ws).progress}

@@ -73,6 +73,30 @@ class Pending:
             return "error", ChildDied(f"后台进程意外退出（退出码 {code}）"), []
 
 
+class Turns:
+    """The numbers 0 … count-1, each taken once by whichever process (the command or its child) asks first: work
+    shared this way keeps both busy until it is done, however unevenly its pieces cost. A pipe holds the numbers;
+    the command makes it before it forks, so the child shares it."""
+
+    ITEM = 4
+    MOST = 16_000          # a pipe holds 64 KiB before a writer would wait: more numbers than that are not shared
+
+    def __init__(self, count: int):
+        if count > self.MOST:
+            raise ValueError(f"at most {self.MOST} turns")
+        self._reader, writer = os.pipe()
+        os.write(writer, b"".join(n.to_bytes(self.ITEM, "little") for n in range(count)))
+        os.close(writer)
+
+    def take(self) -> int | None:
+        """The next number nobody has taken, or None when all are."""
+        item = os.read(self._reader, self.ITEM)    # one read of a few bytes from a pipe is never split
+        return int.from_bytes(item, "little") if item else None
+
+    def close(self) -> None:
+        os.close(self._reader)
+
+
 def start(function: Callable, *args) -> Pending:
     """function(*args) in a forked child where that is safe (see the module text), else here and now."""
     if not can_fork():

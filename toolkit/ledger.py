@@ -920,6 +920,14 @@ def _lock_is_stale(lock: Path) -> bool:
     return not process_alive(pid)
 
 
+def ready_to_write() -> None:
+    """Import what write_ledger needs (xlsxwriter, the table and overview writers) ahead of time: collect does it
+    while a child judges the returns (toolkit.beside), and the child that writes the reports then has it too."""
+    import xlsxwriter  # noqa: F401
+
+    from toolkit import overview, sheets  # noqa: F401
+
+
 def write_ledger(path: Path, ledger: Ledger) -> None:
     from toolkit import sheets
 

@@ -117,7 +117,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     from toolkit.config import load_config
     from toolkit.directory import known_units, load_directory, unit_tasks
     from toolkit.forms import office_key
-    from toolkit.ledger import ledger_lock, load_ledger, refuse_if_open, save_ledger
+    from toolkit.ledger import ledger_lock, load_ledger, ready_to_write, refuse_if_open, save_ledger
     from toolkit.periods import parse_period
 
     track = track or _no_track
@@ -138,7 +138,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
             verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
                                     clock, track)
             checkpoint("collect:archived")
-            judge_all(verdicts, ctx, track)
+            judge_all(verdicts, ctx, track, meanwhile=ready_to_write)
             take_evidence(ws, ledger, verdicts, period.id, config.lifecycle, directory)
         checkpoint("collect:judged")
         mark_earlier_collections(verdicts, ledger, period.id)

@@ -1,11 +1,12 @@
 """Judging one returned file: identity, period, rows against the unit's tasks, locked cells and values."""
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from toolkit import beside, lifecycle
 from toolkit.checks import FileRejected, Problem, column_letter, is_blank, normalise_percent, normalise_state, text_of
@@ -507,10 +508,13 @@ def _judge_indicators(verdict: FileVerdict, book: Book, preferred: str, held: di
 
 # ---------------------------------------------------------------- judging the files of one run
 
-SPLIT_FILES = 16     # from this many files on, half are judged beside the command (fewer do not repay the fork)
+SPLIT_FILES = 16     # from this many files on, a child judges beside the command (fewer do not repay the fork)
 
 
-def judge_all(verdicts: list[FileVerdict], ctx: Context, track) -> None:
+def judge_all(verdicts: list[FileVerdict], ctx: Context, track, meanwhile: Callable[[], None] | None = None) -> None:
+    """Judge every file; identical copies are judged once. Where toolkit.beside can fork, the command and a child
+    take the files in turn (beside.Turns), and `meanwhile` (work the command needs later) runs while the child
+    starts; elsewhere it runs first."""
     for verdict in verdicts:
         if verdict.preset is not None:
             apply_preset(verdict, ctx)
@@ -521,40 +525,51 @@ def judge_all(verdicts: list[FileVerdict], ctx: Context, track) -> None:
         first_of.setdefault(verdict.sha256, verdict)
     originals = [v for v in verdicts if first_of[v.sha256] is v]
     copies = [v for v in verdicts if first_of[v.sha256] is not v]
-    elsewhere = originals[1::2] if len(originals) >= SPLIT_FILES and beside.can_fork() else []
-    pending = beside.start(_judged_states, elsewhere, ctx) if elsewhere else None
-    away = {id(v) for v in elsewhere}
-    here = [v for v in originals if id(v) not in away]
-    for verdict in track(here + elsewhere + copies, len(verdicts), "校验回收文件"):
-        if pending is not None and id(verdict) in away:
-            _take_states(elsewhere, pending, ctx)
-            pending = None
+    shared = SPLIT_FILES <= len(originals) <= beside.Turns.MOST and beside.can_fork()
+    turns = beside.Turns(len(originals)) if shared else None
+    child = beside.start(_judged_in_turns, originals, turns, ctx) if turns else None
+    if meanwhile is not None:
+        meanwhile()
+    judged_elsewhere: set[int] = set()
+    order = _in_turns(originals, turns, child, judged_elsewhere, ctx) if turns else originals
+    for verdict in track(itertools.chain(order, copies), len(verdicts), "校验回收文件"):
         original = first_of[verdict.sha256]
         if original is not verdict:
             verdict.unit, verdict.rejected = original.unit, original.rejected
             verdict.counted = False
             verdict.add("duplicate-file", f"与《{original.name}》内容完全相同（重复发送），只计一次。")
-        elif id(verdict) not in away:
+        elif id(verdict) not in judged_elsewhere:
             _judge_guarded(verdict, ctx)
 
 
-def _judged_states(verdicts: list[FileVerdict], ctx: Context) -> list[dict]:
-    """Judge `verdicts` (in the child, see toolkit.beside) and hand back what judging set on each."""
-    for verdict in verdicts:
-        _judge_guarded(verdict, ctx)
-    return [verdict.__dict__ for verdict in verdicts]
-
-
-def _take_states(verdicts: list[FileVerdict], pending: beside.Pending, ctx: Context) -> None:
-    """What the child judged, set on the parent's verdicts; a child that died has its files judged here."""
+def _in_turns(originals: list[FileVerdict], turns: beside.Turns, child: beside.Pending, judged_elsewhere: set[int],
+              ctx: Context) -> Iterator[FileVerdict]:
+    """The files the command takes in turn with its child (judged by the caller as they come), then those the
+    child judged, their states set here (a child that died has its files judged here)."""
+    mine = set()
+    while (index := turns.take()) is not None:
+        mine.add(index)
+        yield originals[index]
+    turns.close()
     try:
-        states = pending.result()
+        states = child.result()
     except beside.ChildDied:
-        for verdict in verdicts:
-            _judge_guarded(verdict, ctx)
-        return
-    for verdict, state in zip(verdicts, states):
-        verdict.__dict__.update(state)
+        states = {}
+    theirs = [index for index in range(len(originals)) if index not in mine]
+    for index in theirs:
+        if index in states:
+            originals[index].__dict__.update(states[index])
+            judged_elsewhere.add(id(originals[index]))
+    yield from (originals[index] for index in theirs)
+
+
+def _judged_in_turns(originals: list[FileVerdict], turns: beside.Turns, ctx: Context) -> dict[int, dict]:
+    """In the child: judge the files it takes in turn; what judging set on each, by its number."""
+    states = {}
+    while (index := turns.take()) is not None:
+        _judge_guarded(originals[index], ctx)
+        states[index] = originals[index].__dict__
+    return states
 
 
 def _judge_guarded(verdict: FileVerdict, ctx: Context) -> None:

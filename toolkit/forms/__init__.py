@@ -5,24 +5,40 @@ contract (sheet names, header rows, footer and the signed identity that collect 
 (xlsxwriter, cell by cell: the reference) → package (the package XML written directly: `write_unit_workbook`) →
 command (`issue_forms`, 下发清单, 下发通知).
 """
-from toolkit.forms.command import IssueOutcome, issue_forms
-from toolkit.forms.contract import (CHUNK, DEFINED_NAME_PREFIX, FOOTER_LABEL_COLUMN, FOOTER_LABELS, FOOTER_REQUIRED,
-                                    FOOTER_VALUE_COLUMN, FORM_SCHEMA, IDENTITY_FIELDS, INDICATOR_FIRST_ROW,
-                                    INDICATOR_HEADER_ROW, INDICATOR_HEADERS, INDICATOR_INPUT_HEADERS, INDICATOR_SHEET,
-                                    LIST_SHEET, META_SHEET, SIGNATURE_KEY, STATES_NAME, TASK_FIRST_ROW,
-                                    TASK_HEADER_ROW, TASK_HEADERS, TASK_INPUT_HEADERS, TASK_REQUIRED_HEADERS,
-                                    TASK_SHEET, TASK_TITLE_ROW, TASK_UNIT_ROW, TASKS_SEPARATOR, canonical_identity,
-                                    footer_rows, identity_chunks, make_identity, office_key, sign_identity,
-                                    split_task_ids, verify_identity)
-from toolkit.forms.layout import LINE_HEIGHT, MAX_ROW_HEIGHT, due_text, row_height, title_height
-from toolkit.forms.package import write_unit_workbook
-from toolkit.forms.plan import IndicatorRow, TaskRow, UnitForm, plan_forms
+from __future__ import annotations
 
-__all__ = ["FORM_SCHEMA", "TASK_SHEET", "INDICATOR_SHEET", "LIST_SHEET", "META_SHEET", "STATES_NAME", "TASK_HEADERS",
-           "TASK_INPUT_HEADERS", "TASK_REQUIRED_HEADERS", "TASK_TITLE_ROW", "TASK_UNIT_ROW", "TASK_HEADER_ROW",
-           "TASK_FIRST_ROW", "FOOTER_LABEL_COLUMN", "FOOTER_VALUE_COLUMN", "FOOTER_LABELS", "FOOTER_REQUIRED",
-           "INDICATOR_HEADERS", "INDICATOR_INPUT_HEADERS", "INDICATOR_HEADER_ROW", "INDICATOR_FIRST_ROW",
-           "IDENTITY_FIELDS", "SIGNATURE_KEY", "TASKS_SEPARATOR", "DEFINED_NAME_PREFIX", "CHUNK", "footer_rows",
-           "split_task_ids", "canonical_identity", "sign_identity", "verify_identity", "office_key", "make_identity",
-           "identity_chunks", "TaskRow", "IndicatorRow", "UnitForm", "plan_forms", "LINE_HEIGHT", "MAX_ROW_HEIGHT",
-           "due_text", "row_height", "title_height", "write_unit_workbook", "IssueOutcome", "issue_forms"]
+import importlib
+
+# name → the module that defines it: imported on first use, so that a command needing only the contract (collect
+# reads a few sheet names) does not load the writers
+_WHERE = {
+    "FORM_SCHEMA": "contract", "TASK_SHEET": "contract", "INDICATOR_SHEET": "contract", "LIST_SHEET": "contract",
+    "META_SHEET": "contract", "STATES_NAME": "contract", "TASK_HEADERS": "contract",
+    "TASK_INPUT_HEADERS": "contract", "TASK_REQUIRED_HEADERS": "contract", "TASK_TITLE_ROW": "contract",
+    "TASK_UNIT_ROW": "contract", "TASK_HEADER_ROW": "contract", "TASK_FIRST_ROW": "contract",
+    "FOOTER_LABEL_COLUMN": "contract", "FOOTER_VALUE_COLUMN": "contract", "FOOTER_LABELS": "contract",
+    "FOOTER_REQUIRED": "contract", "INDICATOR_HEADERS": "contract", "INDICATOR_INPUT_HEADERS": "contract",
+    "INDICATOR_HEADER_ROW": "contract", "INDICATOR_FIRST_ROW": "contract", "IDENTITY_FIELDS": "contract",
+    "SIGNATURE_KEY": "contract", "TASKS_SEPARATOR": "contract", "DEFINED_NAME_PREFIX": "contract",
+    "CHUNK": "contract", "footer_rows": "contract", "split_task_ids": "contract", "canonical_identity": "contract",
+    "sign_identity": "contract", "verify_identity": "contract", "office_key": "contract",
+    "make_identity": "contract", "identity_chunks": "contract",
+    "TaskRow": "plan", "IndicatorRow": "plan", "UnitForm": "plan", "plan_forms": "plan",
+    "LINE_HEIGHT": "layout", "MAX_ROW_HEIGHT": "layout", "due_text": "layout", "row_height": "layout",
+    "title_height": "layout",
+    "write_unit_workbook": "package",
+    "IssueOutcome": "command", "issue_forms": "command",
+}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
