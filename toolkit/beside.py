@@ -79,14 +79,22 @@ class Turns:
     the command makes it before it forks, so the child shares it."""
 
     ITEM = 4
-    MOST = 16_000          # a pipe holds 64 KiB before a writer would wait: more numbers than that are not shared
 
     def __init__(self, count: int):
-        if count > self.MOST:
-            raise ValueError(f"at most {self.MOST} turns")
+        """ValueError when the pipe cannot hold `count` numbers (64 KiB, or a page or two on a system short of pipe
+        memory): the caller then does the work alone."""
         self._reader, writer = os.pipe()
-        os.write(writer, b"".join(n.to_bytes(self.ITEM, "little") for n in range(count)))
-        os.close(writer)
+        os.set_blocking(writer, False)        # never wait for a reader that does not exist yet
+        data = b"".join(n.to_bytes(self.ITEM, "little") for n in range(count))
+        try:
+            written = os.write(writer, data) if data else 0
+        except BlockingIOError:
+            written = 0
+        finally:
+            os.close(writer)
+        if written < len(data):
+            os.close(self._reader)
+            raise ValueError(f"a pipe holds fewer than {count} turns")
 
     def take(self) -> int | None:
         """The next number nobody has taken, or None when all are."""

@@ -209,8 +209,6 @@ def unit_tasks(ledger: Ledger, directory: Directory, known_only: bool = False) -
         group = collective(a.unit)
         if group is None:
             unit = directory.find(a.unit)
-            if unit is None and known_only:
-                continue
             _keep_stronger(named, (unit.name if unit else a.unit, a.task_id), a.role)
         elif not group.related_only:
             for unit in directory.of_category(group.category):
@@ -220,12 +218,12 @@ def unit_tasks(ledger: Ledger, directory: Directory, known_only: bool = False) -
     result: dict[str, list[tuple[str, str]]] = {}
     for (unit, task_id), role in sorted(roles.items(), key=lambda kv: order.get(kv[0][1], 0)):
         result.setdefault(unit, []).append((task_id, role))
-    return result
+    return known_units(result, directory) if known_only else result
 
 
 def known_units(held: dict[str, list[tuple[str, str]]], directory: Directory) -> dict[str, list[tuple[str, str]]]:
-    """unit_tasks(…, known_only=True) from unit_tasks(…): the units that are in 单位名录 (a collective's units all
-    are; a name that is not is left out)."""
+    """The units of unit_tasks(…) that are in 单位名录 (a collective's units all are; a name that is not is left
+    out): what unit_tasks(…, known_only=True) gives, for a caller that has the full expansion already."""
     return {unit: tasks for unit, tasks in held.items() if directory.find(unit) is not None}
 
 

@@ -41,8 +41,9 @@ _cjk_font_cache: list[FontFace | None] = []
 def cjk_font() -> FontFace | None:
     """The CJK face the chart uses; None, with a warning naming the cause, when the system has none.
 
-    The face found last time is remembered in the user's cache folder and checked again (it still exists, reads and
-    draws Chinese); when it does not, or nothing was remembered, the system's font files are searched once more.
+    The face found last time is remembered in the user's cache folder and checked again (it still exists and reads;
+    whether it draws Chinese only when the file's size or time changed); when it does not, or nothing was
+    remembered, the system's font files are searched once more.
     """
     if _cjk_font_cache:
         return _cjk_font_cache[0]
@@ -137,7 +138,8 @@ def search_cjk_face() -> tuple[FontFace | None, dict[str, str]]:
     faces = sorted(faces_in(named, unreadable), key=preference)
     found = first_drawing_chinese(faces)
     if found is None:
-        others = [path for path in files if path not in set(named)]
+        tried = set(named)
+        others = [path for path in files if path not in tried]
         found = first_drawing_chinese(faces_in(others, unreadable))
     return found, unreadable
 

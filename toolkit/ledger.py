@@ -831,13 +831,14 @@ def _save_small_tables(ws: Workspace, ledger: Ledger, tables: dict[str, tuple[li
 
     refuse_if_open(ws)
     in_step = (parse_store_state(ledger.store_state) or (-1, -1)) == store_counts(ws)
-    if not in_step or ledger_source(ws) != ws.ledger or other_format_ledgers(ws):
+    # (a 台账.xls/.et/.ods beside the ledger, newer or older, was already read or warned about by load_ledger)
+    if not in_step or other_format_ledgers(ws):
         return save_ledger(ws, ledger)     # the store or another file has changes only a full save writes
+    if not all(rows for _, rows in tables.values()):
+        return save_ledger(ws, ledger)     # a full write leaves an empty 考核 out
     old_sha = file_sha256(ws.ledger)
     if old_sha != sheets.recorded_file_sha(ws.outputs / TABLE_RECORD_NAME):
         return save_ledger(ws, ledger)     # edited by the clerk (a 审核意见 …): what follows from it is written in full
-    if not all(rows for _, rows in tables.values()):
-        return save_ledger(ws, ledger)     # a full write leaves an empty 考核 out
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
     try:
         if not replace_tables(ws.ledger, tmp, tables, style_sheets=STYLE_SHEETS):

@@ -30,6 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from toolkit.checks import column_letter
 from toolkit.workspace import file_sha256
 
 MAX_WIDTH = 60
@@ -265,7 +266,7 @@ class _FastTable:
         last_row, last_col = reused[1:] if reused else _extent(self.rows)
         if bodies:
             bodies.rendered(sheet.name, styles, date_1904, (last_row, last_col))
-        write_header_rows, write_dimension = sheet._write_rows, sheet._write_dimension
+        write_header_rows = sheet._write_rows
 
         def write_rows() -> None:
             write_header_rows()
@@ -276,7 +277,7 @@ class _FastTable:
 
         def write_full_dimension() -> None:
             header_last = (sheet.dim_colmax if sheet.dim_colmax is not None else -1) + 1
-            ref = f"A1:{_column_letter(max(header_last, last_col))}{last_row}"
+            ref = f"A1:{column_letter(max(header_last, last_col) - 1)}{last_row}"
             sheet._xml_empty_tag("dimension", [("ref", ref)])
 
         sheet._write_rows = write_rows
@@ -441,7 +442,7 @@ def _rectangular_xml(rows: Sequence[Sequence[Any]], count: int, tails: "_CellTai
 
 def _row_template(count: int) -> str:
     """'<row r="{0}"{1}><c r="A{0}"{2}<c r="B{0}"{3}…</row>' for a row of `count` cells."""
-    cells = "".join(f'<c r="{_column_letter(n)}{{0}}"{{{n + 1}}}' for n in range(1, count + 1))
+    cells = "".join(f'<c r="{column_letter(n)}{{0}}"{{{n + 2}}}' for n in range(count))
     return f'<row r="{{0}}"{{1}}>{cells}</row>'
 
 
@@ -487,9 +488,7 @@ class _CellTails:
         if isinstance(value, str):
             if not value:
                 return self.empty
-            element = (f"<is><t>{value}</t></is>" if len(value) < _MAX_TEXT // 2 and not _NEEDS_CARE(value)
-                       else _inline(value))        # most texts need no escaping at all
-            rendered = f' s="{self.text_style}" t="inlineStr">{element}</c>'
+            rendered = f' s="{self.text_style}" t="inlineStr">{inline_text(value)}</c>'
             if len(self.cache) < _CACHED_TEXTS and value.__class__ is str:
                 self.cache[value] = rendered
             return rendered
@@ -551,23 +550,6 @@ def excel_serial(value: datetime, date_1904: bool = False) -> float:
         if serial > 59:
             serial += 1    # the 29 February 1900 Excel believes in
     return serial
-
-
-def _column_letter(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _column_number(letters: str | bytes) -> int:
-    if isinstance(letters, bytes):
-        letters = letters.decode()
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
 
 
 # ------------------------------------------------------------------------------------------ reusing unchanged tables

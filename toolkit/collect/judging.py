@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from toolkit import beside, lifecycle
-from toolkit.checks import FileRejected, Problem, column_letter, is_blank, normalise_percent, normalise_state, text_of
+from toolkit.checks import (FileRejected, Problem, column_letter, is_blank, normalise_number, normalise_percent,
+                            normalise_state, text_of)
 from toolkit.collect.book import Book, fallback_identity, meta_identity, read_book
 from toolkit.ledger import number_text
-from toolkit.models import REPORTABLE_STATES, ProgressRecord
+from toolkit.models import LEAD, REPORTABLE_STATES, ProgressRecord
 
 PASSED, WITH_NOTICES, REJECTED = "通过", "有提醒", "退回"
 
@@ -161,7 +162,6 @@ def _identity_accepted(verdict: FileVerdict, identity: dict[str, str], ctx: Cont
 
 
 def _unit_from_book(book: Book, path: Path, directory) -> str | None:
-    from toolkit.checks import text_of
     from toolkit.forms import TASK_SHEET
 
     for rows in ([book.sheet(TASK_SHEET)] if book.sheet(TASK_SHEET) else []) + list(book.sheets.values()):
@@ -194,8 +194,6 @@ def _find_table(book: Book, preferred: str, must_have: tuple[str, ...]) -> tuple
 
     Columns are found by header text, never by position, so an inserted column is still read right.
     """
-    from toolkit.checks import text_of
-
     names = sorted(book.sheets, key=lambda n: (n != preferred, n in book.hidden))
     for name in names:
         for r, row in enumerate(book.sheets[name][:15]):
@@ -271,8 +269,6 @@ def _judge_rows(verdict: FileVerdict, book: Book, ctx: Context) -> None:
 
 def _lifecycle_columns(columns: dict[str, int]) -> dict[str, tuple[int | None, str]]:
     """header → (column index or None, column letter or "") of the lifecycle columns, once per file."""
-    from toolkit.checks import column_letter
-
     found = {}
     for h in lifecycle.FORM_HEADERS:
         col = columns.get(_header_key(h))
@@ -299,8 +295,6 @@ def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:
 def _footer_cells(rows: list[list], first: int, labels: tuple[str, ...]) -> dict[str, tuple[str, int, str]]:
     """label → (answer, Excel row, column letter of the answer cell) for 填报人 / 联系电话 / 单位负责人,
     looking from row index `first` (where the task rows end) down."""
-    from toolkit.checks import column_letter, text_of
-
     cells = {}
     for r in range(first, len(rows)):
         row = rows[r]
@@ -325,7 +319,6 @@ def _check_contact(verdict: FileVerdict, sheet: str, footer: dict[str, tuple[str
 def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list, columns: dict[str, int],
                     held: dict[str, str], seen: dict[str, int], ctx: Context):
     """One task row → an accepted ProgressRecord, or None (problems recorded on the verdict)."""
-
     col = columns.get
     values = {name: _cell(row, col(name)) for name in ("本期状态", "完成进度", "本期进展", "存在问题", "下步计划")}
     task_id = text_of(_cell(row, col("序号")))
@@ -377,7 +370,6 @@ def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
 def _check_unchanged(verdict: FileVerdict, sheet: str, excel_row: int, col: int | None, record,
                      ctx: Context) -> None:
     """A row sent back exactly as pre-filled (same text, state and progress as last time) is 未更新."""
-    from toolkit.checks import column_letter
     from toolkit.progress import unchanged_counts
 
     previous = ctx.previous.get((record.unit, record.task_id))
@@ -389,7 +381,6 @@ def _check_unchanged(verdict: FileVerdict, sheet: str, excel_row: int, col: int 
 
 
 def _progress_of(value, state: str | None) -> float | None:
-
     if is_blank(value):
         return {"未启动": 0.0, "已完成": 100.0}.get(state or "")
     return normalise_percent(value)
@@ -397,7 +388,6 @@ def _progress_of(value, state: str | None) -> float | None:
 
 def _recover_task_id(verdict, task_id, row, columns, held, seen, ctx, where, letter) -> str | None:
     """The row's task id; when the locked id was edited but the task text is intact, the text decides."""
-
     if task_id in held and task_id not in seen:
         return task_id
     text = text_of(_cell(row, columns.get("任务内容")))
@@ -417,7 +407,6 @@ def _recover_task_id(verdict, task_id, row, columns, held, seen, ctx, where, let
 
 
 def _check_locked(verdict, row, columns, task, role: str, where, letter) -> None:
-
     text = text_of(_cell(row, columns.get("任务内容")))
     if columns.get("任务内容") is not None and text and not _same_text(text, task.text):
         verdict.add("locked-changed", "锁定的任务内容被修改，以台账原文为准。请不要修改灰色锁定单元格。",
@@ -431,8 +420,6 @@ def _check_locked(verdict, row, columns, task, role: str, where, letter) -> None
 
 def _fix_percent_cells(verdict, book: Book, sheet: str, col: int, reported: dict, seen: dict) -> None:
     """Excel stores 80% typed in a number cell as 0.8 with a percent format; calamine gives only 0.8."""
-    from toolkit.checks import column_letter
-
     small = {tid: rec for tid, rec in reported.items()
              if rec.progress is not None and 0 < rec.progress <= 1}
     if not small:
@@ -453,8 +440,6 @@ def _percent_formatted(path: Path, sheet: str, cells: Iterable[str]) -> dict[str
 
 def _check_consistency(verdict, sheet: str, excel_row: int, col: int, record, ctx: Context) -> None:
     """A self-reported state that the numbers contradict is kept but flagged."""
-    from toolkit.checks import column_letter
-
     progress, state = record.progress, record.state
     schedule = ctx.schedules.get(record.task_id)
     shown = number_text(progress)
@@ -476,9 +461,6 @@ def _check_consistency(verdict, sheet: str, excel_row: int, col: int, record, ct
 def _judge_indicators(verdict: FileVerdict, book: Book, preferred: str, held: dict[str, str],
                       reported: dict, ctx: Context) -> None:
     """指标填报: values for the indicators of tasks the unit leads, attached to that task's accepted row."""
-    from toolkit.checks import column_letter, is_blank, normalise_number, text_of
-    from toolkit.models import LEAD
-
     found = _find_table(book, preferred, ("指标编号", "本期累计完成值"))
     if found is None:
         return
@@ -525,8 +507,7 @@ def judge_all(verdicts: list[FileVerdict], ctx: Context, track, meanwhile: Calla
         first_of.setdefault(verdict.sha256, verdict)
     originals = [v for v in verdicts if first_of[v.sha256] is v]
     copies = [v for v in verdicts if first_of[v.sha256] is not v]
-    shared = SPLIT_FILES <= len(originals) <= beside.Turns.MOST and beside.can_fork()
-    turns = beside.Turns(len(originals)) if shared else None
+    turns = _turns_for(len(originals))
     child = beside.start(_judged_in_turns, originals, turns, ctx) if turns else None
     if meanwhile is not None:
         meanwhile()
@@ -540,6 +521,16 @@ def judge_all(verdicts: list[FileVerdict], ctx: Context, track, meanwhile: Calla
             verdict.add("duplicate-file", f"与《{original.name}》内容完全相同（重复发送），只计一次。")
         elif id(verdict) not in judged_elsewhere:
             _judge_guarded(verdict, ctx)
+
+
+def _turns_for(count: int) -> beside.Turns | None:
+    """Turns for a child and the command to share `count` files, or None when the command judges them alone."""
+    if count < SPLIT_FILES or not beside.can_fork():
+        return None
+    try:
+        return beside.Turns(count)
+    except ValueError:
+        return None
 
 
 def _in_turns(originals: list[FileVerdict], turns: beside.Turns, child: beside.Pending, judged_elsewhere: set[int],

@@ -2,8 +2,8 @@
 
 ``write_unit_workbook`` writes each package directly. The sheets are XML made from cached row fragments
 (toolkit/formxml.py; a task's row recurs in many units' forms), texts as inline strings. The parts every unit shares
-(styles, theme, relationships, ``_lists``) come once per process from a reference workbook that xlsxwriter writes
-(percell), and are deflated once. xlsxwriter's per-cell writer stays as the reference (tests/test_forms_package.py
+(styles, theme, relationships) come once per process from a reference workbook that xlsxwriter writes (percell), the
+``_lists`` sheet is written once in inline strings (the reference keeps it in shared strings); all are deflated once. xlsxwriter's per-cell writer stays as the reference (tests/test_forms_package.py
 checks that both give the same workbook). It also writes the rare form the direct writer leaves to it.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import functools
 import math
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -26,7 +26,12 @@ from toolkit.forms.layout import (CLOSE_RULE, DUE_RULE, EARLIEST_DUE, INDICATOR_
                                   row_height, string_constant, task_styles, task_values, task_widths, title_height)
 from toolkit.forms.percell import write_per_cell
 from toolkit.forms.plan import IndicatorRow, TaskRow
+from toolkit.formxml import (WORKSHEET_START, NotInline, Part, Row, blank_cell, blanks_rule_xml, cols_xml, column_letter,
+                             column_range, core_properties_xml, custom_properties_xml, data_validation_xml,
+                             data_validations_xml, defined_names_xml, dimension_xml, height_attributes,
+                             merge_cells_xml, number_cell, rows_xml, text_cell, unescape_data, zip_package)
 from toolkit.lifecycle import YES
+from toolkit.sheets import excel_serial
 from toolkit.models import CO, LEAD, REPORTABLE_STATES
 
 _PACKAGE_LEVEL = 1           # zlib level of the parts written for each unit (the shared ones: 6, once)
@@ -38,8 +43,8 @@ def write_unit_workbook(path: Path, unit: str, period_display: str, due: datetim
     """Write one unit's workbook (layout in the contract module's docstring); returns `path`.
 
     The package is written directly (`_package_parts`); `per_cell` writes it through xlsxwriter's per-cell writer
-    instead, as the fast path's reference (and for the rare form the direct writer leaves to it: a text of 16,384
-    characters or more or with a control character or an "_xHHHH_" escape, a number that is not finite). Both
+    instead, as the fast path's reference (and for the rare form the direct writer leaves to it: no task rows, a text
+    of 16,384 characters or more or with a control character or an "_xHHHH_" escape, a number that is not finite). Both
     give the same cells, styles, validations and identity.
     """
     path = Path(path)
@@ -47,15 +52,16 @@ def write_unit_workbook(path: Path, unit: str, period_display: str, due: datetim
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
     parts = None
     if not per_cell and _fits_package(tasks, indicators):
-        from toolkit.formxml import NotInline
-
         try:
             parts = _package_parts(unit, period_display, due, tasks, indicators, identity, signature, title_prefix)
         except NotInline:
             parts = None
     if parts is None:
-        write_per_cell(tmp, unit, period_display, due, tasks, indicators, identity, signature, title_prefix)
-        os.replace(tmp, path)
+        try:
+            write_per_cell(tmp, unit, period_display, due, tasks, indicators, identity, signature, title_prefix)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     else:
         _save_package(tmp, path, parts)
     return path
@@ -63,8 +69,6 @@ def write_unit_workbook(path: Path, unit: str, period_display: str, due: datetim
 
 def _save_package(tmp: Path, path: Path, parts: list) -> None:
     """Deflate the unit's own parts, zip them with the shared ones, write the file and move it into place."""
-    from toolkit.formxml import Part, zip_package
-
     try:
         tmp.write_bytes(zip_package([part if isinstance(part, Part) else Part.of(*part, _PACKAGE_LEVEL)
                                      for part in parts]))
@@ -100,8 +104,6 @@ def _reference() -> _Reference:
     import re
     import zipfile
 
-    from toolkit.formxml import Part, unescape_data
-
     sample = [TaskRow("1", "任务", LEAD, "领导", "指标", "序时推进", "进展"), TaskRow("2", "任务", CO, "", "")]
     indicators = [IndicatorRow("1#1", "1", "指标", 1.0, "个", None)]
     identity = make_identity("单位", "2024-W1", ["1", "2"], datetime(2024, 1, 1, 9))
@@ -135,10 +137,6 @@ def _package_parts(unit: str, period_display: str, due: datetime, tasks: Sequenc
                    title_prefix: str) -> list:
     """The package's members in xlsxwriter's order: the shared ones as deflated Parts, the unit's own as
     (name, XML text) pairs."""
-    from datetime import timezone
-
-    from toolkit.formxml import core_properties_xml, custom_properties_xml, defined_names_xml
-
     ref = _reference()
     title = form_title(title_prefix, period_display)
     task_xml, footer_cells = _task_sheet_xml(ref, title, unit, due_text(due), tasks)
@@ -187,34 +185,24 @@ def _messages(rule: dict[str, str]) -> dict[str, str]:
 
 def _span_row(number: int, cells: Sequence[tuple[int, str]], height: str = "") -> Any:
     """A Row of (column, cell XML) pairs, the empty cell texts left out."""
-    from toolkit.formxml import Row
-
     used = [col for col, xml in cells if xml]
     return Row(number, min(used), max(used), height, "".join(xml for _, xml in cells))
 
 
 def _title_cells(ref: _Reference, row: int, title: str, last_col: int) -> list[tuple[int, str]]:
     """merge_range(row, 0, row, last_col, title): the title in the first cell, styled blanks in the others."""
-    from toolkit.formxml import blank_cell, column_letter, text_cell
-
     style = ref.xf["title"]
     return [(0, text_cell(f"A{row}", style, title))] + [(col, blank_cell(f"{column_letter(col)}{row}", style))
                                                          for col in range(1, last_col + 1)]
 
 
 def _header_cells(ref: _Reference, row: int, headers: Sequence[str], inputs: Sequence[str]) -> list[tuple[int, str]]:
-    from toolkit.formxml import column_letter, text_cell
-
     return [(col, text_cell(f"{column_letter(col)}{row}", ref.xf["input_header" if h in inputs else "header"], h))
             for col, h in enumerate(headers)]
 
 
 def _task_sheet_xml(ref: _Reference, title: str, unit: str, due_label: str,
                     tasks: Sequence[TaskRow]) -> tuple[str, dict[str, str]]:
-    from toolkit.formxml import (WORKSHEET_START, blank_cell, blanks_rule_xml, cols_xml, column_letter, column_range,
-                                 data_validations_xml, dimension_xml, height_attributes, merge_cells_xml, rows_xml,
-                                 text_cell)
-
     last_col = len(TASK_HEADERS) - 1
     widths = task_widths([task_values(t) for t in tasks])
     x = ref.xf
@@ -250,8 +238,7 @@ def _task_sheet_xml(ref: _Reference, title: str, unit: str, due_label: str,
 
 def _task_validations(tasks: Sequence[TaskRow], letter: dict[str, str], first: int, last: int) -> list[str]:
     """The <dataValidation>s of percell's _write_lifecycle_validation and _write_task_sheet, in the same order."""
-    from toolkit.formxml import column_range, data_validation_xml as make
-
+    make = data_validation_xml
     items = []
     leads = sum(t.role == LEAD for t in tasks)
     if leads:
@@ -259,9 +246,9 @@ def _task_validations(tasks: Sequence[TaskRow], letter: dict[str, str], first: i
         column = letter["申请销号"]
         items.append(make("list", "", column_range(column, first, lead_last), _messages(CLOSE_RULE), [f'"{YES}"']))
         column = letter["申请调整时限"]
-        serial = (EARLIEST_DUE - date(1899, 12, 30)).days
+        serial = excel_serial(datetime.combine(EARLIEST_DUE, datetime.min.time()))
         items.append(make("date", "greaterThanOrEqual", column_range(column, first, lead_last), _messages(DUE_RULE),
-                          [str(serial)]))
+                          [f"{serial:.16G}"]))
     column = letter["本期状态"]
     items.append(make("list", "", column_range(column, first, last), _messages(STATE_RULE), [STATES_NAME]))
     column = letter["完成进度（%）"]
@@ -270,8 +257,6 @@ def _task_validations(tasks: Sequence[TaskRow], letter: dict[str, str], first: i
 
 
 def _task_rows(ref: _Reference, tasks: Sequence[TaskRow], widths: tuple[float, ...]) -> list:
-    from toolkit.formxml import Row
-
     styles = {role: tuple(ref.xf[s] for s in task_styles(role)) for role in {t.role for t in tasks}}
     last_col = len(TASK_HEADERS) - 1
     rows = []
@@ -286,8 +271,6 @@ def _task_row_xml(task: TaskRow, styles: tuple[int, ...], widths: tuple[float, .
     """A task row's height attributes and its cells split where the row number goes (then joined with it): the
     same task recurs in many units' forms. From the second period on each unit's row differs (its own last
     report), so the task's own columns, the same in every form, are measured and rendered once (_own_part)."""
-    from toolkit.formxml import column_letter, height_attributes, text_cell
-
     values = task_values(task)
     own_height, own_cells = _own_part(tuple(values[:_OWN_COLUMNS]), styles[:_OWN_COLUMNS], widths[:_OWN_COLUMNS])
     height = max(own_height, row_height(values[_OWN_COLUMNS:], widths[_OWN_COLUMNS:], min_lines=3))
@@ -303,18 +286,12 @@ _OWN_COLUMNS = TASK_HEADERS.index("上期状态")     # 序号 … 量化指标:
 def _own_part(values: tuple[str, ...], styles: tuple[int, ...], widths: tuple[float, ...]) -> tuple[float, str]:
     """The height the task's own columns need (row_height is the largest of its columns') and their cells, with
     "\0" where the row number goes."""
-    from toolkit.formxml import column_letter, text_cell
-
     return (row_height(values, widths, min_lines=3),
             "".join(text_cell(f"{column_letter(col)}\0", style, value)
                     for col, (value, style) in enumerate(zip(values, styles))))
 
 
 def _indicator_sheet_xml(ref: _Reference, unit: str, period_display: str, indicators: Sequence[IndicatorRow]) -> str:
-    from toolkit.formxml import (WORKSHEET_START, Row, blanks_rule_xml, cols_xml, column_letter, column_range,
-                                 data_validation_xml, data_validations_xml, dimension_xml, height_attributes,
-                                 merge_cells_xml, number_cell, rows_xml, text_cell)
-
     last_col = len(INDICATOR_HEADERS) - 1
     values = [indicator_values(i) for i in indicators]
     widths = indicator_widths(values)
@@ -342,8 +319,6 @@ def _indicator_sheet_xml(ref: _Reference, unit: str, period_display: str, indica
 
 def _plain_sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float] = ()) -> str:
     """A sheet of unstyled texts from A1 (write_string without a format), protected, default page setup."""
-    from toolkit.formxml import WORKSHEET_START, cols_xml, column_letter, dimension_xml, rows_xml, text_cell
-
     built = []
     for r, values in enumerate(rows, start=1):
         cells = [(col, text_cell(f"{column_letter(col)}{r}", 0, value)) for col, value in enumerate(values)]
