@@ -406,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat 至少为 1。")
     fill = args.fill if args.fill != "auto" else ("excel" if args.tasks is None else "fast")
     runs = []
-    for number in range(args.repeat):
+    for _ in range(args.repeat):
         runs.append(measure(args, fill))
         if not args.json:
             print(_table(runs[-1]) + ("\n" if args.repeat > 1 else ""), flush=True)
@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     elif args.repeat > 1:
-        print(_spread_table(result["spread"], args.repeat))
+        print(_spread_table(result["spread"], args.repeat, result["scale"]))
     return 0
 
 
@@ -558,14 +558,16 @@ def _table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _spread_table(table: dict, runs: int) -> str:
-    lines = [f"{runs} 次运行的第1周：最小 / 中位 / 最大",
+def _spread_table(table: dict, runs: int, scale: str) -> str:
+    lines = [f"{runs} 次运行的第1周：最小 / 中位 / 最大（目标按中位判断）",
              f"{'环节':<8}{'耗时 s':>22}{'对本环节下限倍数':>24}{'--help 倍数':>24}"]
     for stage, row in table.items():
         if not isinstance(row, dict):
             continue
         cells = ["/".join(f"{v:.2f}" for v in row[key]) for key in ("seconds", "x_floor", "x_help")]
-        lines.append(f"{stage:<10}{cells[0]:>22}{cells[1]:>26}{cells[2]:>24}  （下限 {FLOOR_NAMES[row['floor']]}）")
+        verdict = meets(scale, stage, {**row, f"x_{row['floor']}": row["x_floor"]})
+        lines.append(f"{stage:<10}{cells[0]:>22}{cells[1]:>26}{cells[2]:>24}  （下限 {FLOOR_NAMES[row['floor']]}）"
+                     + (f"  {target_text(scale, stage)} {verdict}" if verdict else ""))
     lines.append(f"峰值内存 MB：{'/'.join(f'{v:.0f}' for v in table['peak_rss_mb'])}")
     if "growth" in table:
         lines.append(f"回收耗时增长（末周 / 第2周）：{'/'.join(f'{v:.2f}' for v in table['growth'])}")

@@ -57,8 +57,9 @@ def parsed_workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def collected_workspace(root: Path, period: str, seed: int) -> Path:
-    """A workspace at `root` through parse, issue, the units' returns (demo.simulate_returns) and collect."""
+def collected_workspace(root: Path, period: str, seed: int, mistakes: bool = False, collect: bool = True) -> Path:
+    """A workspace at `root` through parse, issue, the units' returns (demo.simulate_returns, with the units'
+    `mistakes` if asked) and, unless `collect` is False, collect."""
     from toolkit import demo
     from toolkit.workspace import Workspace
 
@@ -66,9 +67,18 @@ def collected_workspace(root: Path, period: str, seed: int) -> Path:
     shutil.copy(SEED_NOTICE, root / "inputs" / SEED_NOTICE.name)
     run_toolkit(root, "parse", str(root / "inputs" / SEED_NOTICE.name), check=True)
     run_toolkit(root, "issue", period, "--date", "2024-03-11", check=True)
-    demo.simulate_returns(Workspace.at(root), period, seed=seed, mistakes=False)
-    assert run_toolkit(root, "collect", period).returncode in (0, 1)
+    demo.simulate_returns(Workspace.at(root), period, seed=seed, mistakes=mistakes)
+    if collect:
+        assert run_toolkit(root, "collect", period).returncode in (0, 1)
     return root
+
+
+def copy_workspace(source: Path, target: Path):
+    """A copy of a workspace a module-scoped fixture built once, for one test to change."""
+    from toolkit.workspace import Workspace
+
+    shutil.copytree(source, target, symlinks=True)
+    return Workspace.at(target)
 
 
 def soffice() -> str:

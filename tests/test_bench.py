@@ -48,3 +48,21 @@ def test_bench_refuses_a_foreign_folder(tmp_path):
                             cwd=str(ROOT), timeout=120)
     assert result.returncode != 0 and "不是 bench.py 建立的工作区" in result.stderr
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_the_spread_table_judges_each_target_by_the_median():
+    """--repeat N: min / median / max of each stage, and the issue-16 target judged on the median run."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    floors = {"help": 0.05, "calamine": 0.3, "xlsxwriter": 2.0}
+    runs = [{"ratios": bench.ratios({"collect": collect, "circular": 0.8}, floors), "peak_rss_mb": 130.0,
+             "growth": None} for collect in (1.4, 1.6, 3.0)]       # 4.67×, 5.33×, 10×: the median misses 5×
+    table = bench.spread(runs)
+    assert table["collect"]["x_floor"] == [4.67, 5.33, 10.0]
+    lines = {line.split()[0]: line for line in bench._spread_table(table, 3, "province").splitlines()[2:]}
+    assert lines["collect"].endswith("≤5×calamine 未达标") and lines["circular"].endswith("≤20×--help 达标")
+    runs[1]["ratios"] = bench.ratios({"collect": 1.45, "circular": 0.8}, floors)
+    assert bench._spread_table(bench.spread(runs), 3, "province").splitlines()[2].endswith("≤5×calamine 达标")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 import sqlite3
+import sys
 import threading
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from conftest import SEED_NOTICE, run_toolkit
+from conftest import collected_workspace, copy_workspace, run_toolkit
 
 from toolkit import beside, memory
 from toolkit.errors import LedgerLockedError, ToolkitWarning
@@ -30,7 +31,8 @@ def forking(monkeypatch):
         pytest.skip("测试进程里有其他线程（如控制台服务器）：beside 按规则不 fork")
     monkeypatch.delenv(beside.ONE_CORE_ENV, raising=False)
     monkeypatch.setattr(memory, "_one_shot", True)
-    assert beside.can_fork()
+    if not beside.can_fork():
+        pytest.skip("beside 在这个系统上不 fork（如 macOS）：只在本进程内运行")
 
 
 def _pid_and(value):
@@ -126,24 +128,22 @@ def test_in_place_errors_wait_for_result(monkeypatch):
 
 # ------------------------------------------------------------------------------------------ collect
 
-def _workspace_with_returns(root: Path) -> Path:
-    from toolkit import demo
-    from toolkit.workspace import Workspace
-
-    (root / "inputs").mkdir(parents=True)
-    shutil.copy(SEED_NOTICE, root / "inputs" / SEED_NOTICE.name)
-    run_toolkit(root, "parse", str(root / "inputs" / SEED_NOTICE.name), check=True)
-    run_toolkit(root, "issue", PERIOD, "--date", "2024-03-11", check=True)
-    demo.simulate_returns(Workspace.at(root), PERIOD, seed=7, mistakes=True)    # errors, notices, copies
-    return root
+@pytest.fixture(scope="module")
+def returned(tmp_path_factory) -> Path:
+    """Parsed, issued and returned by the units, with their mistakes (errors, notices, copies): not collected."""
+    return collected_workspace(tmp_path_factory.mktemp("beside") / "ws", PERIOD, seed=7, mistakes=True,
+                               collect=False)
 
 
-def _collected(root: Path, one_core: bool, monkeypatch) -> tuple[dict, list, dict]:
-    monkeypatch.setenv(beside.ONE_CORE_ENV, "1" if one_core else "0")
-    result = run_toolkit(root, "collect", PERIOD, "--received", RECEIVED)
+@pytest.fixture(scope="module")
+def on_one_core(returned, tmp_path_factory) -> tuple[Path, tuple, str]:
+    """`toolkit collect` run on a copy with TOOLKIT_ONE_CORE=1: (workspace, its outputs, what it printed)."""
+    root = copy_workspace(returned, tmp_path_factory.mktemp("one") / "ws").root
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(beside.ONE_CORE_ENV, "1")
+        result = run_toolkit(root, "collect", PERIOD, "--received", RECEIVED)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    sheets, history, notes = _outputs(root)
-    return sheets, history, {"notes": notes, "stdout": result.stdout}
+    return root, _outputs(root), result.stdout
 
 
 def _outputs(root: Path) -> tuple[dict, list, dict]:
@@ -163,27 +163,47 @@ def _outputs(root: Path) -> tuple[dict, list, dict]:
     return sheets, history, notes
 
 
-def test_collect_writes_the_same_files_on_one_core_and_on_two(tmp_path, monkeypatch):
-    if not hasattr(os, "fork"):
-        pytest.skip("这台机器不能 fork：collect 只在本进程内运行")
-    base = _workspace_with_returns(tmp_path / "base")
-    assert len(list((base / "inputs" / "回收" / PERIOD).rglob("*.xlsx"))) >= 16     # judged in two halves
-    one = shutil.copytree(base, tmp_path / "one", symlinks=True)
-    two = shutil.copytree(base, tmp_path / "two", symlinks=True)
-    sheets_one, history_one, rest_one = _collected(one, True, monkeypatch)
-    sheets_two, history_two, rest_two = _collected(two, False, monkeypatch)
-    assert sheets_two.keys() == sheets_one.keys() and len(sheets_one["台账.xlsx/进展记录"]) > 100
-    for name in sheets_one:
-        assert sheets_two[name] == sheets_one[name], name
-    assert history_two == history_one and rest_two["notes"] == rest_one["notes"] and rest_one["notes"]
-    assert rest_two["stdout"].replace(str(two), "") == rest_one["stdout"].replace(str(one), "")
+def _collect_counting_children(root: Path, monkeypatch) -> tuple[list, list[str]]:
+    """collect_period in this process (a one-shot command, see `forking`): the children beside.start made, and
+    the lines the command prints."""
+    from toolkit.collect import command
+    from toolkit.workspace import Workspace
+
+    started = []
+    start = beside.start
+    monkeypatch.setattr(beside, "start", lambda function, *args: started.append(start(function, *args)) or started[-1])
+    try:
+        outcome = command.collect_period(Workspace.at(root), PERIOD, received=datetime.fromisoformat(RECEIVED))
+    finally:
+        gc.unfreeze()                                   # load_ledger froze what it loaded (toolkit.memory)
+    return started, outcome.lines()
 
 
-def test_a_report_that_cannot_be_written_beside_leaves_ledger_and_database_as_they_were(tmp_path):
-    root = _workspace_with_returns(tmp_path / "ws")
+def test_collect_writes_the_same_files_on_one_core_and_on_two(returned, on_one_core, tmp_path, monkeypatch,
+                                                               forking):
+    one, expected, printed = on_one_core
+    two = copy_workspace(returned, tmp_path / "two").root
+    started, lines = _collect_counting_children(two, monkeypatch)
+    assert [pending.forked for pending in started] == [True, True]    # the returns judged in turns, the reports
+    sheets, history, notes = _outputs(two)
+    assert sheets.keys() == expected[0].keys() and len(sheets["台账.xlsx/进展记录"]) > 100
+    for name in sheets:
+        assert sheets[name] == expected[0][name], name
+    assert history == expected[1] and notes == expected[2] and notes
+    assert "\n".join(lines).replace(str(two), "") == printed.strip().replace(str(one), "")
+
+
+@pytest.mark.parametrize("one_core", ["1", "0"])
+def test_a_report_that_cannot_be_written_leaves_ledger_and_database_as_they_were(returned, tmp_path, monkeypatch,
+                                                                                 one_core):
+    """In place, or written beside the ledger and taken before its commit: the database is rolled back either way."""
+    if one_core == "0" and not (hasattr(os, "fork") and sys.platform != "darwin" and (os.cpu_count() or 1) >= 2):
+        pytest.skip("这台机器上 collect 不 fork")
+    root = copy_workspace(returned, tmp_path / "ws").root
     ledger, store = root / "outputs" / "台账.xlsx", root / "outputs" / "进展记录.sqlite"
     before = ledger.read_bytes(), store.read_bytes() if store.exists() else None
     (root / "outputs" / PERIOD / "汇总.xlsx").mkdir(parents=True)       # a folder where the summary goes
+    monkeypatch.setenv(beside.ONE_CORE_ENV, one_core)
     result = run_toolkit(root, "collect", PERIOD)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "无法写入" in result.stderr and "台账未作改动" in result.stderr
@@ -191,19 +211,10 @@ def test_a_report_that_cannot_be_written_beside_leaves_ledger_and_database_as_th
     assert not [p for p in (root / "outputs").rglob("*") if ".tmp" in p.name]
 
 
-def test_children_that_die_leave_their_work_to_the_command(tmp_path, monkeypatch, forking):
+def test_children_that_die_leave_their_work_to_the_command(returned, on_one_core, tmp_path, monkeypatch, forking):
     """A child killed half-way (out of memory, a crash in a reader) costs time, not results: the command judges
-    that half of the returns and writes the reports itself."""
-    from datetime import datetime
-
+    the files that child took and writes the reports itself."""
     from toolkit.collect import command, judging
-    from toolkit.workspace import Workspace
-
-    base = _workspace_with_returns(tmp_path / "base")
-    one = shutil.copytree(base, tmp_path / "one", symlinks=True)
-    two = shutil.copytree(base, tmp_path / "two", symlinks=True)
-    expected_sheets, expected_history, expected_rest = _collected(one, True, monkeypatch)
-    monkeypatch.delenv(beside.ONE_CORE_ENV)
 
     parent = os.getpid()
     write_outputs = command._write_outputs
@@ -213,9 +224,6 @@ def test_children_that_die_leave_their_work_to_the_command(tmp_path, monkeypatch
             os._exit(9)
         return write_outputs(*args)
 
-    seen = []
-    start = beside.start
-    monkeypatch.setattr(beside, "start", lambda function, *args: seen.append(start(function, *args)) or seen[-1])
     def takes_three_files_and_dies(originals, turns, ctx):
         for _ in range(3):
             turns.take()
@@ -223,10 +231,7 @@ def test_children_that_die_leave_their_work_to_the_command(tmp_path, monkeypatch
 
     monkeypatch.setattr(judging, "_judged_in_turns", takes_three_files_and_dies)
     monkeypatch.setattr(command, "_write_outputs", dies_in_a_child)
-    try:
-        command.collect_period(Workspace.at(two), PERIOD, received=datetime.fromisoformat(RECEIVED))
-    finally:
-        gc.unfreeze()
-    assert [pending.forked for pending in seen] == [True, True]       # both children were started, and died
-    sheets, history, notes = _outputs(two)
-    assert sheets == expected_sheets and history == expected_history and notes == expected_rest["notes"]
+    two = copy_workspace(returned, tmp_path / "two").root
+    started, _ = _collect_counting_children(two, monkeypatch)
+    assert [pending.forked for pending in started] == [True, True]    # both children were started, and died
+    assert _outputs(two) == on_one_core[1]

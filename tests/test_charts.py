@@ -134,8 +134,8 @@ def font_without_chinese() -> str:
 
 STALE_CACHES = {
     "font gone": lambda: {"path": "/nonexistent/NotoSansCJK-Regular.ttc", "index": 2, "family": "Noto Sans CJK SC"},
-    "font without Chinese": lambda: {"path": font_without_chinese(), "index": 0,
-                                     "family": fonts.open_face(font_without_chinese()).getname()[0]},
+    "font without Chinese": lambda: (lambda path: {"path": path, "index": 0,
+                                                   "family": fonts.open_face(path).getname()[0]})(font_without_chinese()),
     "lists none": lambda: {"path": None, "index": 0, "family": None},
     "damaged": lambda: "{not json",
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_NOTICE, run_toolkit
+from conftest import SEED_NOTICE, copy_workspace, run_toolkit
 
 from toolkit import ledger as ledger_stage
 from toolkit.errors import ToolkitWarning
@@ -79,9 +79,7 @@ def history(tmp_path_factory) -> tuple[Path, str, int]:
 
 @pytest.fixture
 def copy_of(history, tmp_path) -> Workspace:
-    root = tmp_path / "ws"
-    shutil.copytree(history[0], root)
-    return Workspace.at(root)
+    return copy_workspace(history[0], tmp_path / "ws")
 
 
 def test_history_start_reaches_back_missed_reports_red_periods():

@@ -5,7 +5,6 @@ only W12. W12 is due Thursday 2024-03-21 17:00, so the 提醒 starts on Wednesda
 """
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from conftest import run_toolkit
+from conftest import copy_workspace, run_toolkit
 from test_circular_truth import collect, fill_all
 from test_scoring import parse_and_issue
 
@@ -50,9 +49,7 @@ def cycle(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def ws(cycle, tmp_path) -> Workspace:
-    root = tmp_path / "ws"
-    shutil.copytree(cycle, root)
-    return Workspace.at(root)
+    return copy_workspace(cycle, tmp_path / "ws")
 
 
 def status(ws: Workspace, when: str) -> str:

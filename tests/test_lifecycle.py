@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_NOTICE, run_toolkit
+from conftest import SEED_NOTICE, copy_workspace, run_toolkit
 
 from toolkit.workspace import Workspace
 
@@ -158,9 +158,7 @@ def issued_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def ws(issued_root, tmp_path) -> Workspace:
-    root = tmp_path / "ws"
-    shutil.copytree(issued_root, root)
-    return Workspace.at(root)
+    return copy_workspace(issued_root, tmp_path / "ws")
 
 
 def send_closure_in_zip(ws: Workspace) -> Path:

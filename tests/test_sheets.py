@@ -329,10 +329,18 @@ def test_large_workbooks_are_assembled_through_files_with_the_same_cells(tmp_pat
     import xlsxwriter.workbook
 
     monkeypatch.setattr(sheets, "IN_MEMORY_ROWS", 0)
-    original = xlsxwriter.workbook.ZipFile
+    levels = []
+
+    class Recording(zipfile.ZipFile):                 # xlsxwriter's ZipFile, noting the level it is opened with
+        def __init__(self, *args, **kwargs):
+            levels.append(kwargs.get("compresslevel"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(xlsxwriter.workbook, "ZipFile", Recording)
     rows = every_kind() + [[f"任务{i}", i, date(2024, 1, 1 + i % 28)] for i in range(600)]
     slow, fast = write_both(tmp_path, monkeypatch, rows)
-    assert xlsxwriter.workbook.ZipFile is original
+    assert levels == [None, 1]                        # the slow path xlsxwriter's default, the fast path level 1
+    assert xlsxwriter.workbook.ZipFile is Recording   # given back afterwards
     assert calamine_cells(fast) == calamine_cells(slow)
     assert openpyxl_styles(fast) == openpyxl_styles(slow)
     with zipfile.ZipFile(fast) as package:

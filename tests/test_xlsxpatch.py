@@ -2,7 +2,6 @@
 byte, the cells the same as a full write, and a full write whenever patching is not safe."""
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import zipfile
 from datetime import date, datetime
@@ -12,7 +11,7 @@ import openpyxl
 import openpyxl.styles
 import pytest
 
-from conftest import collected_workspace, convert_with_soffice, run_toolkit
+from conftest import collected_workspace, convert_with_soffice, copy_workspace, run_toolkit
 from toolkit import ledger as ledger_stage
 from toolkit.workspace import Workspace
 from toolkit.xlsxpatch import replace_tables
@@ -30,15 +29,17 @@ def first_circular(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def ws(first_circular, tmp_path) -> Workspace:
-    copy = tmp_path / "ws"
-    shutil.copytree(first_circular, copy)
-    return Workspace.at(copy)
+    return copy_workspace(first_circular, tmp_path / "ws")
 
 
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as book:
-        assert book.testzip() is None
-        return {name: book.read(name) for name in book.namelist()}
+def same_as_a_full_write(ledger_path: Path, ledger, tmp_path: Path) -> None:
+    """Every cell of `ledger_path` is what a full write of `ledger` gives (说明's 写入时间 aside: the patch's own)."""
+    full = tmp_path / "full.xlsx"
+    ledger_stage.write_ledger(full, ledger)
+    patched, written = cells(ledger_path), cells(full)
+    when = (ledger_stage.INFO_SHEET, "B9")
+    assert patched.pop(when)[1:] == written.pop(when)[1:]
+    assert patched == written
 
 
 def raw_parts(path: Path) -> dict[str, tuple[int, int, int]]:
@@ -56,10 +57,10 @@ def created(path: Path) -> str:
 
 
 def sheet_part(path: Path, name: str) -> str:
-    from toolkit.xlsxpatch import _sheet_parts
+    from toolkit.sheets import sheet_parts
 
     with zipfile.ZipFile(path) as book:
-        return _sheet_parts(book, book.read("xl/workbook.xml"))[name][0]
+        return sheet_parts(book)[name][0]
 
 
 def cells(path: Path) -> dict:
@@ -96,13 +97,7 @@ def test_a_second_rendering_patches_only_the_circular_sheet(ws, tmp_path):
     assert backup.read_bytes() == before
     ledger = ledger_stage.load_ledger(ws)
     assert [(c.period, c.number, c.issued) for c in ledger.circulars] == [(PERIOD, 1, date(2024, 3, 19))]
-    # and every cell is what a full write of the same ledger gives
-    full = tmp_path / "full.xlsx"
-    ledger_stage.write_ledger(full, ledger)
-    patched, written = cells(ws.ledger), cells(full)
-    when = (ledger_stage.INFO_SHEET, "B9")        # 写入时间: the patch's own, a second or so before the full write
-    assert patched.pop(when)[1:] == written.pop(when)[1:]
-    assert patched == written
+    same_as_a_full_write(ws.ledger, ledger, tmp_path)         # and every cell is what a full write gives
 
 
 def test_the_patched_ledger_opens_in_libreoffice(ws, tmp_path):
@@ -156,9 +151,8 @@ def test_a_first_row_takes_its_styles_from_the_other_small_tables(ws, tmp_path):
     ledger.circulars = []
     ledger_stage.write_ledger(empty, ledger)
     assert replace_tables(empty, target, table(rows), style_sheets=ledger_stage.STYLE_SHEETS)
-    write = ledger_stage.write_ledger
     ledger = ledger_stage.load_ledger(ws)
-    write(full, ledger)
+    ledger_stage.write_ledger(full, ledger)
     sheet = ledger_stage.CIRCULAR_SHEET
     assert {k: v for k, v in cells(target).items() if k[0] == sheet} == \
         {k: v for k, v in cells(full).items() if k[0] == sheet}
@@ -213,12 +207,7 @@ def test_scores_and_reminders_are_patched_once_their_sheet_exists(ws, tmp_path):
     assert created(previous) == created(ws.ledger)                  # a full write stamps its own time there
     reloaded = ledger_stage.load_ledger(ws)
     assert reloaded.reminders[-1].units == ["区财政局", "区商务局"] and len(reloaded.scores) == len(ledger.scores)
-    full = tmp_path / "full.xlsx"
-    ledger_stage.write_ledger(full, reloaded)
-    patched_cells, written = cells(ws.ledger), cells(full)
-    when = (ledger_stage.INFO_SHEET, "B9")
-    assert patched_cells.pop(when)[1:] == written.pop(when)[1:]
-    assert patched_cells == written
+    same_as_a_full_write(ws.ledger, reloaded, tmp_path)
 
 
 def test_a_ledger_the_clerk_edited_is_written_in_full(ws, monkeypatch):

@@ -360,19 +360,22 @@ def _body_of(sheet_xml: bytes) -> bytes | None:
     return inner
 
 
-def _sheet_parts(package) -> dict[str, str]:
-    """Sheet name → its part in the package (xl/worksheets/sheetN.xml), from workbook.xml and its rels."""
-    from xml.etree import ElementTree
+def sheet_parts(package, workbook_xml: bytes | None = None) -> dict[str, tuple[str, int]]:
+    """Sheet name → its part in the package (xl/worksheets/sheetN.xml) and its position among the sheets
+    (localSheetId), from workbook.xml (`workbook_xml` when it is read already) and its relationships."""
+    from defusedxml import ElementTree
 
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
-    book = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    relationship = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in
+               ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels")).findall(relationship)}
+    book = ElementTree.fromstring(workbook_xml if workbook_xml is not None else package.read("xl/workbook.xml"))
     parts = {}
-    for sheet in book.iter(f"{main}sheet"):
-        target = targets[sheet.get(rel_id)]
-        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    for index, sheet in enumerate(book.findall(f"{main}sheets/{main}sheet")):
+        target = targets.get(sheet.get(rel_id), "")
+        if target:
+            parts[sheet.get("name")] = (target.lstrip("/") if target.startswith("/") else f"xl/{target}"), index
     return parts
 
 
@@ -676,7 +679,7 @@ class _Bodies:
         try:
             if self._package is None:
                 self._package = zipfile.ZipFile(self.previous)
-            sheet_xml = self._package.read(_sheet_parts(self._package)[name])
+            sheet_xml = self._package.read(sheet_parts(self._package)[name][0])
         except (OSError, KeyError, zipfile.BadZipFile):
             return None
         body = _body_of(sheet_xml)

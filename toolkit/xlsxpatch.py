@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from toolkit.checks import column_letter
+from toolkit.sheets import _rows_xml, sheet_parts
 
 MAX_SHEET_BYTES = 1_000_000     # only small sheets are patched; a large one is written in full
 BUILTIN_DATES = {14, 15, 16, 17, 22}     # Excel's built-in number formats showing a date
 BUILTIN_TIMES = {18, 19, 20, 21, 22, 45, 46, 47}
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*</sheetData>", re.DOTALL)
 
 
@@ -48,14 +47,15 @@ def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[
             values = CalamineWorkbook.from_filelike(handle)
             workbook_xml = book.read("xl/workbook.xml")
             date_1904 = re.search(rb'date1904="(1|true)"', workbook_xml) is not None
-            parts = _sheet_parts(book, workbook_xml)
+            parts = sheet_parts(book, workbook_xml)
             if any(name not in parts for name in tables):
                 raise NotPatchable("a sheet that is not there")
             number_kinds = _number_kinds(book.read("xl/styles.xml"))
             styles: dict[str, str] = {}
+            own = {name: _small_part(book, parts[name][0]) for name in tables}      # each read once
             for name in tables:
                 _check_headers(values.get_sheet_by_name(name).to_python(), tables[name][0])
-                _add_styles(styles, _small_part(book, parts[name][0]), number_kinds)
+                _add_styles(styles, own[name], number_kinds)
             for name in (n for n in style_sheets if n not in tables and n in parts):
                 part = parts[name][0]
                 if book.getinfo(part).file_size <= MAX_SHEET_BYTES:
@@ -63,7 +63,7 @@ def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[
             replaced = {}
             for name, (headers, rows) in tables.items():
                 part, index = parts[name]
-                replaced[part] = _with_rows(_small_part(book, part), rows, styles, len(headers), date_1904)
+                replaced[part] = _with_rows(own[name], rows, styles, len(headers), date_1904)
                 workbook_xml = _with_filter_range(workbook_xml, index, len(headers), len(rows) + 1)
             replaced["xl/workbook.xml"] = workbook_xml
             if "docProps/core.xml" in book.namelist():
@@ -76,20 +76,6 @@ def replace_tables(source: Path, target: Path, tables: dict[str, tuple[Sequence[
 
 
 # ------------------------------------------------------------------------------------------ reading the sheet
-
-def _sheet_parts(book: zipfile.ZipFile, workbook_xml: bytes) -> dict[str, tuple[str, int]]:
-    """Sheet name → its part name in the package and its position among the sheets (localSheetId)."""
-    from defusedxml import ElementTree
-
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in
-               ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels")).findall(f"{PKG_REL_NS}Relationship")}
-    parts = {}
-    for index, sheet in enumerate(ElementTree.fromstring(workbook_xml).findall(f"{MAIN_NS}sheets/{MAIN_NS}sheet")):
-        target = targets.get(sheet.get(f"{REL_NS}id"), "")
-        if target:
-            parts[sheet.get("name")] = (target.lstrip("/") if target.startswith("/") else f"xl/{target}"), index
-    return parts
-
 
 def _small_part(book: zipfile.ZipFile, part: str) -> bytes:
     info = book.getinfo(part)
@@ -157,23 +143,14 @@ def _add_styles(styles: dict[str, str], sheet_xml: bytes, number_kinds: list[str
 
 # ------------------------------------------------------------------------------------------ writing the sheet
 
-def _cell_xml(reference: str, value: Any, styles: dict[str, str], date_1904: bool) -> str:
-    """One cell as sheets.write_cell gives it, in the style the workbook has for the value's kind."""
-    from toolkit.sheets import _inline, excel_serial
-
-    kind = _kind(value)
-    style = styles.get(kind or "text")
-    if style is None:
-        raise NotPatchable(f"no style for a {kind}")
-    if kind is None:
-        return f'<c r="{reference}" s="{style}"/>'
-    if kind == "text":
-        text = ("是" if value else "否") if isinstance(value, bool) else str(value)
-        return f'<c r="{reference}" s="{style}" t="inlineStr">{_inline(text)}</c>'
-    if kind == "number":
-        return f'<c r="{reference}" s="{style}"><v>{value:.16G}</v></c>'
-    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-    return f'<c r="{reference}" s="{style}"><v>{excel_serial(moment, date_1904):.16G}</v></c>'
+def _styles_for(rows: Sequence[Sequence[Any]], styles: dict[str, str]) -> tuple[int, int, int, int]:
+    """The (text, number, date, datetime) style indexes sheets._rows_xml writes `rows` in; NotPatchable when the
+    workbook has no style for a kind of value the rows hold (a kind they do not hold is never written)."""
+    needed = {_kind(value) or "text" for row in rows for value in row}
+    missing = needed - set(styles)
+    if missing:
+        raise NotPatchable(f"no style for a {sorted(missing)[0]}")
+    return tuple(int(styles.get(kind, 0)) for kind in ("text", "number", "date", "datetime"))
 
 
 def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: dict[str, str], width: int,
@@ -183,9 +160,7 @@ def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: dict[str
     header = re.search(rb'<row r="1"[ >].*?</row>', found.group() if found else b"", re.DOTALL)
     if found is None or header is None:
         raise NotPatchable("no header row")
-    body = "".join(f'<row r="{r}" spans="1:{width}">' +
-                   "".join(_cell_xml(f"{column_letter(c)}{r}", value, styles, date_1904) for c, value in enumerate(row)) +
-                   "</row>" for r, row in enumerate(rows, start=2))
+    body, _, _ = _rows_xml(rows, _styles_for(rows, styles), date_1904)
     data = b"<sheetData>" + header.group() + body.encode("utf-8") + b"</sheetData>"
     patched = sheet_xml[:found.start()] + data + sheet_xml[found.end():]
     last = f"{column_letter(width - 1)}{len(rows) + 1}".encode()
