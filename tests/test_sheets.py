@@ -222,12 +222,12 @@ def write_tables(path: Path, tables: list[tuple[str, list, list]]) -> None:
 
 def counting_renders(monkeypatch) -> list[int]:
     calls = []
-    real = sheets._rows_xml
+    real = sheets.table_rows_xml
 
     def counted(rows, *args, **kwargs):
         calls.append(len(rows))
         return real(rows, *args, **kwargs)
-    monkeypatch.setattr(sheets, "_rows_xml", counted)
+    monkeypatch.setattr(sheets, "table_rows_xml", counted)
     return calls
 
 
@@ -314,12 +314,12 @@ def test_rectangular_tables_render_the_same_xml_as_row_by_row():
     rows = [list(row) + [None] * (width - len(row)) for row in every_kind() if row] * 3
     rows.append([["列表"], 1, True, 1.0, -0.0, 0, date(2024, 1, 1), datetime(2024, 1, 1)])
     heights = {3: 28.5, 7: 42.0}
-    rectangular = sheets._rows_xml(rows, (5, 6, 7, 8), False, heights)
-    by_row = sheets._rows_xml(rows + [["短"]], (5, 6, 7, 8), False, heights)
+    rectangular = sheets.table_rows_xml(rows, (5, 6, 7, 8), False, heights)
+    by_row = sheets.table_rows_xml(rows + [["短"]], (5, 6, 7, 8), False, heights)
     assert rectangular[1:] == (len(rows) + 1, width)
     assert by_row[0].startswith(rectangular[0]) and by_row[0] != rectangular[0]
     written = []
-    assert sheets._rows_xml(rows, (5, 6, 7, 8), False, heights, out=written.append)[0] == ""
+    assert sheets.table_rows_xml(rows, (5, 6, 7, 8), False, heights, out=written.append)[0] == ""
     assert "".join(written) == rectangular[0]
 
 

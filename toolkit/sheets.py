@@ -58,8 +58,9 @@ def column_width(header: str, values: Iterable[Any], cap: int = MAX_WIDTH) -> fl
     """The width of the widest line of the column's texts (and its header), between MIN_WIDTH and `cap`.
 
     The first WIDTH_SAMPLE_ROWS values are measured in order; of the rest only the distinct texts, longest first,
-    until none can be wider (a character is at most 2 wide): exact, and a 30,000-row column of units or periods
-    costs a set, not 30,000 measurements."""
+    until none can be wider (a character is at most 2 wide): exact for texts (numbers and dates after the first
+    rows are taken to be short), and a 30,000-row column of units or periods costs a set, not 30,000
+    measurements."""
     longest = text_width(header) + 2
     values = iter(values)
     for value in itertools.islice(values, WIDTH_SAMPLE_ROWS):
@@ -273,7 +274,7 @@ class _FastTable:
             if reused:
                 sheet.fh.write(reused[0].decode("utf-8"))
             else:
-                _rows_xml(self.rows, styles, date_1904, self.heights, out=sheet.fh.write)
+                table_rows_xml(self.rows, styles, date_1904, self.heights, out=sheet.fh.write)
 
         def write_full_dimension() -> None:
             header_last = (sheet.dim_colmax if sheet.dim_colmax is not None else -1) + 1
@@ -341,7 +342,7 @@ def _quick_deflate(wanted: bool):
 
 
 def _extent(rows: Sequence[Sequence[Any]]) -> tuple[int, int]:
-    """The last Excel row and the number of columns _rows_xml writes for `rows` (empty rows are skipped)."""
+    """The last Excel row and the number of columns table_rows_xml writes for `rows` (empty rows are skipped)."""
     last_row = last_col = 0
     for r, row in enumerate(rows, start=2):
         if row:
@@ -388,8 +389,8 @@ _CACHED_TEXTS = 200_000    # texts whose cell XML is kept: units, periods, state
 _CHUNK_ROWS = 2000         # rows handed to `out` at a time
 
 
-def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int], date_1904: bool,
-              heights: dict[int, float] | None = None, out=None) -> tuple[str, int, int]:
+def table_rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int], date_1904: bool,
+                   heights: dict[int, float] | None = None, out=None) -> tuple[str, int, int]:
     """The <row> elements from Excel row 2 (with their `heights`, as xlsxwriter's set_row writes them); also the
     last row and the number of columns written. With `out`, the XML is passed to it piece by piece and "" is
     returned in its place.
@@ -427,7 +428,7 @@ def _rows_xml(rows: Sequence[Sequence[Any]], styles: tuple[int, int, int, int], 
 
 def _rectangular_xml(rows: Sequence[Sequence[Any]], count: int, tails: "_CellTails", heights: dict[int, float],
                      out) -> tuple[str, int, int]:
-    """_rows_xml of rows that all have `count` cells: rendered column by column (a column of units or periods is
+    """table_rows_xml of rows that all have `count` cells: rendered column by column (a column of units or periods is
     one pass of dictionary look-ups) and the rows put together by str.format, the same XML as row by row."""
     columns = [tails.column(values) for values in zip(*rows)]
     numbers = range(2, len(rows) + 2)

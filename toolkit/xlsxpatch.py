@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from toolkit.checks import column_letter
-from toolkit.sheets import _rows_xml, sheet_parts
+from toolkit.sheets import sheet_parts, table_rows_xml
 
 MAX_SHEET_BYTES = 1_000_000     # only small sheets are patched; a large one is written in full
 BUILTIN_DATES = {14, 15, 16, 17, 22}     # Excel's built-in number formats showing a date
@@ -144,7 +144,7 @@ def _add_styles(styles: dict[str, str], sheet_xml: bytes, number_kinds: list[str
 # ------------------------------------------------------------------------------------------ writing the sheet
 
 def _styles_for(rows: Sequence[Sequence[Any]], styles: dict[str, str]) -> tuple[int, int, int, int]:
-    """The (text, number, date, datetime) style indexes sheets._rows_xml writes `rows` in; NotPatchable when the
+    """The (text, number, date, datetime) style indexes table_rows_xml writes `rows` in; NotPatchable when the
     workbook has no style for a kind of value the rows hold (a kind they do not hold is never written)."""
     needed = {_kind(value) or "text" for row in rows for value in row}
     missing = needed - set(styles)
@@ -160,7 +160,7 @@ def _with_rows(sheet_xml: bytes, rows: Sequence[Sequence[Any]], styles: dict[str
     header = re.search(rb'<row r="1"[ >].*?</row>', found.group() if found else b"", re.DOTALL)
     if found is None or header is None:
         raise NotPatchable("no header row")
-    body, _, _ = _rows_xml(rows, _styles_for(rows, styles), date_1904)
+    body, _, _ = table_rows_xml(rows, _styles_for(rows, styles), date_1904)
     data = b"<sheetData>" + header.group() + body.encode("utf-8") + b"</sheetData>"
     patched = sheet_xml[:found.start()] + data + sheet_xml[found.end():]
     last = f"{column_letter(width - 1)}{len(rows) + 1}".encode()
