@@ -2,6 +2,7 @@
 its warnings — and collect writes the same files whether it forks or not (issue 16)."""
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import sqlite3
@@ -84,6 +85,48 @@ def test_a_child_that_dies_is_reported_not_waited_for(forking):
         beside.start(_dies).result()
 
 
+_KILLED_COMMAND = """
+import os, signal, sys, time
+from pathlib import Path
+from toolkit import beside, memory
+memory.one_shot_command()
+folder = Path(sys.argv[1])
+
+def slow_write():
+    (folder / "child.pid").write_text(str(os.getpid()))
+    time.sleep(2)
+    (folder / "written").write_text("an orphan wrote on")
+
+beside.start(slow_write)
+while not (folder / "child.pid").exists():
+    time.sleep(0.01)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG 只在 Linux 上有")
+def test_a_child_ends_with_a_command_killed_by_kill_9(tmp_path, forking):
+    """kill -9 of the command (the fault-injection moments) takes its child too: no orphan writes a temporary
+    file after the command's next run cleaned them up."""
+    import subprocess
+    import time
+
+    from conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-c", _KILLED_COMMAND, str(tmp_path)], cwd=str(ROOT), timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    assert result.returncode == -9, result.stderr
+    child = int((tmp_path / "child.pid").read_text())
+    for _ in range(200):
+        if not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the child outlived the command")
+    time.sleep(2.5)
+    assert not (tmp_path / "written").exists()
+
+
 def _take_all(turns) -> list[int]:
     taken = []
     while (number := turns.take()) is not None:
@@ -147,7 +190,7 @@ def on_one_core(returned, tmp_path_factory) -> tuple[Path, tuple, str]:
 
 
 def _outputs(root: Path) -> tuple[dict, list, dict]:
-    """Every sheet collect wrote (but 说明, which holds the time), the history rows and the 退回 notes."""
+    """Every sheet collect wrote (说明 without its 写入时间), the history rows and the 退回 notes."""
     from python_calamine import CalamineWorkbook
 
     outputs = root / "outputs"
@@ -155,8 +198,8 @@ def _outputs(root: Path) -> tuple[dict, list, dict]:
     for path in [outputs / "台账.xlsx", *sorted((outputs / PERIOD).glob("*.xlsx"))]:
         book = CalamineWorkbook.from_path(str(path))
         for name in book.sheet_names:
-            if name != "说明":                          # holds the time of writing
-                sheets[f"{path.name}/{name}"] = book.get_sheet_by_name(name).to_python()
+            rows = book.get_sheet_by_name(name).to_python()
+            sheets[f"{path.name}/{name}"] = [row for row in rows if row[:1] != ["写入时间"]]
     with sqlite3.connect(outputs / "进展记录.sqlite") as conn:
         history = conn.execute("SELECT * FROM progress_rows ORDER BY id").fetchall()
     notes = {p.name: p.read_text(encoding="utf-8") for p in sorted((outputs / PERIOD / "退回").glob("*.txt"))}
@@ -184,9 +227,10 @@ def test_collect_writes_the_same_files_on_one_core_and_on_two(returned, on_one_c
     one, expected, printed = on_one_core
     two = copy_workspace(returned, tmp_path / "two").root
     started, lines = _collect_counting_children(two, monkeypatch)
-    assert [pending.forked for pending in started] == [True, True]    # the returns judged in turns, the reports
+    assert [pending.forked for pending in started] == [True, True]    # the returns judged in turns, the ledger
     sheets, history, notes = _outputs(two)
     assert sheets.keys() == expected[0].keys() and len(sheets["台账.xlsx/进展记录"]) > 100
+    assert any(row[0] == "进展记录数据库" for row in sheets["台账.xlsx/说明"])     # the store state is compared too
     for name in sheets:
         assert sheets[name] == expected[0][name], name
     assert history == expected[1] and notes == expected[2] and notes
@@ -213,16 +257,17 @@ def test_a_report_that_cannot_be_written_leaves_ledger_and_database_as_they_were
 
 def test_children_that_die_leave_their_work_to_the_command(returned, on_one_core, tmp_path, monkeypatch, forking):
     """A child killed half-way (out of memory, a crash in a reader) costs time, not results: the command judges
-    the files that child took and writes the reports itself."""
-    from toolkit.collect import command, judging
+    the files that child took and writes the ledger itself."""
+    from toolkit import ledger
+    from toolkit.collect import judging
 
     parent = os.getpid()
-    write_outputs = command._write_outputs
+    write_ledger_file = ledger._write_ledger_file
 
     def dies_in_a_child(*args):
         if os.getpid() != parent:
             os._exit(9)
-        return write_outputs(*args)
+        return write_ledger_file(*args)
 
     def takes_three_files_and_dies(originals, turns, ctx):
         for _ in range(3):
@@ -230,8 +275,40 @@ def test_children_that_die_leave_their_work_to_the_command(returned, on_one_core
         os._exit(9)
 
     monkeypatch.setattr(judging, "_judged_in_turns", takes_three_files_and_dies)
-    monkeypatch.setattr(command, "_write_outputs", dies_in_a_child)
+    monkeypatch.setattr(ledger, "_write_ledger_file", dies_in_a_child)
     two = copy_workspace(returned, tmp_path / "two").root
     started, _ = _collect_counting_children(two, monkeypatch)
     assert [pending.forked for pending in started] == [True, True]    # both children were started, and died
     assert _outputs(two) == on_one_core[1]
+
+
+def test_a_ledger_written_beside_for_a_store_state_that_did_not_come_is_written_again(on_one_core, tmp_path,
+                                                                                        monkeypatch, forking):
+    """The child records the store state the insert should give; a row the store already holds (ignored by the
+    insert, so the count comes out lower) makes the command write the ledger again with the state that came."""
+    from toolkit import ledger as ledger_module
+    from toolkit.store import parse_store_state, store_counts
+    from toolkit.workspace import Workspace
+
+    ws = Workspace.at(copy_workspace(on_one_core[0], tmp_path / "ws").root)
+    before = store_counts(ws)
+    try:
+        ledger = ledger_module.load_ledger(ws)
+    finally:
+        gc.unfreeze()
+    stored = next(r for r in ledger.progress if r._stored_in)
+    ledger.progress.append(dataclasses.replace(stored, _stored_in=""))    # already in the store: ignored
+    started = []
+    start = beside.start
+    monkeypatch.setattr(beside, "start", lambda function, *args: started.append(start(function, *args)) or started[-1])
+    original, written = ledger_module.write_ledger, []           # what a child appends stays in the child
+    monkeypatch.setattr(ledger_module, "write_ledger",
+                        lambda path, led: written.append(led.store_state) or original(path, led))
+    ledger_module.save_ledger(ws, ledger, meanwhile=lambda: None)
+    assert [pending.forked for pending in started] == [True]
+    assert store_counts(ws) == before                                   # nothing added
+    assert written == [ledger_module.store_state_text(*before)]          # written again here, once
+    from python_calamine import CalamineWorkbook
+
+    info = CalamineWorkbook.from_path(str(ws.ledger)).get_sheet_by_name("说明").to_python()
+    assert parse_store_state(next(row[1] for row in info if row[0] == "进展记录数据库")) == before

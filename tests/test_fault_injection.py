@@ -23,7 +23,7 @@ from test_collect import issued_workspace, ws  # noqa: F401 - pytest fixtures sh
 from toolkit.workspace import Workspace
 
 MOMENTS = ["collect:locked", "archive:copied", "collect:one-archived", "collect:archived", "collect:judged",
-           "collect:reports", "save:inserted", "save:written", "save:committed", "save:backed-up", "save:replaced"]
+           "save:inserted", "collect:reports", "save:written", "save:committed", "save:backed-up", "save:replaced"]
 RECEIVED = "2024-03-20 10:00"
 COMPARED_SHEETS = ("任务台账", "责任分工", "量化指标", "主要预期目标", "进展记录", "报送情况", "通报记录")
 

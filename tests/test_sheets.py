@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from tests.conftest import convert_with_soffice
 from toolkit import sheets
@@ -345,3 +346,22 @@ def test_large_workbooks_are_assembled_through_files_with_the_same_cells(tmp_pat
     assert openpyxl_styles(fast) == openpyxl_styles(slow)
     with zipfile.ZipFile(fast) as package:
         assert package.testzip() is None
+
+
+def _heights_measuring_every_text(rows, widths, first_row=2):
+    """fitted_heights by its definition: every text of a fitted column measured."""
+    heights = {}
+    for r, row in enumerate(rows, start=first_row):
+        lines = max((sheets.wrapped_lines(v, w) for v, w in zip(row, widths) if w and isinstance(v, str)), default=1)
+        if lines > 1:
+            heights[r] = 0.75 * int(min(sheets.MAX_ROW_HEIGHT, sheets.LINE_HEIGHT * lines + 2) * 4 / 3 + 0.5)
+    return heights
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(), st.text(alphabet="长a \n🙂", max_size=60)),
+                         max_size=5), max_size=12),
+       st.lists(st.sampled_from([0, 0.5, 3, 8.8, 20, 61]), min_size=4, max_size=4))
+def test_fitted_heights_skips_only_texts_that_cannot_make_a_row_taller(rows, widths):
+    """A text is left unmeasured only when even two units a character could not make its row taller."""
+    assert sheets.fitted_heights(rows, widths) == _heights_measuring_every_text(rows, widths)

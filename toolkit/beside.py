@@ -7,12 +7,14 @@ thread (no progress bar or server thread holding a lock the child would inherit)
 TOOLKIT_ONE_CORE=1, the function runs at once in the command itself: the same result, one after the other.
 
 The child writes nothing the parent does not expect (it only runs the function) and leaves with os._exit: no
-atexit handlers, no buffered output of the parent flushed twice, no temporary folder of the parent removed.
+atexit handlers, no buffered output of the parent flushed twice, no temporary folder of the parent removed. On
+Linux it is killed with the command (kill -9 included), so no orphan writes on.
 """
 from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import threading
 import warnings
@@ -113,9 +115,11 @@ def start(function: Callable, *args) -> Pending:
         except Exception as exc:  # noqa: BLE001 - raised by result(), as from a child
             return Pending(outcome=("error", exc, []))
     reader, writer = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:                                       # the child
         os.close(reader)
+        _die_with(parent)
         gc.disable()                                   # short-lived: its garbage is dropped when it exits
         code = 0
         try:
@@ -128,6 +132,21 @@ def start(function: Callable, *args) -> Pending:
             os._exit(code)
     os.close(writer)
     return Pending(pid=pid, reader=reader)
+
+
+def _die_with(parent: int) -> None:
+    """In the child: end when the command ends, killed or not, so that no orphan goes on writing a file the
+    command's next run cleans up (Linux's PR_SET_PDEATHSIG; elsewhere the child simply finishes its work)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)        # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:                         # the command died before the signal was asked for
+        os._exit(1)
 
 
 def _outcome_of(function: Callable, args: tuple) -> tuple:

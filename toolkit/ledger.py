@@ -31,7 +31,8 @@ from toolkit.models import (CO, LEAD, LEAD_RULE_SOURCE, SOURCE_CLERK, Assignment
                             Ledger, NoticeInfo, ProgressRecord, SubmissionRecord, Target, Task, TaskStatus)
 from toolkit.workspace import LEDGER_NAME as LEDGER_FILE_NAME, Workspace, file_sha256
 from toolkit.housekeeping import process_alive
-from toolkit.store import STORE_NAME, counts_of, has_schema, store_error, store_path, store_state_text, take_back
+from toolkit.store import (STORE_NAME, counts_of, has_schema, insert_rows, store_error, store_path, store_state_text,
+                           take_back)
 
 SCHEMA_VERSION = "2"
 VIEW_NOTE_KEY = "进展记录"
@@ -652,15 +653,16 @@ def _period_end_text(period_id: str, cache: dict[str, str | None]) -> str | None
     return cache[period_id]
 
 
-def _insert_history(conn: sqlite3.Connection, records: list[ProgressRecord], store: Path | None = None) -> int:
-    """INSERT OR IGNORE every record (in list order, so that ids keep the order of acceptance) that was not read
-    from `store`; rows added."""
-    from toolkit.store import insert_rows
+def _not_stored(records: list[ProgressRecord], store: Path) -> list[ProgressRecord]:
+    """The records that were not read from `store`: those a save inserts."""
+    stored_in = str(store.resolve())
+    return [r for r in records if not (r._stored_in and r._stored_in == stored_in)]
 
+
+def _history_rows(records: list[ProgressRecord]) -> list[tuple]:
+    """The records as store.insert_rows takes them."""
     days: dict[str, int | None] = {}
-    stored_in = str(store.resolve()) if store is not None else None
-    todo = [r for r in records if not (r._stored_in and r._stored_in == stored_in)]
-    return insert_rows(conn, [_history_row(r, _end_day(r.period, days)) for r in todo])
+    return [_history_row(r, _end_day(r.period, days)) for r in records]
 
 
 def _end_day(period_id: str, cache: dict[str, int | None]) -> int | None:
@@ -714,7 +716,7 @@ def retire_orphan_store(ws: Workspace) -> Path | None:
 
 # ------------------------------------------------------------------------------------------ writing
 
-def save_ledger(ws: Workspace, ledger: Ledger, before_commit: Callable[[], None] | None = None) -> Path:
+def save_ledger(ws: Workspace, ledger: Ledger, meanwhile: Callable[[], None] | None = None) -> Path:
     """Add ledger.progress to the store and write the whole ledger, both or neither.
 
     The rows go into the store inside one transaction and the new ledger, recording the store state it goes with,
@@ -722,7 +724,9 @@ def save_ledger(ws: Workspace, ledger: Ledger, before_commit: Callable[[], None]
     in place atomically. A failure before the commit rolls the store back; a failed replace takes the committed
     rows out again. Only a kill between the commit and the replace leaves the store one write ahead of the ledger,
     which every command reconciles from the store (the source of truth for history, see store_sync).
-    `before_commit` runs once the new ledger is written; what it raises undoes the save like any other failure.
+    `meanwhile` runs once the rows are inserted, while a child may be writing the ledger (toolkit.beside: the ledger
+    records the store state the insert is to give, and is written again here if the state came out otherwise);
+    what it raises undoes the save like any other failure.
     """
     refuse_if_open(ws)
     ws.outputs.mkdir(parents=True, exist_ok=True)
@@ -730,48 +734,97 @@ def save_ledger(ws: Workspace, ledger: Ledger, before_commit: Callable[[], None]
 
     path = store_path(ws)
     upgrade_store(ws)
-    try:
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        marks = marks_of(conn) if has_schema(conn) else None
-        if marks is None:
-            create_schema(conn)
-        _insert_history(conn, ledger.progress, path)
-        _insert_evidence(conn, ledger.evidence)
-        checkpoint("save:inserted")
-        ledger.store_state = store_state_text(*counts_of(conn))
-    except sqlite3.Error as exc:
-        with contextlib.suppress(NameError, sqlite3.Error):
-            conn.close()
-        raise store_error(path, exc) from exc
     tmp = ws.outputs / f".台账.{os.getpid()}.tmp.xlsx"
+    writer = None
     try:
-        with _reusing_unchanged_tables(ws):
-            write_ledger(tmp, ledger)
-        checkpoint("save:written")
-        if before_commit is not None:
-            before_commit()
         try:
-            conn.execute("COMMIT")
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            marks = marks_of(conn) if has_schema(conn) else None
+            if marks is None:
+                create_schema(conn)
+            todo = _not_stored(ledger.progress, path)
+            if meanwhile or len(todo) >= BESIDE_ROWS:
+                writer = _write_beside(ws, tmp, ledger, conn, len(todo))
+            insert_rows(conn, _history_rows(todo))
+            _insert_evidence(conn, ledger.evidence)
+            checkpoint("save:inserted")
+            state = store_state_text(*counts_of(conn))
         except sqlite3.Error as exc:
+            with contextlib.suppress(NameError, sqlite3.Error):
+                conn.close()
             raise store_error(path, exc) from exc
-        checkpoint("save:committed")
         try:
-            _put_in_place(ws, tmp)
+            _write_and_commit(ws, ledger, tmp, conn, state, writer, meanwhile)
+            try:
+                _put_in_place(ws, tmp)
+            except BaseException:
+                take_back(conn, marks)
+                raise
         except BaseException:
-            take_back(conn, marks)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+        finally:
+            conn.close()
     finally:
-        conn.close()
-        if tmp.exists():
-            tmp.unlink()
+        if writer is not None:
+            writer.wait()          # a child still writing `tmp` finishes before it is removed
+        tmp.unlink(missing_ok=True)
     checkpoint("save:replaced")
     _after_save(ws)
     return ws.ledger
+
+
+BESIDE_ROWS = 2000    # history rows worth inserting while a child writes the ledger (a fork costs a few ms)
+
+
+def _write_and_commit(ws: Workspace, ledger: Ledger, tmp: Path, conn: sqlite3.Connection, state: str, writer,
+                      meanwhile: Callable[[], None] | None) -> None:
+    """The new ledger in `tmp` (written here unless `writer` wrote it for this store state), then the commit."""
+    if meanwhile is not None:
+        meanwhile()
+    if writer is None or not _written_beside(writer, state):
+        ledger.store_state = state
+        with _reusing_unchanged_tables(ws):
+            write_ledger(tmp, ledger)
+    checkpoint("save:written")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise store_error(store_path(ws), exc) from exc
+    checkpoint("save:committed")
+
+
+def _write_beside(ws: Workspace, tmp: Path, ledger: Ledger, conn: sqlite3.Connection, adding: int):
+    """Start writing the ledger in a child (toolkit.beside) while the store takes the rows: its 说明 records the
+    state the store will have if every row is added (the state is checked once they are, see _written_beside)."""
+    from toolkit import beside
+
+    if not beside.can_fork():
+        return None
+    rows, last = counts_of(conn)
+    ledger.store_state = store_state_text(rows + adding, last + adding)
+    return beside.start(_write_ledger_file, ws, tmp, ledger)
+
+
+def _written_beside(writer, state: str) -> bool:
+    """Whether the child wrote the ledger with the store state as it turned out (rows already there are not added
+    twice, and ids may skip: then the ledger is written again here). A child that died leaves the work here too."""
+    from toolkit.beside import ChildDied
+
+    try:
+        written_state = writer.result()
+    except ChildDied:
+        return False
+    return written_state == state
+
+
+def _write_ledger_file(ws: Workspace, tmp: Path, ledger: Ledger) -> str:
+    """write_ledger inside _reusing_unchanged_tables; the store state it recorded."""
+    with _reusing_unchanged_tables(ws):
+        write_ledger(tmp, ledger)
+    return ledger.store_state
 
 
 TABLE_RECORD_NAME = ".ledger_tables.json"

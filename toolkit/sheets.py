@@ -201,9 +201,15 @@ def fitted_heights(rows: Sequence[Sequence[Any]], widths: Sequence[float], first
     """Excel row number → height in points (at most Excel's 409), for the rows whose wrapped text needs more than
     one line; a column of width 0 is left out."""
     heights = {}
+    fitted = [(col, width, max(width - 2, 1)) for col, width in enumerate(widths) if width]
     for r, row in enumerate(rows, start=first_row):
-        lines = max((wrapped_lines(value, width) for value, width in zip(row, widths)
-                     if width and isinstance(value, str)), default=1)
+        lines = 1
+        for col, width, room in fitted:
+            value = row[col] if col < len(row) else None
+            # a text of n characters takes at most ceil(2n / room) lines (a character is at most 2 wide): one that
+            # cannot beat `lines` is not measured
+            if isinstance(value, str) and (2 * len(value) > lines * room or "\n" in value):
+                lines = max(lines, wrapped_lines(value, width))
         if lines > 1:   # whole pixels, as xlsxwriter's set_row stores them
             heights[r] = 0.75 * int(min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2) * 4 / 3 + 0.5)
     return heights

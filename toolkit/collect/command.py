@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from toolkit import beside
 from toolkit.checks import FileRejected, Problem
 from toolkit.collect.evidence import take_applications, take_evidence
 from toolkit.collect.inbox import (Inbox, Returned, archive_file, evidence_preset, is_package, modified_time,
@@ -138,7 +137,13 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
             verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
                                     clock, track)
             checkpoint("collect:archived")
-            judge_all(verdicts, ctx, track, meanwhile=ready_to_write)
+            holders: dict = {}
+
+            def prepare() -> None:          # while a child judges, the work of later steps that needs no return
+                ready_to_write()
+                holders.update(progress.task_holders(ledger, directory, every_unit))
+
+            judge_all(verdicts, ctx, track, meanwhile=prepare)
             take_evidence(ws, ledger, verdicts, period.id, config.lifecycle, directory)
         checkpoint("collect:judged")
         mark_earlier_collections(verdicts, ledger, period.id)
@@ -150,7 +155,6 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
         # 任务台账 shows the newest collected period of this kind, even when a late earlier one is collected now
         evaluated = progress.latest_submitted_period(ledger, period, config)
-        holders = progress.task_holders(ledger, directory, every_unit)
         ledger.status = progress.evaluate(ledger, evaluated, config, holders=holders)
         ledger.status_period = evaluated.id
         current = progress.indicator_values(ledger, evaluated, holders=holders)
@@ -159,27 +163,16 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
                 record.current = current[record.id]
         outcome.verdicts = verdicts
         _fill_submission_summary(outcome, ledger, period.id)
-        # the reports are written beside the ledger (toolkit.beside) but taken before its commit: a report that
-        # cannot be written (open in Excel) still leaves the ledger and the database as they were
-        reports = beside.start(_write_outputs, ws, outcome, ledger, period)
-        take_reports = functools.partial(_take_reports, reports, ws, outcome, ledger, period)
-        try:
-            if not reports.forked:
-                take_reports()
-            with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
-                save_ledger(ws, ledger, before_commit=take_reports if reports.forked else None)
-        finally:
-            reports.wait()
+        # the reports are written while the ledger is written beside (toolkit.beside), before the commit: a report
+        # that cannot be written (open in Excel) still leaves the ledger and the database as they were
+        reports = functools.partial(_write_reports_of, ws, outcome, ledger, period)
+        with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
+            save_ledger(ws, ledger, meanwhile=reports)
     return outcome
 
 
-def _take_reports(reports: beside.Pending, ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
-    """The reports' paths from where they were written; a child that died has them written here."""
-    try:
-        written = reports.result()
-    except beside.ChildDied:
-        written = _write_outputs(ws, outcome, ledger, period)
-    outcome.report, outcome.summary, outcome.return_notes = written
+def _write_reports_of(ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
+    outcome.report, outcome.summary, outcome.return_notes = _write_outputs(ws, outcome, ledger, period)
     checkpoint("collect:reports")
 
 
