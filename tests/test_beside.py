@@ -227,7 +227,7 @@ def test_collect_writes_the_same_files_on_one_core_and_on_two(returned, on_one_c
     one, expected, printed = on_one_core
     two = copy_workspace(returned, tmp_path / "two").root
     started, lines = _collect_counting_children(two, monkeypatch)
-    assert [pending.forked for pending in started] == [True, True]    # the returns judged in turns, the ledger
+    assert [pending.forked for pending in started] == [True, True, True]    # archived, judged in turns, ledger
     sheets, history, notes = _outputs(two)
     assert sheets.keys() == expected[0].keys() and len(sheets["台账.xlsx/进展记录"]) > 100
     assert any(row[0] == "进展记录数据库" for row in sheets["台账.xlsx/说明"])     # the store state is compared too
@@ -256,18 +256,19 @@ def test_a_report_that_cannot_be_written_leaves_ledger_and_database_as_they_were
 
 
 def test_children_that_die_leave_their_work_to_the_command(returned, on_one_core, tmp_path, monkeypatch, forking):
-    """A child killed half-way (out of memory, a crash in a reader) costs time, not results: the command judges
-    the files that child took and writes the ledger itself."""
+    """A child killed half-way (out of memory, a crash in a reader) costs time, not results: the command archives
+    the returns, judges the files that child took and writes the ledger itself."""
     from toolkit import ledger
-    from toolkit.collect import judging
+    from toolkit.collect import command, judging
 
     parent = os.getpid()
-    write_ledger_file = ledger._write_ledger_file
 
-    def dies_in_a_child(*args):
-        if os.getpid() != parent:
-            os._exit(9)
-        return write_ledger_file(*args)
+    def dies_in_a_child(function):
+        def work(*args):
+            if os.getpid() != parent:
+                os._exit(9)
+            return function(*args)
+        return work
 
     def takes_three_files_and_dies(originals, turns, ctx):
         for _ in range(3):
@@ -275,10 +276,11 @@ def test_children_that_die_leave_their_work_to_the_command(returned, on_one_core
         os._exit(9)
 
     monkeypatch.setattr(judging, "_judged_in_turns", takes_three_files_and_dies)
-    monkeypatch.setattr(ledger, "_write_ledger_file", dies_in_a_child)
+    monkeypatch.setattr(ledger, "_write_ledger_file", dies_in_a_child(ledger._write_ledger_file))
+    monkeypatch.setattr(command, "_archive_all", dies_in_a_child(command._archive_all))
     two = copy_workspace(returned, tmp_path / "two").root
     started, _ = _collect_counting_children(two, monkeypatch)
-    assert [pending.forked for pending in started] == [True, True]    # both children were started, and died
+    assert [pending.forked for pending in started] == [True, True, True]    # all three were started, and died
     assert _outputs(two) == on_one_core[1]
 
 

@@ -365,3 +365,18 @@ def _heights_measuring_every_text(rows, widths, first_row=2):
 def test_fitted_heights_skips_only_texts_that_cannot_make_a_row_taller(rows, widths):
     """A text is left unmeasured only when even two units a character could not make its row taller."""
     assert sheets.fitted_heights(rows, widths) == _heights_measuring_every_text(rows, widths)
+
+
+def test_a_column_renders_values_that_are_equal_but_look_different_each_as_itself():
+    """Values rendered once per column by value must not lend one cell's XML to an equal value of another look."""
+    from datetime import timedelta, timezone
+
+    tails = sheets._CellTails((1, 2, 3, 4), False)
+    eight, utc = timezone(timedelta(hours=8)), timezone.utc
+    same_instant = [datetime(2024, 3, 1, 8, tzinfo=eight), datetime(2024, 3, 1, 0, tzinfo=utc)]
+    for column in ([True, 1, 1.0, None], [0.0, -0.0, 0], same_instant, [True, False, None, True],
+                   [date(2024, 3, 1), None, date(2024, 3, 1)], [3, 3, None, 12345678901234567890]):
+        assert tails.column(column) == [tails.render(value) for value in column], column
+    assert sheets._renders_by_value([True, None, False]) and sheets._renders_by_value([1, 2, None])
+    assert not sheets._renders_by_value([True, 1]) and not sheets._renders_by_value([0.0, -0.0])
+    assert not sheets._renders_by_value(same_instant)

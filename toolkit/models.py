@@ -1,6 +1,7 @@
 """Plain data passed between the stages (DESIGN §2: stages talk through dataclasses)."""
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -142,6 +143,18 @@ class ProgressRecord:
     sha256: str = ""
     # the history store this row was read from ("" for a new row): saving into that store skips it
     _stored_in: str = field(default="", repr=False, compare=False)
+
+
+
+_RECORD_FIELDS = tuple(ProgressRecord.__dataclass_fields__)
+# a record as the tuple of its values, and back: thousands of records cross a pipe (toolkit.beside) in half the time
+record_values = operator.attrgetter(*_RECORD_FIELDS)
+
+
+def record_from_values(values: tuple) -> ProgressRecord:
+    record = object.__new__(ProgressRecord)
+    record.__dict__.update(zip(_RECORD_FIELDS, values))
+    return record
 
 
 @dataclass

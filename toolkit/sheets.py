@@ -69,12 +69,22 @@ def column_width(header: str, values: Iterable[Any], cap: int = MAX_WIDTH) -> fl
         if value is not None and value != "":
             longest = _wider(longest, value if isinstance(value, str) else str(value))
     if longest < cap:
-        rest = {value for value in values if value.__class__ is str}   # numbers and dates are short anyway
+        rest = _distinct_texts(values)          # numbers and dates are short anyway
         for text in sorted(rest, key=len, reverse=True):
             if longest >= cap or 2 * len(text) + 2 <= longest:
                 break
             longest = _wider(longest, text)
     return max(MIN_WIDTH, min(cap, longest))
+
+
+def _distinct_texts(values: Iterable[Any]) -> set[str]:
+    """The distinct texts among `values` (a set of the values first: a column repeats most of them)."""
+    values = list(values)
+    try:
+        distinct = set(values)
+    except TypeError:                      # an unhashable value: looked at one by one
+        distinct = values
+    return {value for value in distinct if value.__class__ is str}
 
 
 def _wider(longest: float, text: str) -> float:
@@ -477,10 +487,15 @@ class _CellTails:
             cells = list(map(self.cache.get, values))
         except TypeError:                      # an unhashable value: rendered one by one
             return [self.tail(value) for value in values]
-        if None in cells:      # looked up again one by one: a text rendered a row above is cached by now
-            get, tail = self.cache.get, self.tail
-            cells = [cell or get(value) or tail(value) for cell, value in zip(cells, values)]
-        return cells
+        if None not in cells:
+            return cells
+        tail = self.tail
+        if _renders_by_value(values):        # a column of flags, counts or days: each value rendered once
+            memo: dict[Any, str] = {}
+            known = memo.get
+            return [known(value) or memo.setdefault(value, tail(value)) for value in values]
+        get = self.cache.get       # looked up again one by one: a text rendered a row above is cached by now
+        return [cell or get(value) or tail(value) for cell, value in zip(cells, values)]
 
     def tail(self, value: Any) -> str:
         kind = value.__class__
@@ -518,6 +533,19 @@ class _CellTails:
         if value == "":
             return self.empty
         return f' s="{self.text_style}" t="inlineStr">{_inline(str(value))}</c>'
+
+
+_BY_VALUE = (bool, int, date)       # equal values of one of these kinds render alike (so do naive datetimes)
+
+
+def _renders_by_value(values: Sequence[Any]) -> bool:
+    """Whether the values (None aside) are all of one kind whose equal values render alike: not 1 and True, 0.0
+    and -0.0, or two datetimes that are equal in different time zones."""
+    kinds = set(map(type, values)) - {type(None)}
+    if len(kinds) != 1:
+        return False
+    kind = kinds.pop()
+    return kind in _BY_VALUE or (kind is datetime and all(v is None or v.tzinfo is None for v in values))
 
 
 def _inline(text: str) -> str:

@@ -1,6 +1,7 @@
 """The `toolkit collect` command: archive every returned file, judge it, merge the good rows, write the reports."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tempfile
@@ -10,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from toolkit import beside
 from toolkit.checks import FileRejected, Problem
 from toolkit.collect.evidence import take_applications, take_evidence
 from toolkit.collect.inbox import (Inbox, Returned, archive_file, evidence_preset, is_package, modified_time,
@@ -128,14 +130,16 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
     outcome = CollectOutcome(period.id, period.display, period.due, folder)
     with ledger_lock(ws):
         checkpoint("collect:locked")
-        ledger = load_ledger(ws, since=_history_start(period))
-        directory = load_directory(ws)
-        every_unit = unit_tasks(ledger, directory)
-        held = without_closed(known_units(every_unit, directory), ledger, period.start)
-        ctx = _context(ws, ledger, directory, period, config, held, office_key(ws))
         with tempfile.TemporaryDirectory(prefix=f".解压.{os.getpid()}.", dir=ws.outputs) as staging:
-            verdicts = _archive_all(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits,
-                                    clock, track)
+            # the returns are archived while the ledger loads: neither needs the other
+            with _archiving(inbox, folder, ws.archive(period.id), Path(staging), received, config.limits, clock,
+                            track) as archived:
+                ledger = load_ledger(ws, since=_history_start(period))
+                directory = load_directory(ws)
+                every_unit = unit_tasks(ledger, directory)
+                held = without_closed(known_units(every_unit, directory), ledger, period.start)
+                ctx = _context(ws, ledger, directory, period, config, held, office_key(ws))
+                verdicts = archived()
             checkpoint("collect:archived")
             holders: dict = {}
 
@@ -220,6 +224,31 @@ def _context(ws, ledger, directory, period, config, held, key) -> Context:
                    previous=last_reports(ledger, period.start, period_end_of),
                    completed_may_repeat=config.collect.completed_may_repeat, dues=dues,
                    approver_required=config.lifecycle.approver_required)
+
+
+ARCHIVE_BESIDE_FILES = 16     # from this many files on, a child archives them while the command loads the ledger
+
+
+@contextlib.contextmanager
+def _archiving(inbox: Inbox, *args):
+    """_archive_all(inbox, *args) in a child (toolkit.beside) from ARCHIVE_BESIDE_FILES files on, else here and now;
+    yields the function that hands back its verdicts (a child that died leaves the work to it). Leaving the block
+    waits for the child, so that the staging folder outlives it."""
+    pending = beside.start(_archive_all, inbox, *args) if len(inbox.files) >= ARCHIVE_BESIDE_FILES else None
+
+    def archived() -> list[FileVerdict]:
+        if pending is not None:
+            try:
+                return pending.result()
+            except beside.ChildDied:
+                pass
+        return _archive_all(inbox, *args)
+
+    try:
+        yield archived
+    finally:
+        if pending is not None:
+            pending.wait()
 
 
 def _archive_all(inbox: Inbox, folder: Path, archive_dir: Path, staging: Path, received: datetime | None, limits,

@@ -13,7 +13,7 @@ from toolkit.checks import (FileRejected, Problem, column_letter, is_blank, norm
                             normalise_state, text_of)
 from toolkit.collect.book import Book, fallback_identity, meta_identity, read_book
 from toolkit.ledger import number_text
-from toolkit.models import LEAD, REPORTABLE_STATES, ProgressRecord
+from toolkit.models import LEAD, REPORTABLE_STATES, ProgressRecord, record_from_values, record_values
 
 PASSED, WITH_NOTICES, REJECTED = "通过", "有提醒", "退回"
 
@@ -549,17 +549,21 @@ def _in_turns(originals: list[FileVerdict], turns: beside.Turns, child: beside.P
     theirs = [index for index in range(len(originals)) if index not in mine]
     for index in theirs:
         if index in states:
-            originals[index].__dict__.update(states[index])
+            state = states[index]
+            state["records"] = list(map(record_from_values, state["records"]))
+            originals[index].__dict__.update(state)
             judged_elsewhere.add(id(originals[index]))
     yield from (originals[index] for index in theirs)
 
 
 def _judged_in_turns(originals: list[FileVerdict], turns: beside.Turns, ctx: Context) -> dict[int, dict]:
-    """In the child: judge the files it takes in turn; what judging set on each, by its number."""
+    """In the child: judge the files it takes in turn; what judging set on each, by its number (the accepted
+    records as tuples of values, see models.record_values)."""
     states = {}
     while (index := turns.take()) is not None:
         _judge_guarded(originals[index], ctx)
-        states[index] = originals[index].__dict__
+        states[index] = {**originals[index].__dict__,
+                         "records": list(map(record_values, originals[index].records))}
     return states
 
 
