@@ -67,3 +67,19 @@ def test_the_console_is_not_a_one_shot_command(tmp_path, monkeypatch, collector_
     assert seen == [False]
     CliRunner().invoke(cli.main, ["-w", str(tmp_path), "periods", "--year", "2024"])
     assert memory._one_shot
+
+
+def test_a_one_shot_command_sweeps_less_often_and_keeps_what_collect_judged(monkeypatch, collector_restored):
+    threshold = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *threshold[1:])
+        gc.unfreeze()
+        monkeypatch.setattr(memory, "_one_shot", False)
+        memory.keep_all_made()
+        assert gc.get_freeze_count() == 0                     # the console keeps sweeping everything
+        memory.one_shot_command()
+        assert gc.get_threshold()[0] == memory.ONE_SHOT_SWEEP
+        memory.keep_all_made()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*threshold)

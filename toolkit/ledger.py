@@ -325,8 +325,13 @@ def _records(rows: list[list], sheet: str) -> list[dict]:
     if not rows:
         return []
     header = [as_text(h) for h in rows[0]]
-    return [{**dict(zip(header, row)), EXCEL_ROW: number}
-            for number, row in enumerate(rows[1:], start=2) if any(v not in ("", None) for v in row)]
+    records = []
+    for number, row in enumerate(rows[1:], start=2):
+        if row.count("") + row.count(None) < len(row):        # not an empty row
+            record = dict(zip(header, row))
+            record[EXCEL_ROW] = number
+            records.append(record)
+    return records
 
 
 def _sheet_is_view(info_rows: list[dict]) -> bool:

@@ -22,6 +22,7 @@ from toolkit.collect.merging import merge_rows, update_submissions
 from toolkit.collect.reports import (REPORT_NAME, RETURN_DIR, SUMMARY_NAME, write_problem_report,
                                      write_return_notes, write_summary)
 from toolkit.lifecycle import pending_closures, pending_requests, without_closed
+from toolkit.memory import keep_all_made
 from toolkit.faults import checkpoint
 from toolkit.errors import EXIT_OK, EXIT_REJECTED, ToolkitError
 from toolkit.oserrors import writing
@@ -156,6 +157,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         outcome.waiting_reviews = (len(pending_closures(ledger)), len(pending_requests(ledger)))
         counted = [r for v in verdicts if v.counted and not v.rejected for r in v.records]
         outcome.added_rows = merge_rows(ledger, counted)
+        keep_all_made()       # the judged returns and their rows stay until collect ends: out of the collector's way
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
         # 任务台账 shows the newest collected period of this kind, even when a late earlier one is collected now
         evaluated = progress.latest_submitted_period(ledger, period, config)

@@ -280,7 +280,8 @@ def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: 
                          lifecycle_columns: dict[str, tuple[int | None, str]], role: str, record, ctx: Context) -> None:
     """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13); a row that leaves them all
     empty (nearly every row) asks for nothing."""
-    if all(_cell(row, col) is None for col, _ in lifecycle_columns.values()):
+    given = [row[col] for col, _ in lifecycle_columns.values() if col is not None and col < len(row)]
+    if given.count("") + given.count(None) == len(given):
         return
     cells = {h: (_cell(row, col), letter) for h, (col, letter) in lifecycle_columns.items()}
     verdict.lifecycle += lifecycle.judge_row(verdict.add, cells, record, role, sheet, excel_row,
@@ -289,7 +290,10 @@ def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: 
 
 def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:
     """A label (填报人 …) in one of the first three cells; a label is a text (a number or date cell never is)."""
-    return any(c.__class__ is str and c.strip().rstrip("：:") in labels for c in row[:3])
+    for cell in row[:3]:
+        if cell.__class__ is str and cell and cell.strip().rstrip("：:") in labels:
+            return True
+    return False
 
 
 def _footer_cells(rows: list[list], first: int, labels: tuple[str, ...]) -> dict[str, tuple[str, int, str]]:
@@ -407,8 +411,8 @@ def _recover_task_id(verdict, task_id, row, columns, held, seen, ctx, where, let
 
 
 def _check_locked(verdict, row, columns, task, role: str, where, letter) -> None:
-    text = text_of(_cell(row, columns.get("任务内容")))
-    if columns.get("任务内容") is not None and text and not _same_text(text, task.text):
+    text = _cell(row, columns.get("任务内容"))       # untouched, the locked cell holds the ledger's text as it is
+    if text is not None and text != task.text and (text := text_of(text)) and not _same_text(text, task.text):
         verdict.add("locked-changed", "锁定的任务内容被修改，以台账原文为准。请不要修改灰色锁定单元格。",
                     column=letter("任务内容"), field="任务内容", value=text, **where)
     shown_role = text_of(_cell(row, columns.get("本单位角色")))
