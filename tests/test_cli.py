@@ -75,3 +75,35 @@ def test_periods_lists_due_times(tmp_path):
     assert result.returncode == 0
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 12 and lines[0].startswith("2024-01") and "截止 2024-01-25 17:00" in lines[0]
+
+
+_LEAVING = """
+import atexit, sys
+atexit.register(lambda: print("拆除解释器", file=sys.stderr))
+from toolkit.cli import entry
+sys.argv = ["toolkit", *sys.argv[1:]]
+entry()
+"""
+
+
+@pytest.mark.parametrize("args, code, one_shot", [
+    (["periods", "--year", "2024"], 0, True),          # done
+    (["status", "2024-W11"], 2, True),                  # could not run: no ledger
+    (["--help"], 0, False),                             # not a command run: Python's own exit
+])
+def test_a_one_shot_command_leaves_at_once_with_its_code_and_all_its_output(tmp_path, args, code, one_shot):
+    """entry() skips the interpreter's teardown (atexit handlers and all) once a one-shot command has flushed what
+    it printed; anything else leaves the usual way."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-c", _LEAVING, "-w", str(tmp_path), *args], capture_output=True,
+                            text=True, cwd=str(ROOT), timeout=120)
+    assert result.returncode == code, result.stderr
+    assert ("拆除解释器" in result.stderr) != one_shot
+    if args[0] == "periods":
+        assert result.stdout.rstrip().splitlines()[-1].startswith("2024-12"), result.stdout[-300:]   # all of it
+    if code == 2:
+        assert result.stderr.startswith("错误：")

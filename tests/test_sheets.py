@@ -374,9 +374,13 @@ def test_a_column_renders_values_that_are_equal_but_look_different_each_as_itsel
     tails = sheets._CellTails((1, 2, 3, 4), False)
     eight, utc = timezone(timedelta(hours=8)), timezone.utc
     same_instant = [datetime(2024, 3, 1, 8, tzinfo=eight), datetime(2024, 3, 1, 0, tzinfo=utc)]
-    for column in ([True, 1, 1.0, None], [0.0, -0.0, 0], same_instant, [True, False, None, True],
-                   [date(2024, 3, 1), None, date(2024, 3, 1)], [3, 3, None, 12345678901234567890]):
+    nan = float("nan")
+    for column in ([True, 1, 1.0, None], [0.0, -0.0, 0], [0, -0.0, 0, 2.5], same_instant, [True, False, None, True],
+                   [date(2024, 3, 1), None, date(2024, 3, 1)], [3, 3, None, 12345678901234567890],
+                   [45, 45.0, 62.5, None, 0, 0.0, 45], [nan, float("nan"), nan, float("inf"), 1e20, 10 ** 20]):
         assert tails.column(column) == [tails.render(value) for value in column], column
     assert sheets._renders_by_value([True, None, False]) and sheets._renders_by_value([1, 2, None])
+    assert sheets._renders_by_value([45, 45.0, None, 0.0]) and sheets._renders_by_value([2.5, 0, 0.0])
     assert not sheets._renders_by_value([True, 1]) and not sheets._renders_by_value([0.0, -0.0])
+    assert not sheets._renders_by_value([3, -0.0])
     assert not sheets._renders_by_value(same_instant)

@@ -665,27 +665,33 @@ def _not_stored(records: list[ProgressRecord], store: Path) -> list[ProgressReco
 
 
 def _history_rows(records: list[ProgressRecord]) -> list[tuple]:
-    """The records as store.insert_rows takes them."""
-    days: dict[str, int | None] = {}
-    return [_history_row(r, _end_day(r.period, days)) for r in records]
+    """The records as store.insert_rows takes them: FLAT_COLUMNS, end_day, indicator ids."""
+    end_days, times = _Worked(_end_day), _Worked(lambda moment: moment.isoformat(sep=" "))
+    return [(r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
+             r.problems, r.plan, json.dumps(r.indicator_values, ensure_ascii=False) if r.indicator_values else "",
+             r.filler, r.phone, times[r.received] if r.received else None, int(bool(r.late)), r.file, r.sha256,
+             end_days[r.period], tuple(r.indicator_values))
+            for r in records]
 
 
-def _end_day(period_id: str, cache: dict[str, int | None]) -> int | None:
+class _Worked(dict):
+    """A value worked out once per key (a period's end day, a file's time of receipt: shared by all its rows)."""
+
+    def __init__(self, work: Callable):
+        super().__init__()
+        self.work = work
+
+    def __missing__(self, key):
+        value = self[key] = self.work(key)
+        return value
+
+
+def _end_day(period_id: str) -> int | None:
     """store.day_number of a period's end; None for an id that is not a period."""
-    if period_id not in cache:
-        from toolkit.store import day_number
+    from toolkit.store import day_number
 
-        end = _period_end_text(period_id, {})
-        cache[period_id] = None if end is None else day_number(date.fromisoformat(end))
-    return cache[period_id]
-
-
-def _history_row(r: ProgressRecord, end_day: int | None) -> tuple:
-    """The record as store.insert_rows takes it: FLAT_COLUMNS, end_day, indicator ids."""
-    return (r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
-            r.problems, r.plan, json.dumps(r.indicator_values, ensure_ascii=False) if r.indicator_values else "",
-            r.filler, r.phone, r.received.isoformat(sep=" ") if r.received else None, int(bool(r.late)), r.file,
-            r.sha256, end_day, tuple(r.indicator_values))
+    end = _period_end_text(period_id, {})
+    return None if end is None else day_number(date.fromisoformat(end))
 
 
 def progress_view(records: list[ProgressRecord]) -> list[ProgressRecord]:

@@ -535,17 +535,16 @@ class _CellTails:
         return f' s="{self.text_style}" t="inlineStr">{_inline(str(value))}</c>'
 
 
-_BY_VALUE = (bool, int, date)       # equal values of one of these kinds render alike (so do naive datetimes)
-
-
 def _renders_by_value(values: Sequence[Any]) -> bool:
-    """Whether the values (None aside) are all of one kind whose equal values render alike: not 1 and True, 0.0
-    and -0.0, or two datetimes that are equal in different time zones."""
+    """Whether equal values (None aside) render alike: a column of one kind, or of numbers (45 and 45.0 both write
+    45). Not so for 1 and True, 0 and -0.0, or two datetimes that are equal in different time zones."""
     kinds = set(map(type, values)) - {type(None)}
+    if kinds and kinds <= {int, float}:
+        return float not in kinds or not any(math.copysign(1.0, v) < 0 for v in values if v == 0)
     if len(kinds) != 1:
         return False
     kind = kinds.pop()
-    return kind in _BY_VALUE or (kind is datetime and all(v is None or v.tzinfo is None for v in values))
+    return kind in (bool, date) or (kind is datetime and all(v is None or v.tzinfo is None for v in values))
 
 
 def _inline(text: str) -> str:
@@ -690,8 +689,8 @@ class _Bodies:
         pickler.fast = True
         pickler.dump((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
                       sorted(fit_rows)))
-        for start in range(0, len(rows), 1000):
-            pickler.dump([list(row) for row in rows[start:start + 1000]])
+        for start in range(0, len(rows), 1000):        # every row as a list: a tuple of the same values is equal
+            pickler.dump([row if row.__class__ is list else list(row) for row in rows[start:start + 1000]])
         return digest.sha.hexdigest()
 
     def known(self, name: str, key: str) -> dict | None:

@@ -32,10 +32,10 @@ def write_summary(path: Path, records: list) -> None:
     """汇总.xlsx: every accepted row of the period."""
     from toolkit.sheets import write_table_workbook
 
-    rows = [[r.period, r.unit, r.task_id, r.role, r.state, r.progress if r.progress is not None else "",
-             indicator_values_text(r.indicator_values), r.text, r.problems,
-             r.plan, r.filler, r.phone, r.received or "", "是" if r.late else "否", r.file, r.sha256]
-            for r in records]
+    rows = [[r.period, r.unit, r.task_id, r.role, r.state, r.progress,
+             indicator_values_text(r.indicator_values) if r.indicator_values else "", r.text, r.problems,
+             r.plan, r.filler, r.phone, r.received, "是" if r.late else "否", r.file, r.sha256]
+            for r in records]      # (an empty cell is None: a column of numbers or times is then of one kind)
     write_table_workbook(path, [("汇总", SUMMARY_HEADERS, rows)])
 
 
