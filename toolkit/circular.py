@@ -500,6 +500,8 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     if comparison is None:
         comparison = comparison_for(basis, collected_periods(ledger, config), config)
     holders = holders or progress.task_holders(ledger, directory)
+    if statuses is None and indicator_values is None:
+        statuses, indicator_values = progress.evaluate_with_indicators(ledger, basis.evaluated, config, holders)
     if statuses is None:
         statuses = progress.evaluate(ledger, basis.evaluated, config, holders=holders)
     if previous_statuses is None:
@@ -631,12 +633,13 @@ def _known(ws: Workspace, ledger: Ledger, period, config, directory, since: date
                 ledger.progress = history
     holders = progress.task_holders(ledger, directory)
     rejected, closures = _ranking_inputs(ws, ledger, period, collected) if ranked else ((), ())
+    statuses, indicator_values = progress.evaluate_with_indicators(ledger, basis.evaluated, config, holders)
     return {
         "basis": basis, "comparison": comparison, "holders": holders, "rejected": rejected, "closures": closures,
-        "statuses": progress.evaluate(ledger, basis.evaluated, config, holders=holders),
+        "statuses": statuses,
         "previous_statuses": (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
                               if comparison.basis else {}),
-        "indicator_values": progress.indicator_values(ledger, basis.evaluated, holders=holders),
+        "indicator_values": indicator_values,
     }
 
 

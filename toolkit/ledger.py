@@ -14,6 +14,7 @@ A ledger without a store (written before the store existed, or a copy) has its s
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -727,7 +728,8 @@ def retire_orphan_store(ws: Workspace) -> Path | None:
 
 # ------------------------------------------------------------------------------------------ writing
 
-def save_ledger(ws: Workspace, ledger: Ledger, meanwhile: Callable[[], None] | None = None) -> Path:
+def save_ledger(ws: Workspace, ledger: Ledger, meanwhile: Callable[[], None] | None = None,
+                complete: Callable[[], None] | None = None) -> Path:
     """Add ledger.progress to the store and write the whole ledger, both or neither.
 
     The rows go into the store inside one transaction and the new ledger, recording the store state it goes with,
@@ -737,7 +739,8 @@ def save_ledger(ws: Workspace, ledger: Ledger, meanwhile: Callable[[], None] | N
     which every command reconciles from the store (the source of truth for history, see store_sync).
     `meanwhile` runs once the rows are inserted, while a child may be writing the ledger (toolkit.beside: the ledger
     records the store state the insert is to give, and is written again here if the state came out otherwise);
-    what it raises undoes the save like any other failure.
+    what it raises undoes the save like any other failure. `complete` works out what only the ledger's sheets show
+    (collect: the tasks' statuses), in whichever process writes it, just before.
     """
     refuse_if_open(ws)
     ws.outputs.mkdir(parents=True, exist_ok=True)
@@ -755,8 +758,9 @@ def save_ledger(ws: Workspace, ledger: Ledger, meanwhile: Callable[[], None] | N
             if marks is None:
                 create_schema(conn)
             todo = _not_stored(ledger.progress, path)
+            write = functools.partial(_write_ledger_file, ws, tmp, ledger, complete)
             if meanwhile or len(todo) >= BESIDE_ROWS:
-                writer = _write_beside(ws, tmp, ledger, conn, len(todo))
+                writer = _write_beside(write, ledger, conn, len(todo))
             insert_rows(conn, _history_rows(todo))
             _insert_evidence(conn, ledger.evidence)
             checkpoint("save:inserted")
@@ -766,7 +770,7 @@ def save_ledger(ws: Workspace, ledger: Ledger, meanwhile: Callable[[], None] | N
                 conn.close()
             raise store_error(path, exc) from exc
         try:
-            _write_and_commit(ws, ledger, tmp, conn, state, writer, meanwhile)
+            _write_and_commit(ws, ledger, write, conn, state, writer, meanwhile)
             try:
                 _put_in_place(ws, tmp)
             except BaseException:
@@ -790,15 +794,14 @@ def save_ledger(ws: Workspace, ledger: Ledger, meanwhile: Callable[[], None] | N
 BESIDE_ROWS = 2000    # history rows worth inserting while a child writes the ledger (a fork costs a few ms)
 
 
-def _write_and_commit(ws: Workspace, ledger: Ledger, tmp: Path, conn: sqlite3.Connection, state: str, writer,
-                      meanwhile: Callable[[], None] | None) -> None:
-    """The new ledger in `tmp` (written here unless `writer` wrote it for this store state), then the commit."""
+def _write_and_commit(ws: Workspace, ledger: Ledger, write: Callable[[], str], conn: sqlite3.Connection, state: str,
+                      writer, meanwhile: Callable[[], None] | None) -> None:
+    """The new ledger written (here, unless `writer` wrote it beside for this store state), then the commit."""
     if meanwhile is not None:
         meanwhile()
     if writer is None or not _written_beside(writer, state):
         ledger.store_state = state
-        with _reusing_unchanged_tables(ws):
-            write_ledger(tmp, ledger)
+        write()
     checkpoint("save:written")
     try:
         conn.execute("COMMIT")
@@ -807,7 +810,7 @@ def _write_and_commit(ws: Workspace, ledger: Ledger, tmp: Path, conn: sqlite3.Co
     checkpoint("save:committed")
 
 
-def _write_beside(ws: Workspace, tmp: Path, ledger: Ledger, conn: sqlite3.Connection, adding: int):
+def _write_beside(write: Callable[[], str], ledger: Ledger, conn: sqlite3.Connection, adding: int):
     """Start writing the ledger in a child (toolkit.beside) while the store takes the rows: its 说明 records the
     state the store will have if every row is added (the state is checked once they are, see _written_beside)."""
     from toolkit import beside
@@ -816,7 +819,7 @@ def _write_beside(ws: Workspace, tmp: Path, ledger: Ledger, conn: sqlite3.Connec
         return None
     rows, last = counts_of(conn)
     ledger.store_state = store_state_text(rows + adding, last + adding)
-    return beside.start(_write_ledger_file, ws, tmp, ledger)
+    return beside.start(write)
 
 
 def _written_beside(writer, state: str) -> bool:
@@ -831,8 +834,10 @@ def _written_beside(writer, state: str) -> bool:
     return written_state == state
 
 
-def _write_ledger_file(ws: Workspace, tmp: Path, ledger: Ledger) -> str:
-    """write_ledger inside _reusing_unchanged_tables; the store state it recorded."""
+def _write_ledger_file(ws: Workspace, tmp: Path, ledger: Ledger, complete: Callable[[], None] | None) -> str:
+    """The ledger, completed, written to `tmp` (inside _reusing_unchanged_tables); the store state it recorded."""
+    if complete is not None:
+        complete()
     with _reusing_unchanged_tables(ws):
         write_ledger(tmp, ledger)
     return ledger.store_state

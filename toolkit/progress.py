@@ -61,19 +61,31 @@ def evaluate(ledger: Ledger, period: Period, config: Config, directory: Director
     Pass the loaded unit directory (every command does); without it the raw names of 责任分工 are used.
     A caller that evaluates several periods passes `holders` (task_holders) once for all of them.
     """
-    reports = _ReportIndex(ledger, period)
-    holders = holders or task_holders(ledger, directory)
-    statuses = {task.id: _task_status(task, ledger, reports, period, config, holders[task.id])
-                for task in ledger.tasks}
-    return close_statuses(statuses, ledger, period.end)     # 已销号 tasks count among 已完成 (issue 13)
+    return _evaluate(ledger, _ReportIndex(ledger, period), period, config, holders or task_holders(ledger, directory))
 
 
 def indicator_values(ledger: Ledger, period: Period, directory: Directory | None = None,
                      holders: dict[str, "Holders"] | None = None) -> dict[str, float]:
     """IndicatorRecord.id → latest value reported by a deciding unit (see Holders) up to period.end."""
-    known = {record.id for record in ledger.indicators}
+    return _indicator_values(ledger, _ReportIndex(ledger, period), holders or task_holders(ledger, directory))
+
+
+def evaluate_with_indicators(ledger: Ledger, period: Period, config: Config, holders: dict[str, "Holders"]
+                             ) -> tuple[dict[str, TaskStatus], dict[str, float]]:
+    """evaluate and indicator_values of one period, its reports indexed once."""
     reports = _ReportIndex(ledger, period)
-    holders = holders or task_holders(ledger, directory)
+    return _evaluate(ledger, reports, period, config, holders), _indicator_values(ledger, reports, holders)
+
+
+def _evaluate(ledger: Ledger, reports: "_ReportIndex", period: Period, config: Config,
+              holders: dict[str, "Holders"]) -> dict[str, TaskStatus]:
+    statuses = {task.id: _task_status(task, ledger, reports, period, config, holders[task.id])
+                for task in ledger.tasks}
+    return close_statuses(statuses, ledger, period.end)     # 已销号 tasks count among 已完成 (issue 13)
+
+
+def _indicator_values(ledger: Ledger, reports: "_ReportIndex", holders: dict[str, "Holders"]) -> dict[str, float]:
+    known = {record.id for record in ledger.indicators}
     values: dict[str, tuple[tuple, float]] = {}
     for task in ledger.tasks:
         for record in reports.of_units(task.id, holders[task.id].leads):

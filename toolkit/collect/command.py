@@ -159,22 +159,28 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         outcome.added_rows = merge_rows(ledger, counted)
         keep_all_made()       # the judged returns and their rows stay until collect ends: out of the collector's way
         update_submissions(ledger, period.id, list(ctx.held), verdicts)
-        # 任务台账 shows the newest collected period of this kind, even when a late earlier one is collected now
-        evaluated = progress.latest_submitted_period(ledger, period, config)
-        ledger.status = progress.evaluate(ledger, evaluated, config, holders=holders)
-        ledger.status_period = evaluated.id
-        current = progress.indicator_values(ledger, evaluated, holders=holders)
-        for record in ledger.indicators:
-            if record.id in current:
-                record.current = current[record.id]
         outcome.verdicts = verdicts
         _fill_submission_summary(outcome, ledger, period.id)
         # the reports are written while the ledger is written beside (toolkit.beside), before the commit: a report
         # that cannot be written (open in Excel) still leaves the ledger and the database as they were
         reports = functools.partial(_write_reports_of, ws, outcome, ledger, period)
+        statuses = functools.partial(_evaluate, ledger, period, config, holders)
         with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
-            save_ledger(ws, ledger, meanwhile=reports)
+            save_ledger(ws, ledger, meanwhile=reports, complete=statuses)
     return outcome
+
+
+def _evaluate(ledger, period, config, holders) -> None:
+    """任务台账's statuses and 量化指标's current values, of the newest collected period of this kind (even when a
+    late earlier one is collected now): only the ledger shows them, so they are worked out where it is written."""
+    from toolkit import progress
+
+    evaluated = progress.latest_submitted_period(ledger, period, config)
+    ledger.status, current = progress.evaluate_with_indicators(ledger, evaluated, config, holders)
+    ledger.status_period = evaluated.id
+    for record in ledger.indicators:
+        if record.id in current:
+            record.current = current[record.id]
 
 
 def _write_reports_of(ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
