@@ -384,3 +384,11 @@ def test_a_column_renders_values_that_are_equal_but_look_different_each_as_itsel
     assert not sheets._renders_by_value([True, 1]) and not sheets._renders_by_value([0.0, -0.0])
     assert not sheets._renders_by_value([3, -0.0])
     assert not sheets._renders_by_value(same_instant)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["长", "a", " ", "\u3000", "\n", "\t", "&", "<", "_x0041_", "\x01", "\ufffe", "_x00",
+                                  "41_", "\r"]), min_size=1, max_size=12))
+def test_inline_text_takes_its_short_way_only_for_texts_that_need_no_care(pieces):
+    text = "".join(pieces)
+    assert sheets.inline_text(text) == sheets._inline(text)

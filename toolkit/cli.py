@@ -444,8 +444,8 @@ def entry() -> None:
 
     threading = sys.modules.get("threading")
     if not memory.is_one_shot() or (threading and threading.active_count() > 1) or \
-            not (code is None or isinstance(code, int)):
-        sys.exit(code)
+            not (code is None or isinstance(code, int)) or sys.getprofile() or sys.gettrace():
+        sys.exit(code)              # (a profiler or coverage writes its findings as Python exits)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

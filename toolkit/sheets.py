@@ -400,7 +400,7 @@ _XML_WORK = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ESCAPE_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _MAX_TEXT = 32767          # Excel's limit, in UTF-16 code units
-_NEEDS_CARE = re.compile(r"^\s|\s$|[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_").search
+_NEEDS_ESCAPING = _XML_WORK.search
 _CACHED_TEXTS = 200_000    # texts whose cell XML is kept: units, periods, states repeat thousands of times
 _CHUNK_ROWS = 2000         # rows handed to `out` at a time
 
@@ -562,7 +562,8 @@ def _inline(text: str) -> str:
 
 def inline_text(text: str) -> str:
     """The <is> element of a non-empty text, as the fast path writes it (most texts need no escaping at all)."""
-    if len(text) < _MAX_TEXT // 2 and not _NEEDS_CARE(text):
+    plain = not text[:1].isspace() and not text[-1:].isspace() and not _NEEDS_ESCAPING(text)
+    if plain and len(text) < _MAX_TEXT // 2:
         return f"<is><t>{text}</t></is>"
     return _inline(text)
 
