@@ -203,8 +203,34 @@ def _load_ledger(ws: Workspace, since: date | None, check_store: bool) -> Ledger
     With `since`, history holds the rows whose period ends on or after `since` plus, for each (unit, task), its
     latest row before it (and the latest row before it carrying each indicator value) — all that evaluating a
     period from `since` on needs. Without, every row. Without a store, the sheet's 进展记录 rows.
+    The workbook's sheets as read are kept in the user's cache (toolkit.readcache) for the next command that
+    reads the same bytes.
     """
+    from toolkit.readcache import read_through
+
     source = ledger_source(ws)
+    history = load_history(ws, since)
+    if history is not None:
+        ledger, _ = read_through(source, "台账", lambda: _read_workbook(source, with_progress=False))
+        ledger.progress = history
+    else:    # no store yet: the sheet is the history, imported into the store on the next save
+        ledger, is_view = _read_workbook(source, with_progress=True)
+        if ledger.progress and is_view:
+            warnings.warn(f"找不到进展记录数据库 {store_path(ws)}，台账“进展记录”表只含近期部分，已按该表继续；"
+                          f"更早的报送历史请从原工作区复制 outputs/{STORE_NAME} 到本工作区的 outputs/ 下。",
+                          ToolkitWarning, stacklevel=2)
+    ledger.evidence = load_evidence(ws)
+    _warn_reviews(ledger)
+    if check_store:
+        from toolkit.store_sync import reconcile_with_store
+
+        reconcile_with_store(ws, ledger, lambda periods: load_history(ws, periods=periods) or [])
+    return ledger
+
+
+def _read_workbook(source: Path, with_progress: bool) -> tuple[Ledger, bool]:
+    """The ledger as its sheets hold it (its history only `with_progress`: a ledger without a store), and whether
+    its 进展记录 is the recent view (说明 says so) rather than every row."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -219,14 +245,6 @@ def _load_ledger(ws: Workspace, since: date | None, check_store: bool) -> Ledger
     sheets = {name: _records(book.get_sheet_by_name(name).to_python(), name)
               for name in (TASK_SHEET, ASSIGN_SHEET, INDICATOR_SHEET, TARGET_SHEET, SUBMISSION_SHEET,
                            CIRCULAR_SHEET, INFO_SHEET)}
-    history = load_history(ws, since)
-    if history is None:    # no store yet: the sheet is the history, imported into the store on the next save
-        history = [_read_progress(r) for r in _records(book.get_sheet_by_name(PROGRESS_SHEET).to_python(),
-                                                       PROGRESS_SHEET) if as_text(r.get("期次"))]
-        if history and _sheet_is_view(sheets[INFO_SHEET]):
-            warnings.warn(f"找不到进展记录数据库 {store_path(ws)}，台账“进展记录”表只含近期部分，已按该表继续；"
-                          f"更早的报送历史请从原工作区复制 outputs/{STORE_NAME} 到本工作区的 outputs/ 下。",
-                          ToolkitWarning, stacklevel=2)
     info = _read_info(sheets[INFO_SHEET])
     tasks, status = _read_tasks(sheets[TASK_SHEET], info.date.year if info.date else date.today().year)
     clerk_columns = read_clerk_columns(sheets[TASK_SHEET])
@@ -238,7 +256,6 @@ def _load_ledger(ws: Workspace, since: date | None, check_store: bool) -> Ledger
         targets=[Target(as_text(r["指标"]), as_float(r.get("目标值")) or 0.0, as_text(r.get("单位")))
                  for r in sheets[TARGET_SHEET] if as_text(r.get("指标"))],
         status=status,
-        progress=history,
         submissions=[_read_submission(r) for r in sheets[SUBMISSION_SHEET] if as_text(r.get("期次"))],
         circulars=[_read_circular(r) for r in sheets[CIRCULAR_SHEET] if as_text(r.get("类型"))],
         status_period=_info_value(sheets[INFO_SHEET], STATUS_PERIOD_KEY),
@@ -248,13 +265,10 @@ def _load_ledger(ws: Workspace, since: date | None, check_store: bool) -> Ledger
     ledger.clerk_columns = clerk_columns
     read_score_sheets(book, ledger)
     _read_reviews(book, ledger)
-    ledger.evidence = load_evidence(ws)
-    _warn_reviews(ledger)
-    if check_store:
-        from toolkit.store_sync import reconcile_with_store
-
-        reconcile_with_store(ws, ledger, lambda periods: load_history(ws, periods=periods) or [])
-    return ledger
+    if with_progress:
+        ledger.progress = [_read_progress(r) for r in _records(book.get_sheet_by_name(PROGRESS_SHEET).to_python(),
+                                                               PROGRESS_SHEET) if as_text(r.get("期次"))]
+    return ledger, _sheet_is_view(sheets[INFO_SHEET])
 
 
 def _info_value(info_rows: list[dict], key: str) -> str:

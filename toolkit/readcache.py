@@ -1,0 +1,102 @@
+"""What reading a file gave, kept in the user's cache folder (toolkit.usercache) under the SHA-256 of the file's
+bytes and of the toolkit's code: a command reading a ledger that no command has changed since (collect after issue,
+circular after status) takes the result instead of parsing the workbook again (a tenth of a second at province
+scale). The warnings the reading raised are raised again. An unreadable, damaged or read-only cache only means the
+file is read again; deleting the folder loses nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import pickle
+import sys
+import warnings
+from datetime import date
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+KEEP_ENTRIES = 4                   # older entries are removed beyond this many
+FOLDER = "reads"
+
+
+def read_through(path: Path, kind: str, read: Callable[[], T]) -> T:
+    """read(), or what it gave for these bytes of `path` before."""
+    entry = _entry(path, kind)
+    kept = _load(entry)
+    if kept is not None:
+        value, caught = kept
+    else:
+        with warnings.catch_warnings(record=True) as recorded:
+            warnings.simplefilter("always")
+            value = read()
+        caught = [(str(w.message), w.category) for w in recorded]
+        _store(entry, (value, caught))
+    for message, category in caught:
+        warnings.warn(message, category, stacklevel=3)
+    return value
+
+
+def _entry(path: Path, kind: str) -> Path | None:
+    from toolkit.usercache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(f"{kind}|{_code()}|{date.today().year}|".encode())
+    try:
+        with open(path, "rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    except OSError:
+        return None
+    return folder / FOLDER / f"{digest.hexdigest()}.pickle"
+
+
+@functools.lru_cache(maxsize=None)
+def _code() -> str:
+    """The Python version and every module of the toolkit as installed (size and time of change of each file): a
+    changed reader never takes what an older one read."""
+    package = Path(__file__).resolve().parent
+    stamps = [sys.version]
+    for source in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            stat = source.stat()
+            stamps.append(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _load(entry: Path | None):
+    if entry is None:
+        return None
+    try:
+        with open(entry, "rb") as handle:
+            kept = pickle.load(handle)
+        os.utime(entry)                       # kept longest by the pruning when used
+        return kept
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError,
+            IndexError, KeyError):
+        return None       # none yet, or damaged: read again (and replaced)
+
+
+def _store(entry: Path | None, kept: tuple) -> None:
+    """Atomic (a half-written entry is never read); any OS error leaves the cache as it was."""
+    if entry is None:
+        return
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+        _prune(entry.parent)
+    except (OSError, pickle.PicklingError):
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-KEEP_ENTRIES]:
+        old.unlink(missing_ok=True)
