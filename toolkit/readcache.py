@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from toolkit.usercache import cache_dir, read_entry, write_entry
+
 T = TypeVar("T")
 KEEP_ENTRIES = 4                   # older entries are removed beyond this many
 FOLDER = "reads"
@@ -40,8 +42,6 @@ def read_through(path: Path, kind: str, read: Callable[[], T]) -> T:
 
 
 def _entry(path: Path, kind: str) -> Path | None:
-    from toolkit.usercache import cache_dir
-
     folder = cache_dir()
     if folder is None:
         return None
@@ -68,35 +68,22 @@ def _code() -> str:
 
 
 def _load(entry: Path | None):
-    if entry is None:
+    data = read_entry(entry)
+    if data is None:
         return None
     try:
-        with open(entry, "rb") as handle:
-            kept = pickle.load(handle)
-        os.utime(entry)                       # kept longest by the pruning when used
-        return kept
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError,
-            IndexError, KeyError):
-        return None       # none yet, or damaged: read again (and replaced)
+        kept = pickle.loads(data)
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError, IndexError,
+            KeyError):
+        return None        # damaged: read again (and replaced)
+    with contextlib.suppress(OSError):
+        os.utime(entry)    # kept longest by the pruning when used
+    return kept
 
 
 def _store(entry: Path | None, kept: tuple) -> None:
-    """Atomic (a half-written entry is never read); any OS error leaves the cache as it was."""
-    if entry is None:
-        return
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
-            pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)
-        _prune(entry.parent)
-    except (OSError, pickle.PicklingError):
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-
-
-def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
-    for old in entries[:-KEEP_ENTRIES]:
-        old.unlink(missing_ok=True)
+        data = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
+    write_entry(entry, data, KEEP_ENTRIES)

@@ -7,58 +7,26 @@ and an unreadable or read-only cache only means the work is done again.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
-import os
 import sys
 from pathlib import Path
 
 import jinja2
 from docxtpl import DocxTemplate, __version__ as DOCXTPL_VERSION
 
+from toolkit.usercache import cache_dir, read_entry, write_entry
+
 KEEP_ENTRIES = 64                   # older entries are removed beyond this many
 _VERSIONS = f"{sys.version}|{jinja2.__version__}|{DOCXTPL_VERSION}".encode()
 
 
 def _entry(kind: str, source: str) -> Path | None:
-    from toolkit.usercache import cache_dir
-
     folder = cache_dir()
     if folder is None:
         return None
     digest = hashlib.sha256(_VERSIONS + kind.encode() + source.encode("utf-8", "surrogatepass")).hexdigest()
     return folder / "templates" / f"{digest}.{kind}"
-
-
-def _read(entry: Path | None) -> bytes | None:
-    if entry is None:
-        return None
-    try:
-        return entry.read_bytes()
-    except OSError:
-        return None
-
-
-def _write(entry: Path | None, data: bytes) -> None:
-    """Atomic (a half-written entry is never read); any OS error leaves the cache as it was."""
-    if entry is None:
-        return
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, entry)
-        _prune(entry.parent)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-
-
-def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob("*.*"), key=lambda p: p.stat().st_mtime)
-    for old in entries[:-KEEP_ENTRIES]:
-        old.unlink(missing_ok=True)
 
 
 class CompilingEnvironment(jinja2.Environment):
@@ -68,14 +36,14 @@ class CompilingEnvironment(jinja2.Environment):
         if raw or name is not None or filename is not None or defer_init or not isinstance(source, str):
             return super().compile(source, name, filename, raw, defer_init)
         entry = _entry(f"code{int(bool(self.autoescape))}", source)
-        cached = _read(entry)
+        cached = read_entry(entry)
         if cached is not None:
             try:
                 return marshal.loads(cached)
             except (EOFError, ValueError, TypeError):
                 pass     # a damaged entry: compiled again and replaced below
         code = super().compile(source)
-        _write(entry, marshal.dumps(code))
+        write_entry(entry, marshal.dumps(code), KEEP_ENTRIES)
         return code
 
 
@@ -84,11 +52,11 @@ class CachedDocxTemplate(DocxTemplate):
 
     def patch_xml(self, src_xml: str) -> str:
         entry = _entry("xml", src_xml)
-        cached = _read(entry)
+        cached = read_entry(entry)
         if cached is not None:
             return cached.decode("utf-8", "surrogatepass")
         patched = super().patch_xml(src_xml)
-        _write(entry, patched.encode("utf-8", "surrogatepass"))
+        write_entry(entry, patched.encode("utf-8", "surrogatepass"), KEEP_ENTRIES)
         return patched
 
     def render(self, context, jinja_env=None, autoescape=False):

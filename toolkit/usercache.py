@@ -1,7 +1,9 @@
 """The toolkit's folder in the user's cache: work that is the same on every run is kept there (the Chinese font
-the chart uses, compiled circular templates). Deleting it only makes the next run a little slower."""
+the chart uses, compiled circular templates, the ledgers last read). Deleting it only makes the next run a little
+slower."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -25,3 +27,32 @@ def home_folder() -> Path | None:
         return Path.home()
     except (RuntimeError, KeyError):      # a service account without a home folder
         return None
+
+
+def read_entry(entry: Path | None) -> bytes | None:
+    """What an entry of the cache holds; None without a cache, without the entry or when it cannot be read."""
+    if entry is None:
+        return None
+    try:
+        return entry.read_bytes()
+    except OSError:
+        return None
+
+
+def write_entry(entry: Path | None, data: bytes, keep: int) -> None:
+    """Atomic (a half-written entry is never read); the entry's folder then keeps its `keep` newest entries. Any
+    OS error leaves the cache as it was."""
+    if entry is None:
+        return
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, entry)
+        entries = sorted((p for p in entry.parent.iterdir() if not p.name.startswith(".")),
+                         key=lambda p: p.stat().st_mtime)
+        for old in entries[:-keep]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
