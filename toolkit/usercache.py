@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 CACHE_ENV = "TOOLKIT_CACHE_DIR"     # tests and portable installs point the cache elsewhere
@@ -44,7 +45,7 @@ def write_entry(entry: Path | None, data: bytes, keep: int) -> None:
     OS error leaves the cache as it was."""
     if entry is None:
         return
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")   # the console's jobs are threads
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
