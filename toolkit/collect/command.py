@@ -275,7 +275,7 @@ def _archive_all(inbox: Inbox, folder: Path, archive_dir: Path, staging: Path, r
                 "still-copying", f"{waiting}，本次未收取，留待下次运行 collect 时收取。")), received))
             continue
         _archive(path, sha, archive_dir)
-        returned = Returned(path, name, modified_time(path), sha)
+        returned = Returned(path, name, modified_time(path, before), sha)    # unchanged since `before`, as checked
         verdicts += [_verdict_of(r, received) for r in _unpacked(returned, archive_dir, staging, limits)]
     return verdicts
 

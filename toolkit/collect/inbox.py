@@ -142,8 +142,9 @@ def _fit_name(name: str, limit: int) -> str:
     return stem + tail
 
 
-def modified_time(path: Path) -> datetime:
-    return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+def modified_time(path: Path, stat: os.stat_result | None = None) -> datetime:
+    """When the file was last changed, to the second (from `stat` when the caller has just taken it)."""
+    return datetime.fromtimestamp((stat or path.stat()).st_mtime).replace(microsecond=0)
 
 
 # ---------------------------------------------------------------- packages (.zip)
@@ -151,9 +152,7 @@ def modified_time(path: Path) -> datetime:
 def is_package(path: Path) -> bool:
     """A .zip of files (not an .xlsx/.ods, which are zips too)."""
     try:
-        if not zipfile.is_zipfile(path):
-            return False
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path) as archive:        # (not a zip at all: BadZipFile)
             names = archive.namelist()
     except (OSError, zipfile.BadZipFile, ValueError, EOFError):
         return False
