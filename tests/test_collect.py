@@ -430,3 +430,22 @@ def test_missing_contact_is_a_reminder_at_the_footer_cell(ws, unit):
     assert (target.name, row, column, "missing-contact") in keys(outcome)
     assert outcome.exit_code == 0, "a reminder does not reject the file"
     assert outcome.verdicts[0].records, "the rows are still merged"
+
+
+def test_merge_adds_each_period_unit_task_and_file_once():
+    """A row already in 进展记录 (a re-collected file) or twice among the new ones is added once; the same row of
+    another period is another row."""
+    from toolkit.collect.merging import merge_rows
+    from toolkit.models import Ledger, NoticeInfo, ProgressRecord
+
+    def row(period, unit, task, sha, text="进展"):
+        return ProgressRecord(period, unit, task, "主办", "序时推进", 50.0, text, "", "", sha256=sha)
+
+    ledger = Ledger(info=NoticeInfo(), tasks=[], assignments=[], indicators=[], targets=[],
+                    progress=[row("2024-W10", "区民政局", "1", "a"), row("2024-W11", "区民政局", "1", "b")])
+    fresh = [row("2024-W11", "区财政局", "2", "c"), row("2024-W12", "区民政局", "1", "a")]
+    assert merge_rows(ledger, fresh) == 2 and ledger.progress[-2:] == fresh          # all new: added in order
+    again = [row("2024-W11", "区民政局", "1", "b", "重发"), row("2024-W11", "区民政局", "3", "b"),
+             row("2024-W11", "区民政局", "3", "b", "同一文件又一行"), row("2024-W10", "区民政局", "1", "z")]
+    assert merge_rows(ledger, again) == 2
+    assert ledger.progress[-2:] == [again[1], again[3]]

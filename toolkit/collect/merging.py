@@ -7,10 +7,14 @@ from typing import Iterable
 
 def merge_rows(ledger, records: list) -> int:
     """Append accepted rows to 进展记录 unless the same (period, unit, task, sha256) is already there."""
-    seen = {(r.period, r.unit, r.task_id, r.sha256) for r in ledger.progress}
+    periods = {r.period for r in records}
+    seen = {(r.period, r.unit, r.task_id, r.sha256) for r in ledger.progress if r.period in periods}
+    keys = [(r.period, r.unit, r.task_id, r.sha256) for r in records]
+    if not seen and len(set(keys)) == len(keys):       # the usual first collection of a period: all new
+        ledger.progress.extend(records)
+        return len(records)
     added = 0
-    for record in records:
-        key = (record.period, record.unit, record.task_id, record.sha256)
+    for key, record in zip(keys, records):
         if key in seen:
             continue
         seen.add(key)
