@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -553,21 +554,23 @@ def _in_turns(originals: list[FileVerdict], turns: beside.Turns, child: beside.P
     theirs = [index for index in range(len(originals)) if index not in mine]
     for index in theirs:
         if index in states:
-            state = states[index]
+            state = pickle.loads(states[index])
             state["records"] = list(map(record_from_values, state["records"]))
             originals[index].__dict__.update(state)
             judged_elsewhere.add(id(originals[index]))
     yield from (originals[index] for index in theirs)
 
 
-def _judged_in_turns(originals: list[FileVerdict], turns: beside.Turns, ctx: Context) -> dict[int, dict]:
-    """In the child: judge the files it takes in turn; what judging set on each, by its number (the accepted
-    records as tuples of values, see models.record_values)."""
+def _judged_in_turns(originals: list[FileVerdict], turns: beside.Turns, ctx: Context) -> dict[int, bytes]:
+    """In the child: judge the files it takes in turn; what judging set on each, by its number, pickled as soon as
+    it is judged (so that the last file is all that is left to pickle when the command waits; the accepted records
+    as tuples of values, see models.record_values)."""
     states = {}
     while (index := turns.take()) is not None:
         _judge_guarded(originals[index], ctx)
-        states[index] = {**originals[index].__dict__,
-                         "records": list(map(record_values, originals[index].records))}
+        states[index] = pickle.dumps({**originals[index].__dict__,
+                                      "records": list(map(record_values, originals[index].records))},
+                                     protocol=pickle.HIGHEST_PROTOCOL)
     return states
 
 
