@@ -107,3 +107,17 @@ def test_a_one_shot_command_leaves_at_once_with_its_code_and_all_its_output(tmp_
         assert result.stdout.rstrip().splitlines()[-1].startswith("2024-12"), result.stdout[-300:]   # all of it
     if code == 2:
         assert result.stderr.startswith("错误：")
+
+
+def test_a_profiled_command_leaves_the_usual_way_so_the_profile_is_written(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    profile = tmp_path / "periods.prof"
+    result = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "toolkit", "-w",
+                             str(tmp_path), "periods", "--year", "2024"], capture_output=True, text=True,
+                            cwd=str(ROOT), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert profile.stat().st_size > 0
