@@ -83,6 +83,8 @@ def test_errors_and_warnings_come_back_as_they_were_raised(forking):
 def test_a_child_that_dies_is_reported_not_waited_for(forking):
     with pytest.raises(beside.ChildDied, match="后台进程意外退出（退出码 3）"):
         beside.start(_dies).result()
+    assert beside.start(_dies).result_or("the caller's") == "the caller's"
+    assert beside.start(_pid_and, 4).result_or(None)[1] == 4
 
 
 _KILLED_COMMAND = """

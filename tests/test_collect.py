@@ -449,3 +449,6 @@ def test_merge_adds_each_period_unit_task_and_file_once():
              row("2024-W11", "区民政局", "3", "b", "同一文件又一行"), row("2024-W10", "区民政局", "1", "z")]
     assert merge_rows(ledger, again) == 2
     assert ledger.progress[-2:] == [again[1], again[3]]
+    before = len(ledger.progress)
+    assert merge_rows(ledger, [row("2024-W11", "区财政局", "2", "c", "再收一次")]) == 0   # no twin among the new ones
+    assert len(ledger.progress) == before

@@ -57,6 +57,13 @@ class Pending:
             raise value
         return value
 
+    def result_or(self, instead: Any) -> Any:
+        """result(), or `instead` when the child died without handing anything back (its work is then the caller's)."""
+        try:
+            return self.result()
+        except ChildDied:
+            return instead
+
     def wait(self) -> None:
         """Let the child finish (its outcome kept for result()); nothing raised."""
         if self._outcome is None:

@@ -681,24 +681,13 @@ def _not_stored(records: list[ProgressRecord], store: Path) -> list[ProgressReco
 
 def _history_rows(records: list[ProgressRecord]) -> list[tuple]:
     """The records as store.insert_rows takes them: FLAT_COLUMNS, end_day, indicator ids."""
-    end_days, times = _Worked(_end_day), _Worked(lambda moment: moment.isoformat(sep=" "))
+    # a period's end day and a file's time of receipt are worked out once for all their rows
+    end_days, times = functools.cache(_end_day), functools.cache(lambda moment: moment.isoformat(sep=" "))
     return [(r.period, r.unit, r.task_id, r.role, r.state, None if r.progress is None else float(r.progress), r.text,
              r.problems, r.plan, json.dumps(r.indicator_values, ensure_ascii=False) if r.indicator_values else "",
-             r.filler, r.phone, times[r.received] if r.received else None, int(bool(r.late)), r.file, r.sha256,
-             end_days[r.period], tuple(r.indicator_values))
+             r.filler, r.phone, times(r.received) if r.received else None, int(bool(r.late)), r.file, r.sha256,
+             end_days(r.period), tuple(r.indicator_values))
             for r in records]
-
-
-class _Worked(dict):
-    """A value worked out once per key (a period's end day, a file's time of receipt: shared by all its rows)."""
-
-    def __init__(self, work: Callable):
-        super().__init__()
-        self.work = work
-
-    def __missing__(self, key):
-        value = self[key] = self.work(key)
-        return value
 
 
 def _end_day(period_id: str) -> int | None:
@@ -839,13 +828,7 @@ def _write_beside(write: Callable[[], str], ledger: Ledger, conn: sqlite3.Connec
 def _written_beside(writer, state: str) -> bool:
     """Whether the child wrote the ledger with the store state as it turned out (rows already there are not added
     twice, and ids may skip: then the ledger is written again here). A child that died leaves the work here too."""
-    from toolkit.beside import ChildDied
-
-    try:
-        written_state = writer.result()
-    except ChildDied:
-        return False
-    return written_state == state
+    return writer.result_or(None) == state
 
 
 def _write_ledger_file(ws: Workspace, tmp: Path, ledger: Ledger, complete: Callable[[], None] | None) -> str:

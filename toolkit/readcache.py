@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from toolkit.usercache import cache_dir, read_entry, write_entry
+from toolkit.workspace import file_sha256
 
 T = TypeVar("T")
 KEEP_ENTRIES = 4                   # older entries are removed beyond this many
@@ -45,13 +46,12 @@ def _entry(path: Path, kind: str) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    digest = hashlib.sha256(f"{kind}|{_code()}|{date.today().year}|".encode())
     try:
-        with open(path, "rb") as handle:
-            digest.update(hashlib.file_digest(handle, "sha256").digest())
+        content = file_sha256(path)
     except OSError:
         return None
-    return folder / FOLDER / f"{digest.hexdigest()}.pickle"
+    key = f"{kind}|{_code()}|{date.today().year}|{content}"
+    return folder / FOLDER / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle"
 
 
 @functools.lru_cache(maxsize=None)

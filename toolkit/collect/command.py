@@ -163,7 +163,7 @@ def collect_period(ws: Workspace, period_text: str, source: Path | None = None, 
         _fill_submission_summary(outcome, ledger, period.id)
         # the reports are written while the ledger is written beside (toolkit.beside), before the commit: a report
         # that cannot be written (open in Excel) still leaves the ledger and the database as they were
-        reports = functools.partial(_write_reports_of, ws, outcome, ledger, period)
+        reports = functools.partial(_write_outputs, ws, outcome, ledger, period)
         statuses = functools.partial(_evaluate, ledger, period, config, holders)
         with writing(ws.ledger, needed_bytes=_ledger_write_needs(ws), unchanged="台账和进展记录数据库保持原样。"):
             save_ledger(ws, ledger, meanwhile=reports, complete=statuses)
@@ -181,11 +181,6 @@ def _evaluate(ledger, period, config, holders) -> None:
     for record in ledger.indicators:
         if record.id in current:
             record.current = current[record.id]
-
-
-def _write_reports_of(ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
-    outcome.report, outcome.summary, outcome.return_notes = _write_outputs(ws, outcome, ledger, period)
-    checkpoint("collect:reports")
 
 
 def _history_start(period):
@@ -245,12 +240,8 @@ def _archiving(inbox: Inbox, *args):
     pending = beside.start(_archive_all, inbox, *args) if len(inbox.files) >= ARCHIVE_BESIDE_FILES else None
 
     def archived() -> list[FileVerdict]:
-        if pending is not None:
-            try:
-                return pending.result()
-            except beside.ChildDied:
-                pass
-        return _archive_all(inbox, *args)
+        verdicts = pending.result_or(None) if pending is not None else None
+        return verdicts if verdicts is not None else _archive_all(inbox, *args)
 
     try:
         yield archived
@@ -321,18 +312,15 @@ def _fill_submission_summary(outcome: CollectOutcome, ledger, period_id: str) ->
     outcome.late_units = [s.unit for s in rows if s.reported and s.late]
 
 
-def _write_outputs(ws: Workspace, outcome: CollectOutcome, ledger, period) -> tuple[Path, Path, list[Path]]:
-    """校验报告, 汇总 and 退回/: (report, summary, return notes)."""
+def _write_outputs(ws: Workspace, outcome: CollectOutcome, ledger, period) -> None:
+    """校验报告, 汇总 and 退回/, their paths set on the outcome."""
     folder = ws.period_dir(period.id)
     with writing(folder, unchanged="台账未作改动。"):
-        return _write_reports(folder, outcome, ledger, period)
-
-
-def _write_reports(folder: Path, outcome: CollectOutcome, ledger, period) -> tuple[Path, Path, list[Path]]:
-    report, summary = folder / REPORT_NAME, folder / SUMMARY_NAME
-    write_problem_report(report, outcome.problems)
-    write_summary(summary, [r for r in ledger.progress if r.period == period.id])
-    accepted = {v.unit: v.name for v in outcome.verdicts
-                if v.unit and v.counted and not v.rejected and v.records and not any(p.is_error for p in v.problems)}
-    return report, summary, write_return_notes(folder / RETURN_DIR, outcome.problems, period.display, period.due,
-                                               accepted)
+        outcome.report, outcome.summary = folder / REPORT_NAME, folder / SUMMARY_NAME
+        write_problem_report(outcome.report, outcome.problems)
+        write_summary(outcome.summary, [r for r in ledger.progress if r.period == period.id])
+        accepted = {v.unit: v.name for v in outcome.verdicts if v.unit and v.counted and not v.rejected and v.records
+                    and not any(p.is_error for p in v.problems)}
+        outcome.return_notes = write_return_notes(folder / RETURN_DIR, outcome.problems, period.display, period.due,
+                                                  accepted)
+    checkpoint("collect:reports")

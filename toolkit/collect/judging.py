@@ -547,10 +547,7 @@ def _in_turns(originals: list[FileVerdict], turns: beside.Turns, child: beside.P
         mine.add(index)
         yield originals[index]
     turns.close()
-    try:
-        states = child.result()
-    except beside.ChildDied:
-        states = {}
+    states = child.result_or({})
     theirs = [index for index in range(len(originals)) if index not in mine]
     for index in theirs:
         if index in states:
