@@ -149,9 +149,8 @@ def write_table(book, fmt: Formats, name: str, headers: Sequence[str], rows: Seq
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, fmt.header)
     fast = len(rows) >= FAST_ROWS and hasattr(book, "fast_tables")
-    bodies = book.bodies if fast else None
-    key = bodies.key(headers, rows, widths, caps, fit_rows) if bodies else ""
-    known = bodies.known(name, key) if bodies else None
+    bodies = getattr(book, "bodies", None)
+    known = bodies.known(name, (headers, rows, widths, caps, fit_rows), fast) if bodies else None
     sizes = known["widths"] if known else _column_sizes(headers, rows, widths, caps)
     for col, (header, width) in enumerate(zip(headers, sizes)):
         sheet.set_column(col, col, width, None, {"hidden": True, "level": 1} if header in hidden else {})
@@ -160,8 +159,8 @@ def write_table(book, fmt: Formats, name: str, headers: Sequence[str], rows: Seq
     else:
         fitted = [width if header in fit_rows else 0 for header, width in zip(headers, sizes)]
         heights = fitted_heights([headers, *rows], fitted, first_row=1) if any(fitted) else {}
-    if bodies:
-        bodies.wrote(name, key, sizes, heights)
+    if bodies and fast:
+        bodies.wrote(name, sizes, heights)
     heights = dict(heights)
     _set_heights(sheet, {1: heights.pop(1)} if 1 in heights else {})
     if fast:
@@ -592,6 +591,31 @@ def excel_serial(value: datetime, date_1904: bool = False) -> float:
 
 # ------------------------------------------------------------------------------------------ reusing unchanged tables
 
+SKETCH_ROWS = 64
+
+
+def _fingerprint(settings, rows: Sequence[Sequence[Any]]) -> str:
+    """SHA-256 of `settings` and `rows` pickled without a memo (equal values give equal bytes whichever objects
+    hold them), every row as a list (a tuple of the same values is equal), straight into the hash: no copy of a
+    30,000-row table in memory."""
+    import pickle
+
+    class Digest:
+        def __init__(self):
+            self.sha = hashlib.sha256()
+
+        def write(self, data) -> int:
+            self.sha.update(data)
+            return len(data)
+
+    digest = Digest()
+    pickler = pickle.Pickler(digest, protocol=5)
+    pickler.fast = True
+    pickler.dump(settings)
+    for start in range(0, len(rows), 1000):
+        pickler.dump([row if row.__class__ is list else list(row) for row in rows[start:start + 1000]])
+    return digest.sha.hexdigest()
+
 _BODIES: contextvars.ContextVar["_Bodies | None"] = contextvars.ContextVar("toolkit_sheet_bodies", default=None)
 
 
@@ -675,31 +699,32 @@ class _Bodies:
     def key(headers, rows, widths, caps, fit_rows) -> str:
         """A fingerprint of everything a table's widths, heights and rows depend on (content only: pickled
         without its memo, so equal values give equal bytes whichever objects hold them)."""
-        import pickle
+        return _fingerprint((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
+                             sorted(fit_rows)), rows)
 
-        class Digest:     # pickle writes into the hash: no copy of a 30,000-row table in memory
-            def __init__(self):
-                self.sha = hashlib.sha256()
+    @staticmethod
+    def sketch(headers, rows, widths, caps, fit_rows) -> str:
+        """A fingerprint of the table's settings, its length and SKETCH_ROWS of its rows spread over it: a table
+        whose sketch changed has changed, and is not worth the full fingerprint (a 30,000-row table's costs about
+        as much as rendering a tenth of it)."""
+        picked = sorted({i * (len(rows) - 1) // (SKETCH_ROWS - 1) for i in range(SKETCH_ROWS)}) if rows else []
+        return _fingerprint((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
+                             sorted(fit_rows), len(rows)), [rows[i] for i in picked])
 
-            def write(self, data) -> int:
-                self.sha.update(data)
-                return len(data)
-
-        digest = Digest()
-        pickler = pickle.Pickler(digest, protocol=5)
-        pickler.fast = True
-        pickler.dump((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
-                      sorted(fit_rows)))
-        for start in range(0, len(rows), 1000):        # every row as a list: a tuple of the same values is equal
-            pickler.dump([row if row.__class__ is list else list(row) for row in rows[start:start + 1000]])
-        return digest.sha.hexdigest()
-
-    def known(self, name: str, key: str) -> dict | None:
+    def known(self, name: str, table: tuple, fast: bool) -> dict | None:
+        """The previous file's entry for table `name` (headers, rows, widths, caps, fit_rows), when the table is
+        the same and written by the fast path; its fingerprints are recorded. The full fingerprint is made for a
+        fast table seen for the first time or whose sketch is as last time: one that changed is recorded without
+        it (were it written again unchanged, that write would render it once more and record it)."""
         entry = self._load().get(name)
-        return entry if entry and entry.get("key") == key else None
+        sketch = self.sketch(*table)
+        worth_keying = fast and (entry is None or entry.get("sketch") == sketch)
+        key = self.key(*table) if worth_keying else None
+        self.written[name] = {"sketch": sketch, "key": key}
+        return entry if entry and key is not None and entry.get("key") == key else None
 
-    def wrote(self, name: str, key: str, widths: list[float], heights: dict[int, float]) -> None:
-        self.written[name] = {"key": key, "widths": list(widths), "heights": {str(r): h for r, h in heights.items()}}
+    def wrote(self, name: str, widths: list[float], heights: dict[int, float]) -> None:
+        self.written[name].update(widths=list(widths), heights={str(r): h for r, h in heights.items()})
 
     def forget(self, name: str) -> None:
         self.written.pop(name, None)
@@ -731,5 +756,6 @@ class _Bodies:
         if self._package is not None:
             self._package.close()
             self._package = None
-        tables = {name: entry for name, entry in self.written.items() if "styles" in entry and "extent" in entry}
+        tables = {name: entry for name, entry in self.written.items()
+                  if entry["key"] is None or ("styles" in entry and "extent" in entry)}
         _write_record(self.record, {"code": _code_digest(), "sha256": file_sha256(path), "tables": tables})
