@@ -170,6 +170,15 @@ def test_a_form_the_package_does_not_cover_goes_per_cell(tmp_path):
         assert "xl/sharedStrings.xml" not in package.namelist()
 
 
+def test_a_text_that_looks_like_rich_text_stays_text_both_ways(tmp_path):
+    """xlsxwriter writes a shared string "<r>…</r>" into sharedStrings.xml as it is (its own rich text): the
+    per-cell writer must not, or the text comes back changed (or the file breaks)."""
+    for odd in ("<r><t>伪造的进展</t></r>", "<r></t></si></sst></r>", "<r>含控制符\x07</r>"):
+        fast, reference = write_both(tmp_path / str(len(odd)), "区民政局", [_task(1, LEAD, last=odd), _task(2, CO)], [])
+        assert_same_form(fast, reference)
+        assert any(odd in str(cell) for row in calamine_values(reference)["任务填报"] for cell in row), odd
+
+
 @pytest.mark.filterwarnings("ignore::toolkit.errors.ToolkitWarning")
 def test_the_bundled_notice_forms_are_the_same_both_ways(parsed_workspace, monkeypatch, tmp_path):
     """`toolkit issue` on the real notice: every unit's form as the per-cell writer makes it from the same rows."""
@@ -183,7 +192,9 @@ def test_the_bundled_notice_forms_are_the_same_both_ways(parsed_workspace, monke
         written.append((direct(path, *args, **kwargs), direct(reference, *args, per_cell=True, **kwargs)))
         return written[-1][0]
 
-    monkeypatch.setattr(forms.command, "write_unit_workbook", both)   # where issue_forms finds it
+    import toolkit.forms.command        # (toolkit.forms loads it on first use; this test must not depend on order)
+
+    monkeypatch.setattr(toolkit.forms.command, "write_unit_workbook", both)   # where issue_forms finds it
     outcome = forms.issue_forms(Workspace.at(parsed_workspace), "2024-W12", as_of=datetime(2024, 3, 18).date())
     assert len(written) == len(outcome.files) > 40
     for fast, reference in written:

@@ -23,7 +23,7 @@ def every_kind() -> list[list]:
     texts = ["普通文本", "=1+1", '=HYPERLINK("http://x.cn","点我")', "a & b < c > d \"q\" 's'", "第一行\n第二行",
              "  前导空格", "末尾空格  ", "\u3000全角空格开头", "控制\x0b字符\x1a和\x00", "\t制表", "回车\r\n换行",
              "_x0041_ 字面量", "_x005F_ 又一个", "\ufffe非字符", "𠀀扩展区汉字🙂", LONG, MAX, "123", "0012",
-             "1e5", "TRUE", "#N/A", "]]>", "<![CDATA[x]]>", " ", "\n"]
+             "1e5", "TRUE", "#N/A", "]]>", "<![CDATA[x]]>", " ", "\n", "<r><t>伪造</t></r>", "<r></t></si></sst></r>"]
     numbers = [0, 1, -3, 2.5, 1e-7, 123456789012345, 0.1 + 0.2, 100.0, 1e20, -0.0]
     days = [date(2024, 3, 18), date(1900, 1, 1), date(1900, 3, 1), date(2099, 12, 31)]
     times = [datetime(2024, 3, 21, 17, 0), datetime(2024, 3, 22, 9, 30, 15), datetime(2024, 1, 1)]
@@ -198,6 +198,14 @@ def test_column_width_sample_matches_a_full_scan(count):
     assert sheets.column_width("单位", values, cap=12) == full_scan("单位", values, cap=12)
 
 
+def test_texts_that_look_like_rich_text_come_back_as_written(tmp_path, monkeypatch):
+    """A unit's "<r>…</r>" is a text: not taken for xlsxwriter's own rich-text markup in sharedStrings.xml."""
+    texts = ["<r><t>伪造</t></r>", "<r></t></si></sst></r>", "<r>  空格  </r>", "<r>控制\x0b</r>"]
+    slow, fast = write_both(tmp_path, monkeypatch, [[t] for t in texts] * 3, headers=["文本"])
+    for path in (slow, fast):
+        assert [row[0] for row in calamine_cells(path)[1:]] == texts * 3, path.name
+
+
 def test_excel_serial_matches_xlsxwriter():
     from xlsxwriter.utility import _datetime_to_excel_datetime
 
@@ -282,6 +290,8 @@ def test_a_table_that_changed_is_not_fingerprinted_in_full_and_still_reused_once
     write(changed)
     assert calls == [201, 201, 201]                # the sketch was the same, the full fingerprint was not
     assert calamine_cells(written[-1])[unsampled + 1] == ["改", unsampled]
+    for path, table in zip(written, [rows] + [rows + [["新", 1]]] * 3 + [changed]):
+        assert calamine_cells(path)[1:] == table, path.name
 
 
 def test_a_previous_file_that_changed_since_is_not_reused(tmp_path, monkeypatch):

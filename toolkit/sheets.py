@@ -302,10 +302,42 @@ class _FastTable:
 
 
 @functools.lru_cache(maxsize=None)
-def _table_workbook_class():
+def plain_text_workbook_class():
+    """xlsxwriter's Workbook whose shared strings are all plain text. xlsxwriter writes a shared string that starts
+    with "<r>" and ends with "</r>" into sharedStrings.xml as it is, taking it for rich text it made itself: a
+    unit's "<r>…</r>" would come back changed, or break the file. We never write rich text."""
     import xlsxwriter
+    from xlsxwriter.packager import Packager
+    from xlsxwriter.sharedstrings import SharedStrings
+    from xlsxwriter.utility import _preserve_whitespace
 
-    class TableWorkbook(xlsxwriter.Workbook):
+    class PlainSharedStrings(SharedStrings):
+        def _write_si(self, string) -> None:
+            if not (string.startswith("<r>") and string.endswith("</r>")):
+                super()._write_si(string)
+                return
+            string = self._escape_control_characters(string)
+            self._xml_si_element(string, [("xml:space", "preserve")] if _preserve_whitespace(string) else [])
+
+    class PlainPackager(Packager):
+        def _write_shared_strings_file(self) -> None:
+            if not self.workbook.str_table.count:
+                return
+            sst = PlainSharedStrings()
+            sst.string_table = self.workbook.str_table
+            sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+            sst._assemble_xml_file()
+
+    class PlainTextWorkbook(xlsxwriter.Workbook):
+        def _get_packager(self):
+            return PlainPackager()
+
+    return PlainTextWorkbook
+
+
+@functools.lru_cache(maxsize=None)
+def _table_workbook_class():
+    class TableWorkbook(plain_text_workbook_class()):
         """Closing writes the large tables' rows straight into their sheets' XML."""
 
         def __init__(self, *args, **kwargs):

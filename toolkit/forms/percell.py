@@ -23,9 +23,9 @@ def write_per_cell(target, unit: str, period_display: str, due: datetime, tasks:
                    indicators: Sequence[IndicatorRow], identity: dict[str, str], signature: str,
                    title_prefix: str) -> dict[str, Any]:
     """The workbook through xlsxwriter, cell by cell, into `target` (a path or a BytesIO); returns its formats."""
-    import xlsxwriter
+    from toolkit.sheets import plain_text_workbook_class
 
-    book = xlsxwriter.Workbook(target if hasattr(target, "write") else str(target),
+    book = plain_text_workbook_class()(target if hasattr(target, "write") else str(target),
                                {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
                                 "in_memory": True})
     fmt = _formats(book)
