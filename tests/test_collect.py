@@ -367,6 +367,68 @@ def test_ten_good_and_ten_bad_files(ws):
     assert {u for u in units[0::2]} <= reported
 
 
+ODD_CELLS = [        # (column, value) one of which a task row takes, the others as filled: every kind of odd cell
+    *(("A", v) for v in (" {id}", "{id}.0", 999, "", "{above}")),                   # 序号 ({above}: repeated)
+    ("AB", "above"),                                                                # the row above copied
+    *(("B", v) for v in ("改过的任务内容", " {text}", "")),                          # 任务内容 (locked)
+    *(("C", v) for v in ("协办", "主办 ", "")),                                      # 本单位角色 (locked)
+    *(("H", v) for v in ("已完成", "滞后", "未启动", "正常推进", " 滞后", "", "其他")),  # 本期状态
+    *(("I", v) for v in (100, 0, 12.5, 0.8, "80", "８０％", 101, -1, "", True)),       # 完成进度
+    *(("J", v) for v in ("", " 前有空格", "末尾空格 ", "多行\n文本", "=1+1", 123)),    # 本期进展
+    *(("K", v) for v in ("资金缺口", " 空格 ", 0)), ("L", "下步"),                    # 存在问题, 下步计划
+    ("M", "是"), ("N", "已建成"), ("O", "2024-12-31"), ("P", "工期"), ("Q", "照片.jpg"),   # 申请销号 … 佐证材料
+]
+
+
+def test_plain_rows_are_taken_as_the_full_checks_take_them(ws, monkeypatch):
+    """The shortcut for rows filled as asked (judging._PlainRow) gives the records and problems the full checks
+    give, whatever one odd cell a row holds: every file of a collect judged both ways."""
+    from toolkit.collect import judging
+
+    folder = returns(ws)
+    units = sorted(p.stem for p in ws.issued_dir(PERIOD).glob("*.xlsx"))
+    turn = 0
+    for name in units:
+        def edit(book):
+            nonlocal turn
+            sheet = book["任务填报"]
+            meta = meta_of(issued(ws, name))
+            first, count = int(meta["task_first_row"]), int(meta["task_count"])
+            for row in range(first, first + count):
+                turn += 1
+                if turn % 2:
+                    continue                   # filled as asked (by fill)
+                column, value = ODD_CELLS[turn // 2 % len(ODD_CELLS)]
+                if column == "AB":
+                    for copied in "AB":
+                        sheet[f"{copied}{row}"].value = sheet[f"{copied}{max(row - 1, first)}"].value
+                    continue
+                if isinstance(value, str):
+                    value = value.format(id=sheet[f"A{row}"].value, text=sheet[f"B{row}"].value,
+                                         above=sheet[f"A{row - 1}"].value if row > first else "")
+                sheet[f"{column}{row}"].value = value
+        fill(issued(ws, name), folder / f"{name}.xlsx", edit=edit)
+    assert turn > 4 * len(ODD_CELLS)
+    taken, real = [], judging._PlainRow.__call__
+
+    def counted(self, *args):
+        taken.append(real(self, *args))
+        return taken[-1]
+
+    monkeypatch.setattr(judging._PlainRow, "__call__", counted)
+    outcomes = {}
+    for plain in (False, True):
+        copy = Workspace.at(ws.root.parent / f"plain-{plain}")
+        shutil.copytree(ws.root, copy.root)
+        monkeypatch.setattr(judging, "PLAIN_ROWS", plain)
+        outcomes[plain] = collect(copy)
+    slow, fast = ([(v.name, v.unit, v.records, v.problems, v.lifecycle, v.rejected) for v in outcomes[p].verdicts]
+                  for p in (False, True))
+    assert fast == slow
+    assert sum(r is not None for r in taken) > turn // 2 - 5              # the plain rows were taken …
+    assert len({p.code for v in outcomes[True].verdicts for p in v.problems}) >= 8     # … the odd ones judged
+
+
 def test_failure_before_ledger_replace_keeps_previous_ledger(ws, unit, monkeypatch):
     from toolkit.errors import ToolkitError
     from toolkit.ledger import load_ledger
@@ -452,3 +514,4 @@ def test_merge_adds_each_period_unit_task_and_file_once():
     before = len(ledger.progress)
     assert merge_rows(ledger, [row("2024-W11", "区财政局", "2", "c", "再收一次")]) == 0   # no twin among the new ones
     assert len(ledger.progress) == before
+
