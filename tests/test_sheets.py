@@ -259,8 +259,9 @@ def test_unchanged_tables_are_copied_from_the_previous_file_byte_for_byte(tmp_pa
 def test_a_table_that_changed_is_not_fingerprinted_in_full_and_still_reused_once_unchanged(tmp_path, monkeypatch):
     """A table whose sketch (length, settings, rows spread over it) changed is written without its full
     fingerprint; written again unchanged, it is rendered once more and recorded, and reused from then on.
-    A change the sketch does not see (a row it does not sample) is caught by the full fingerprint."""
-    monkeypatch.setattr(sheets, "FAST_ROWS", 1)
+    A change the sketch does not see (a row it does not sample) is caught by the full fingerprint. A small
+    table (written cell by cell) leaves its sketch only: grown large and changed, it is not fingerprinted either."""
+    monkeypatch.setattr(sheets, "FAST_ROWS", 50)
     keyed, real_key = [], sheets._Bodies.key
     monkeypatch.setattr(sheets._Bodies, "key", staticmethod(lambda *table: keyed.append(len(table[1])) or
                                                             real_key(*table)))
@@ -268,29 +269,31 @@ def test_a_table_that_changed_is_not_fingerprinted_in_full_and_still_reused_once
     rows = [[f"第{i}行", i] for i in range(200)]
     written = []
 
-    def write(rows):
+    def write(rows, short=(["甲", 1],) * 3):
         path = tmp_path / f"{len(written)}.xlsx"
         with sheets.reusing_bodies(written[-1] if written else tmp_path / "none.xlsx", record):
-            write_tables(path, [("表", ["文本", "数"], rows), ("短", ["文本", "数"], [["甲", 1]] * 3)])
+            write_tables(path, [("表", ["文本", "数"], rows), ("短", ["文本", "数"], list(short))])
         written.append(path)
 
     write(rows)                                   # seen for the first time: fingerprinted in full
-    assert keyed == [200, 3]
+    assert keyed == [200]
     calls = counting_renders(monkeypatch)
     write(rows + [["新", 1]])                       # longer: changed, no full fingerprint
-    assert keyed == [200, 3, 3] and calls == [201]      # (the short table is reused)
+    assert keyed == [200] and calls == [201]
     write(rows + [["新", 1]])                       # unchanged, but the last write had no fingerprint: rendered
-    assert keyed == [200, 3, 3, 201, 3] and calls == [201, 201]
+    assert keyed == [200, 201] and calls == [201, 201]
     write(rows + [["新", 1]])                       # reused
-    assert calls == [201, 201]
+    assert keyed == [200, 201, 201] and calls == [201, 201]
     unsampled = next(i for i in range(201) if sheets._Bodies.sketch(["文本", "数"], rows[:i] + [["改", i]] +
                      rows[i + 1:] + [["新", 1]], None, None, set()) == sheets._Bodies.sketch(
                      ["文本", "数"], rows + [["新", 1]], None, None, set()))
     changed = rows[:unsampled] + [["改", unsampled]] + rows[unsampled + 1:] + [["新", 1]]
     write(changed)
     assert calls == [201, 201, 201]                # the sketch was the same, the full fingerprint was not
-    assert calamine_cells(written[-1])[unsampled + 1] == ["改", unsampled]
-    for path, table in zip(written, [rows] + [rows + [["新", 1]]] * 3 + [changed]):
+    write(changed, short=[["乙", i] for i in range(60)])
+    assert keyed == [200, 201, 201, 201, 201] and calls == [201, 201, 201, 60]    # 表 reused, 短 not keyed
+    assert calamine_cells(written[-2])[unsampled + 1] == ["改", unsampled]
+    for path, table in zip(written, [rows] + [rows + [["新", 1]]] * 3 + [changed] * 2):
         assert calamine_cells(path)[1:] == table, path.name
 
 

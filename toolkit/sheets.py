@@ -648,6 +648,7 @@ def _fingerprint(settings, rows: Sequence[Sequence[Any]]) -> str:
         pickler.dump([row if row.__class__ is list else list(row) for row in rows[start:start + 1000]])
     return digest.sha.hexdigest()
 
+
 _BODIES: contextvars.ContextVar["_Bodies | None"] = contextvars.ContextVar("toolkit_sheet_bodies", default=None)
 
 
@@ -737,8 +738,8 @@ class _Bodies:
     @staticmethod
     def sketch(headers, rows, widths, caps, fit_rows) -> str:
         """A fingerprint of the table's settings, its length and SKETCH_ROWS of its rows spread over it: a table
-        whose sketch changed has changed, and is not worth the full fingerprint (a 30,000-row table's costs about
-        as much as rendering a tenth of it)."""
+        whose sketch changed has changed, and is not worth the full fingerprint (a 30,000-row table's costs a
+        quarter of rendering it)."""
         picked = sorted({i * (len(rows) - 1) // (SKETCH_ROWS - 1) for i in range(SKETCH_ROWS)}) if rows else []
         return _fingerprint((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
                              sorted(fit_rows), len(rows)), [rows[i] for i in picked])

@@ -291,7 +291,7 @@ class _PlainRow:
         self.lifecycle_cols = [col for col, _ in lifecycle_columns.values() if col is not None]
         self.width = 1 + max([*(columns[name] for name in self.NEEDED), *self.lifecycle_cols,
                               *(c for c in (self.task_text_col, self.role_col) if c is not None)])
-        self.tasks, self.verdict = ctx.tasks, verdict
+        self.tasks = ctx.tasks
         self.fixed = dict(period=ctx.period.id, unit=verdict.unit, received=verdict.received,
                           late=verdict.received > ctx.period.due, file=verdict.name, sha256=verdict.sha256)
 
