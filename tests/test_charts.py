@@ -132,10 +132,14 @@ def font_without_chinese() -> str:
     pytest.skip("没有不含中文的字体文件可作过期缓存")
 
 
+def cache_of_font_without_chinese() -> dict:
+    path = font_without_chinese()
+    return {"path": path, "index": 0, "family": fonts.open_face(path).getname()[0]}
+
+
 STALE_CACHES = {
     "font gone": lambda: {"path": "/nonexistent/NotoSansCJK-Regular.ttc", "index": 2, "family": "Noto Sans CJK SC"},
-    "font without Chinese": lambda: (lambda path: {"path": path, "index": 0,
-                                                   "family": fonts.open_face(path).getname()[0]})(font_without_chinese()),
+    "font without Chinese": cache_of_font_without_chinese,
     "lists none": lambda: {"path": None, "index": 0, "family": None},
     "damaged": lambda: "{not json",
 }

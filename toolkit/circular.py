@@ -500,15 +500,13 @@ def build_context(ledger: Ledger, period, kind: str, config, number: int, as_of:
     if comparison is None:
         comparison = comparison_for(basis, collected_periods(ledger, config), config)
     holders = holders or progress.task_holders(ledger, directory)
-    if statuses is None and indicator_values is None:
-        statuses, indicator_values = progress.evaluate_with_indicators(ledger, basis.evaluated, config, holders)
-    if statuses is None:
-        statuses = progress.evaluate(ledger, basis.evaluated, config, holders=holders)
+    if statuses is None or indicator_values is None:
+        evaluated = progress.evaluate_with_indicators(ledger, basis.evaluated, config, holders)
+        statuses = evaluated[0] if statuses is None else statuses
+        indicator_values = evaluated[1] if indicator_values is None else indicator_values
     if previous_statuses is None:
         previous_statuses = (progress.evaluate(ledger, comparison.basis.evaluated, config, holders=holders)
                              if comparison.basis else {})
-    if indicator_values is None:
-        indicator_values = progress.indicator_values(ledger, basis.evaluated, holders=holders)
     unchanged = progress.unchanged_task_ids(ledger, basis.evaluated, holders, config.collect.completed_may_repeat)
     updated = progress.reported_task_ids(ledger, basis.evaluated, directory, holders) - unchanged
     office, wording = config.office, config.circular

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from toolkit.workspace import Workspace
 
-# .台账.<pid>.tmp.xlsx, .汇总.xlsx.<pid>.tmp, .汇总.xlsx.<pid>.splice (older versions), .<sha12>.<pid>.tmp (归档), .<kind>.<pid>.tmp.docx
+# .台账.<pid>.tmp.xlsx, .汇总.xlsx.<pid>.tmp, .汇总.xlsx.<pid>.splice (older versions), .<sha12>.<pid>.tmp (归档),
+# .<kind>.<pid>.tmp.docx
 _TEMP_NAME = re.compile(r"^\..+\.(\d+)\.(?:tmp|tmp\.\w+|splice)$")
 _STAGING_NAME = re.compile(r"^\.解压\.(\d+)\.")     # packages unpacked by collect
 _BACKUP_NAME = re.compile(r"^台账_(\d{4})(\d{2})(\d{2})-\d{6}-\d+\.xlsx$")

@@ -145,7 +145,6 @@ class ProgressRecord:
     _stored_in: str = field(default="", repr=False, compare=False)
 
 
-
 _RECORD_FIELDS = tuple(ProgressRecord.__dataclass_fields__)
 # a record as the tuple of its values, and back: thousands of records cross a pipe (toolkit.beside) in half the time
 record_values = operator.attrgetter(*_RECORD_FIELDS)

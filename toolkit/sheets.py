@@ -312,11 +312,7 @@ def plain_text_workbook_class():
     from xlsxwriter.utility import _preserve_whitespace
 
     class PlainSharedStrings(SharedStrings):
-        def _write_si(self, string) -> None:
-            if not (string.startswith("<r>") and string.endswith("</r>")):
-                super()._write_si(string)
-                return
-            string = self._escape_control_characters(string)
+        def _xml_rich_si_element(self, string) -> None:     # what _write_si calls for "<r>…</r>": a text all the same
             self._xml_si_element(string, [("xml:space", "preserve")] if _preserve_whitespace(string) else [])
 
     class PlainPackager(Packager):
@@ -649,6 +645,11 @@ def _fingerprint(settings, rows: Sequence[Sequence[Any]]) -> str:
     return digest.sha.hexdigest()
 
 
+def _settings(headers, widths, caps, fit_rows) -> tuple:
+    """What a table's widths and heights depend on besides its rows, in a form that pickles the same every time."""
+    return list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()), sorted(fit_rows)
+
+
 _BODIES: contextvars.ContextVar["_Bodies | None"] = contextvars.ContextVar("toolkit_sheet_bodies", default=None)
 
 
@@ -732,8 +733,7 @@ class _Bodies:
     def key(headers, rows, widths, caps, fit_rows) -> str:
         """A fingerprint of everything a table's widths, heights and rows depend on (content only: pickled
         without its memo, so equal values give equal bytes whichever objects hold them)."""
-        return _fingerprint((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
-                             sorted(fit_rows)), rows)
+        return _fingerprint(_settings(headers, widths, caps, fit_rows), rows)
 
     @staticmethod
     def sketch(headers, rows, widths, caps, fit_rows) -> str:
@@ -741,8 +741,7 @@ class _Bodies:
         whose sketch changed has changed, and is not worth the full fingerprint (a 30,000-row table's costs a
         quarter of rendering it)."""
         picked = sorted({i * (len(rows) - 1) // (SKETCH_ROWS - 1) for i in range(SKETCH_ROWS)}) if rows else []
-        return _fingerprint((list(headers), sorted((widths or {}).items()), sorted((caps or {}).items()),
-                             sorted(fit_rows), len(rows)), [rows[i] for i in picked])
+        return _fingerprint((*_settings(headers, widths, caps, fit_rows), len(rows)), [rows[i] for i in picked])
 
     def known(self, name: str, table: tuple, fast: bool) -> dict | None:
         """The previous file's entry for table `name` (headers, rows, widths, caps, fit_rows), when the table is

@@ -289,11 +289,10 @@ class _PlainRow:
             columns[name] for name in self.NEEDED)
         self.task_text_col, self.role_col = columns.get("任务内容"), columns.get("本单位角色")
         self.lifecycle_cols = [col for col, _ in lifecycle_columns.values() if col is not None]
-        self.width = 1 + max([*(columns[name] for name in self.NEEDED), *self.lifecycle_cols,
+        self.width = 1 + max([*(columns[name] for name in self.NEEDED),
                               *(c for c in (self.task_text_col, self.role_col) if c is not None)])
         self.tasks = ctx.tasks
-        self.fixed = dict(period=ctx.period.id, unit=verdict.unit, received=verdict.received,
-                          late=verdict.received > ctx.period.due, file=verdict.name, sha256=verdict.sha256)
+        self.fixed = _file_fields(verdict, ctx)
 
     @classmethod
     def of(cls, columns: dict[str, int], lifecycle_columns: dict, verdict: FileVerdict, ctx: Context
@@ -318,9 +317,8 @@ class _PlainRow:
             return None
         if self.role_col is not None and row[self.role_col] not in ("", role):
             return None
-        for col in self.lifecycle_cols:
-            if row[col] not in ("", None):
-                return None
+        if not _asks_nothing(row, self.lifecycle_cols):
+            return None
         seen[task_id] = excel_row
         return ProgressRecord(task_id=task_id, role=role, state=state, progress=progress, text=text,
                               problems=text_of(row[self.problems_col]), plan=text_of(row[self.plan_col]),
@@ -340,12 +338,26 @@ def _judge_lifecycle_row(verdict: FileVerdict, sheet: str, excel_row: int, row: 
                          lifecycle_columns: dict[str, tuple[int | None, str]], role: str, record, ctx: Context) -> None:
     """申请销号 … 佐证材料 of an accepted row, judged by toolkit/lifecycle.py (issue 13); a row that leaves them all
     empty (nearly every row) asks for nothing."""
-    given = [row[col] for col, _ in lifecycle_columns.values() if col is not None and col < len(row)]
-    if given.count("") + given.count(None) == len(given):
+    if _asks_nothing(row, [col for col, _ in lifecycle_columns.values() if col is not None]):
         return
     cells = {h: (_cell(row, col), letter) for h, (col, letter) in lifecycle_columns.items()}
     verdict.lifecycle += lifecycle.judge_row(verdict.add, cells, record, role, sheet, excel_row,
                                              ctx.dues.get(record.task_id))
+
+
+def _asks_nothing(row: list, columns: list[int]) -> bool:
+    """Whether the row leaves every lifecycle column (申请销号 … 佐证材料: their indexes) empty."""
+    for col in columns:
+        if col < len(row) and row[col] not in ("", None):
+            return False
+    return True
+
+
+def _file_fields(verdict: FileVerdict, ctx: Context) -> dict:
+    """What every accepted row of a file takes from the file: its period, unit, time of receipt, lateness, name and
+    SHA-256."""
+    return dict(period=ctx.period.id, unit=verdict.unit, received=verdict.received,
+                late=verdict.received > ctx.period.due, file=verdict.name, sha256=verdict.sha256)
 
 
 def _is_footer_row(row: list, labels: tuple[str, ...]) -> bool:
@@ -424,11 +436,9 @@ def _judge_task_row(verdict: FileVerdict, sheet: str, excel_row: int, row: list,
                     column=letter("本期进展"), field="本期进展", **where)
     if any(p.is_error for p in verdict.problems[problems_before:]):
         return None
-    late = verdict.received > ctx.period.due
-    return ProgressRecord(period=ctx.period.id, unit=verdict.unit, task_id=task_id, role=role, state=state,
-                          progress=progress, text=text, problems=text_of(values["存在问题"]),
-                          plan=text_of(values["下步计划"]), received=verdict.received, late=late,
-                          file=verdict.name, sha256=verdict.sha256)
+    return ProgressRecord(task_id=task_id, role=role, state=state, progress=progress, text=text,
+                          problems=text_of(values["存在问题"]), plan=text_of(values["下步计划"]),
+                          **_file_fields(verdict, ctx))
 
 
 def _check_unchanged(verdict: FileVerdict, sheet: str, excel_row: int, col: int | None, record,

@@ -3,8 +3,9 @@
 ``write_unit_workbook`` writes each package directly. The sheets are XML made from cached row fragments
 (toolkit/formxml.py; a task's row recurs in many units' forms), texts as inline strings. The parts every unit shares
 (styles, theme, relationships) come once per process from a reference workbook that xlsxwriter writes (percell), the
-``_lists`` sheet is written once in inline strings (the reference keeps it in shared strings); all are deflated once. xlsxwriter's per-cell writer stays as the reference (tests/test_forms_package.py
-checks that both give the same workbook). It also writes the rare form the direct writer leaves to it.
+``_lists`` sheet is written once in inline strings (the reference keeps it in shared strings); all are deflated
+once. xlsxwriter's per-cell writer stays as the reference (tests/test_forms_package.py checks that both give the same
+workbook). It also writes the rare form the direct writer leaves to it.
 """
 from __future__ import annotations
 
@@ -26,10 +27,11 @@ from toolkit.forms.layout import (CLOSE_RULE, DUE_RULE, EARLIEST_DUE, INDICATOR_
                                   row_height, string_constant, task_styles, task_values, task_widths, title_height)
 from toolkit.forms.percell import write_per_cell
 from toolkit.forms.plan import IndicatorRow, TaskRow
-from toolkit.formxml import (WORKSHEET_START, NotInline, Part, Row, blank_cell, blanks_rule_xml, cols_xml, column_letter,
-                             column_range, core_properties_xml, custom_properties_xml, data_validation_xml,
-                             data_validations_xml, defined_names_xml, dimension_xml, height_attributes,
-                             merge_cells_xml, number_cell, rows_xml, text_cell, unescape_data, zip_package)
+from toolkit.formxml import (WORKSHEET_START, NotInline, Part, Row, blank_cell, blanks_rule_xml, cols_xml,
+                             column_letter, column_range, core_properties_xml, custom_properties_xml,
+                             data_validation_xml, data_validations_xml, defined_names_xml, dimension_xml,
+                             height_attributes, merge_cells_xml, number_cell, rows_xml, text_cell, unescape_data,
+                             zip_package)
 from toolkit.lifecycle import YES
 from toolkit.sheets import excel_serial
 from toolkit.models import CO, LEAD, REPORTABLE_STATES
